@@ -1,0 +1,30 @@
+// Starts the offline emulator stack for the test run, unless the environment already points at
+// running emulators (e.g. under `firebase emulators:exec` with the official suite).
+import { startOfflineStack, type OfflineStack } from '../../../stack/offline.mjs';
+import { freePort } from '../../../stack/ports.mjs';
+
+export const TEST_PROJECT_ID = 'demo-montu';
+
+let stack: OfflineStack | undefined;
+
+export async function setup(): Promise<void> {
+  process.env.GCLOUD_PROJECT ??= TEST_PROJECT_ID;
+  const external =
+    process.env.FIRESTORE_EMULATOR_HOST &&
+    process.env.FIREBASE_AUTH_EMULATOR_HOST &&
+    process.env.FIREBASE_STORAGE_EMULATOR_HOST;
+  if (external) {
+    console.log('[tests] using running emulators from the environment');
+    return;
+  }
+  stack = await startOfflineStack({
+    projectId: TEST_PROJECT_ID,
+    ports: { firestore: await freePort(), auth: await freePort(), storage: await freePort() },
+  });
+  Object.assign(process.env, stack.env);
+  console.log(`[tests] offline stack: ${JSON.stringify(stack.env)}`);
+}
+
+export async function teardown(): Promise<void> {
+  await stack?.stop();
+}
