@@ -9,6 +9,8 @@ let stack: OfflineStack | undefined;
 
 export async function setup(): Promise<void> {
   process.env.GCLOUD_PROJECT ??= TEST_PROJECT_ID;
+  // No metadata server here: stop google-auth from probing for one.
+  process.env.METADATA_SERVER_DETECTION ??= 'none';
   const external =
     process.env.FIRESTORE_EMULATOR_HOST &&
     process.env.FIREBASE_AUTH_EMULATOR_HOST &&

@@ -1,0 +1,55 @@
+// The one authorization helper every domain uses. Reads need `read`, changes need `write`, project
+// configuration and membership need project `admin`; global admins may do everything. A caller
+// outside a project is told its resources do not exist (404), a member lacking a permission gets 403.
+import type { Firestore } from 'firebase-admin/firestore';
+import { forbidden, notFound } from '../http/errors.js';
+import { PERMISSIONS, type Caller, type Permission } from './caller.js';
+import { MemberStore } from './members-store.js';
+
+/** `admin` implies `write`, `write` implies `read`: stored and returned in that closed form. */
+export function normalizePermissions(given: readonly Permission[]): Permission[] {
+  const rank = Math.max(...given.map((p) => PERMISSIONS.indexOf(p)));
+  return PERMISSIONS.slice(0, rank + 1);
+}
+
+export class AccessControl {
+  private readonly members: MemberStore;
+
+  constructor(db: Firestore) {
+    this.members = new MemberStore(db);
+  }
+
+  /** The caller's permissions on a project (empty when they are not a member). */
+  async permissions(caller: Caller, projectId: string): Promise<Permission[]> {
+    if (caller.admin) return [...PERMISSIONS];
+    const cached = caller.permissionsByProject.get(projectId);
+    if (cached) return cached;
+    const snap = await this.members.get(projectId, caller.uid);
+    const perms = snap ? ((snap.get('permissions') as Permission[] | undefined) ?? []) : [];
+    caller.permissionsByProject.set(projectId, perms);
+    return perms;
+  }
+
+  /**
+   * Throws unless the caller holds `needed` on the project. `resource` names what was asked for,
+   * so a non-member hears "Task X not found" rather than learning the project exists.
+   */
+  async require(caller: Caller, projectId: string, needed: Permission, resource = `Project ${projectId}`): Promise<Permission[]> {
+    const perms = await this.permissions(caller, projectId);
+    if (perms.length === 0) throw notFound(resource);
+    if (!perms.includes(needed)) throw forbidden(`This needs '${needed}' permission on project ${projectId}`);
+    return perms;
+  }
+
+  requireGlobalAdmin(caller: Caller, action: string): void {
+    if (!caller.admin) throw forbidden(`Only global admins may ${action}`);
+  }
+
+  /** Project ids the caller may read, or 'all' for global admins. */
+  async readableProjects(caller: Caller): Promise<string[] | 'all'> {
+    if (caller.admin) return 'all';
+    const memberships = await this.members.forUser(caller.uid);
+    for (const m of memberships) caller.permissionsByProject.set(m.project_id, m.permissions);
+    return memberships.filter((m) => m.permissions.includes('read')).map((m) => m.project_id);
+  }
+}

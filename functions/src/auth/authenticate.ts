@@ -1,0 +1,55 @@
+import type { Auth, DecodedIdToken, UserRecord } from 'firebase-admin/auth';
+import type { Request } from 'express';
+import { forbidden, unauthenticated } from '../http/errors.js';
+import type { Caller } from './caller.js';
+
+const BEARER = /^Bearer\s+([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/;
+
+function authErrorCode(err: unknown): string {
+  return (err as { code?: string; errorInfo?: { code?: string } })?.errorInfo?.code ?? (err as { code?: string })?.code ?? '';
+}
+
+/**
+ * Verifies `Authorization: Bearer <Firebase ID token>` and loads the user record, which is the
+ * authority for revocation (logout), disabled accounts and the global `admin` claim.
+ */
+export function createAuthenticator(auth: Auth) {
+  return async function authenticate(req: Request): Promise<Caller> {
+    const header = req.get('authorization');
+    if (!header) throw unauthenticated('Missing Authorization header; send "Authorization: Bearer <Firebase ID token>"');
+    const match = BEARER.exec(header.trim());
+    if (!match?.[1]) {
+      throw unauthenticated(/^bearer\s/i.test(header) ? 'Malformed bearer token: expected a Firebase ID token (JWT)' : 'Authorization must use the Bearer scheme');
+    }
+    let decoded: DecodedIdToken;
+    try {
+      decoded = await auth.verifyIdToken(match[1]);
+    } catch (err) {
+      const code = authErrorCode(err);
+      const message = (err as Error).message ?? '';
+      if (code === 'auth/id-token-expired') throw unauthenticated('ID token has expired; get a new one from /api/v1/auth/refresh');
+      if (/aud|audience/i.test(message)) throw unauthenticated('ID token was issued for another Firebase project');
+      throw unauthenticated('Invalid ID token');
+    }
+    let user: UserRecord;
+    try {
+      user = await auth.getUser(decoded.uid);
+    } catch (err) {
+      if (authErrorCode(err) === 'auth/user-not-found') throw unauthenticated('The user of this token no longer exists');
+      throw err;
+    }
+    if (user.disabled) throw forbidden('This user account is disabled');
+    const validSince = user.tokensValidAfterTime ? Date.parse(user.tokensValidAfterTime) : 0;
+    if (decoded.auth_time * 1000 < validSince) throw unauthenticated('ID token has been revoked (signed out); log in again');
+    return {
+      uid: user.uid,
+      email: user.email ?? null,
+      displayName: user.displayName ?? null,
+      admin: user.customClaims?.admin === true,
+      token: decoded,
+      permissionsByProject: new Map(),
+    };
+  };
+}
+
+export type Authenticator = ReturnType<typeof createAuthenticator>;

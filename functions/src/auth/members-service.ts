@@ -1,0 +1,101 @@
+import type { UserRecord } from 'firebase-admin/auth';
+import type { AppDeps } from '../deps.js';
+import { notFound, unprocessable } from '../http/errors.js';
+import { paginate, type PageParams } from '../http/pagination.js';
+import { docToJson } from '../lib/serialize.js';
+import { ProjectStore } from '../projects/store.js';
+import { AccessControl, normalizePermissions } from './access.js';
+import type { Caller, Permission } from './caller.js';
+import { MemberStore, type MemberRecord } from './members-store.js';
+
+export interface MemberEntry {
+  user_id?: string | undefined;
+  email?: string | undefined;
+  permissions: Permission[];
+}
+
+function toMember(json: Record<string, unknown> & { id: string }) {
+  const { id, uid: _uid, project_id: _p, updated_by: _u, ...rest } = json;
+  return { user_id: id, ...rest };
+}
+
+/** Project membership: who may read, write or administer a project (the spec's addProjectUsers). */
+export class MembersService {
+  private readonly access: AccessControl;
+  private readonly members: MemberStore;
+  private readonly projects: ProjectStore;
+
+  constructor(private readonly deps: AppDeps) {
+    this.access = new AccessControl(deps.db);
+    this.members = new MemberStore(deps.db);
+    this.projects = new ProjectStore(deps.db);
+  }
+
+  private async requireProjectAdmin(caller: Caller, projectId: string) {
+    await this.access.require(caller, projectId, 'admin');
+    if (!(await this.projects.get(projectId))) throw notFound(`Project ${projectId}`);
+  }
+
+  async list(caller: Caller, projectId: string, page: PageParams) {
+    await this.requireProjectAdmin(caller, projectId);
+    return paginate(this.members.query(projectId), page, {
+      orderBy: [{ field: 'uid', direction: 'asc' }],
+      fingerprint: ['members', projectId],
+      map: (snap) => toMember(docToJson(snap)),
+    });
+  }
+
+  private async findUser(entry: MemberEntry): Promise<UserRecord | string> {
+    try {
+      return entry.user_id ? await this.deps.auth.getUser(entry.user_id) : await this.deps.auth.getUserByEmail(entry.email!);
+    } catch (err) {
+      if ((err as { code?: string }).code === 'auth/user-not-found') return entry.user_id ? `No user with id ${entry.user_id}` : `No user with email ${entry.email}`;
+      throw err;
+    }
+  }
+
+  async add(caller: Caller, projectId: string, entries: MemberEntry[]) {
+    await this.requireProjectAdmin(caller, projectId);
+    const added: ReturnType<typeof toMember>[] = [];
+    const errors: { index: number; user: string; error: string }[] = [];
+    for (const [index, entry] of entries.entries()) {
+      const user = await this.findUser(entry);
+      if (typeof user === 'string') {
+        errors.push({ index, user: entry.user_id ?? entry.email ?? '', error: user });
+        continue;
+      }
+      const existing = await this.members.get(projectId, user.uid);
+      await this.members.upsert(
+        { uid: user.uid, project_id: projectId, email: user.email ?? null, display_name: user.displayName ?? null, permissions: normalizePermissions(entry.permissions) },
+        caller.uid,
+        !existing,
+      );
+      added.push(toMember(docToJson((await this.members.get(projectId, user.uid))!)));
+    }
+    return { added, errors };
+  }
+
+  async update(caller: Caller, projectId: string, uid: string, permissions: Permission[]) {
+    await this.requireProjectAdmin(caller, projectId);
+    const existing = await this.members.get(projectId, uid);
+    if (!existing) throw notFound(`Member ${uid} of project ${projectId}`);
+    const next = normalizePermissions(permissions);
+    if (!next.includes('admin')) await this.refuseLastAdmin(projectId, existing.get('permissions') as Permission[]);
+    await this.members.upsert({ ...(existing.data() as MemberRecord), permissions: next }, caller.uid, false);
+    return toMember(docToJson((await this.members.get(projectId, uid))!));
+  }
+
+  async remove(caller: Caller, projectId: string, uid: string) {
+    await this.requireProjectAdmin(caller, projectId);
+    const existing = await this.members.get(projectId, uid);
+    if (!existing) throw notFound(`Member ${uid} of project ${projectId}`);
+    await this.refuseLastAdmin(projectId, existing.get('permissions') as Permission[]);
+    await this.members.remove(projectId, uid);
+  }
+
+  private async refuseLastAdmin(projectId: string, current: Permission[]) {
+    if (current.includes('admin') && (await this.members.countAdmins(projectId)) <= 1) {
+      throw unprocessable(`This would leave project ${projectId} without an admin; make someone else admin first`);
+    }
+  }
+}

@@ -1,0 +1,54 @@
+import { FieldValue, type DocumentSnapshot, type Firestore, type Query } from 'firebase-admin/firestore';
+import { PROJECTS } from '../projects/store.js';
+import type { Permission } from './caller.js';
+
+export const MEMBERS = 'members';
+
+export interface MemberRecord {
+  uid: string;
+  project_id: string;
+  email: string | null;
+  display_name: string | null;
+  permissions: Permission[];
+}
+
+/** Membership documents `projects/{p}/members/{uid}`: what each user may do in each project. */
+export class MemberStore {
+  constructor(private readonly db: Firestore) {}
+
+  ref(projectId: string, uid: string) {
+    return this.db.collection(PROJECTS).doc(projectId).collection(MEMBERS).doc(uid);
+  }
+
+  query(projectId: string): Query {
+    return this.db.collection(PROJECTS).doc(projectId).collection(MEMBERS);
+  }
+
+  async get(projectId: string, uid: string): Promise<DocumentSnapshot | null> {
+    const snap = await this.ref(projectId, uid).get();
+    return snap.exists ? snap : null;
+  }
+
+  /** Every membership of one user, across projects (a collection-group query on `uid`). */
+  async forUser(uid: string): Promise<MemberRecord[]> {
+    const snap = await this.db.collectionGroup(MEMBERS).where('uid', '==', uid).get();
+    return snap.docs.map((d) => d.data() as MemberRecord);
+  }
+
+  async countAdmins(projectId: string): Promise<number> {
+    const snap = await this.query(projectId).where('permissions', 'array-contains', 'admin').count().get();
+    return snap.data().count;
+  }
+
+  async upsert(record: MemberRecord, actor: string, isNew: boolean): Promise<void> {
+    const now = FieldValue.serverTimestamp();
+    await this.ref(record.project_id, record.uid).set(
+      { ...record, updated_by: actor, updated_at: now, ...(isNew ? { added_by: actor, added_at: now } : {}) },
+      { merge: true },
+    );
+  }
+
+  async remove(projectId: string, uid: string): Promise<void> {
+    await this.ref(projectId, uid).delete();
+  }
+}

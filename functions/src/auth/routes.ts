@@ -1,0 +1,48 @@
+import type { AppDeps } from '../deps.js';
+import { defineRoute, ok } from '../http/route.js';
+import { loginBody, logoutResponse, meResponse, refreshBody, tokenResponse } from './schemas.js';
+import { AuthService } from './service.js';
+
+const tags = ['Authentication'];
+
+export function authRoutes(deps: AppDeps) {
+  const service = new AuthService(deps);
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/auth/login',
+      summary: 'Sign in with email and password; returns a Firebase ID token and refresh token',
+      tags,
+      public: true,
+      body: loginBody,
+      responses: { 200: { description: 'Signed in', schema: tokenResponse }, 401: { description: 'Invalid email or password' }, 403: { description: 'Account disabled, or no access to project_id' } },
+      handler: async ({ body }) => ok(await service.login(body.email, body.password, body.project_id)),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/auth/refresh',
+      summary: 'Exchange a refresh token for a new access token',
+      tags,
+      public: true,
+      body: refreshBody,
+      responses: { 200: { description: 'New tokens', schema: tokenResponse }, 401: { description: 'Refresh token invalid or revoked' } },
+      handler: async ({ body }) => ok(await service.refresh(body.refresh_token, body.project_id)),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/auth/me',
+      summary: 'The current user, global admin flag and project permissions',
+      tags,
+      responses: { 200: { description: 'The caller', schema: meResponse } },
+      handler: async ({ caller }) => ok(await service.me(caller)),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/auth/logout',
+      summary: "Revoke the user's refresh tokens; earlier ID tokens are refused from then on",
+      tags,
+      responses: { 200: { description: 'Signed out', schema: logoutResponse } },
+      handler: async ({ caller }) => ok(await service.logout(caller)),
+    }),
+  ];
+}

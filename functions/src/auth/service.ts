@@ -1,0 +1,64 @@
+import type { AppDeps } from '../deps.js';
+import { forbidden } from '../http/errors.js';
+import { AccessControl } from './access.js';
+import type { Caller, Permission } from './caller.js';
+import { refreshIdToken, signInWithPassword, type IssuedTokens } from './identity-toolkit.js';
+import { MemberStore } from './members-store.js';
+
+/** Login, refresh, who-am-I and logout on top of Firebase Auth. */
+export class AuthService {
+  private readonly members: MemberStore;
+
+  constructor(private readonly deps: AppDeps) {
+    this.members = new MemberStore(deps.db);
+  }
+
+  async login(email: string, password: string, projectId?: string) {
+    return this.tokenResponse(await signInWithPassword(this.deps.config, email, password), projectId);
+  }
+
+  async refresh(refreshToken: string, projectId?: string) {
+    return this.tokenResponse(await refreshIdToken(this.deps.config, refreshToken), projectId);
+  }
+
+  private async tokenResponse(tokens: IssuedTokens, projectId: string | undefined) {
+    let permissions: Permission[] = [];
+    if (projectId) {
+      const user = await this.deps.auth.getUser(tokens.uid);
+      const access = new AccessControl(this.deps.db);
+      const caller = { uid: tokens.uid, admin: user.customClaims?.admin === true, permissionsByProject: new Map() } as Caller;
+      permissions = await access.permissions(caller, projectId);
+      // Same answer whether the project is missing or just not theirs: no existence hint.
+      if (permissions.length === 0) throw forbidden(`You have no access to project ${projectId}`);
+    }
+    return {
+      access_token: tokens.idToken,
+      token_type: 'bearer' as const,
+      expires_in: tokens.expiresIn,
+      user_id: tokens.uid,
+      project_id: projectId ?? null,
+      permissions,
+      refresh_token: tokens.refreshToken,
+    };
+  }
+
+  async me(caller: Caller) {
+    const memberships = await this.members.forUser(caller.uid);
+    return {
+      user_id: caller.uid,
+      email: caller.email,
+      display_name: caller.displayName,
+      admin: caller.admin,
+      projects: memberships
+        .map((m) => ({ project_id: m.project_id, permissions: m.permissions }))
+        .sort((a, b) => a.project_id.localeCompare(b.project_id)),
+    };
+  }
+
+  /** Revokes every refresh token; ID tokens issued before now are refused from here on. */
+  async logout(caller: Caller) {
+    await this.deps.auth.revokeRefreshTokens(caller.uid);
+    const user = await this.deps.auth.getUser(caller.uid);
+    return { message: 'Logged out: refresh tokens revoked', revoked_at: new Date(user.tokensValidAfterTime ?? this.deps.clock()).toISOString() };
+  }
+}

@@ -1,0 +1,45 @@
+// Runtime configuration. In functions it comes from firebase-functions params (with the spec's
+// values as defaults); tests and scripts build it with `defaultConfig`.
+export interface AppConfig {
+  projectId: string;
+  /** Origins allowed by CORS; `*` allows any. */
+  corsOrigins: string[];
+  /** Largest media upload, bytes (spec: MAX_FILE_SIZE, 2 GB). */
+  maxFileSizeBytes: number;
+  /** Allowed media extensions, lower case with dot (spec: ALLOWED_FILE_TYPES). */
+  allowedFileTypes: string[];
+  /** Web API key for Firebase Auth's REST sign-in and token refresh. */
+  webApiKey: string;
+  /** Base URLs of Firebase Auth's REST APIs (the Auth emulator serves the same paths). */
+  identityToolkitUrl: string;
+  secureTokenUrl: string;
+  /** Requests a user may make per rate window before getting 429. */
+  rateLimitPerMinute: number;
+  /** Age after which real-time feed events are deleted. */
+  eventsMaxAgeHours: number;
+}
+
+export const SPEC_ALLOWED_FILE_TYPES = ['.jpg', '.jpeg', '.png', '.tif', '.tiff', '.exr', '.mov', '.mp4', '.ma', '.nk'];
+
+export function authRestUrls(emulatorHost: string | undefined): Pick<AppConfig, 'identityToolkitUrl' | 'secureTokenUrl'> {
+  return emulatorHost
+    ? {
+        identityToolkitUrl: `http://${emulatorHost}/identitytoolkit.googleapis.com`,
+        secureTokenUrl: `http://${emulatorHost}/securetoken.googleapis.com`,
+      }
+    : { identityToolkitUrl: 'https://identitytoolkit.googleapis.com', secureTokenUrl: 'https://securetoken.googleapis.com' };
+}
+
+export function defaultConfig(overrides: Partial<AppConfig> = {}): AppConfig {
+  return {
+    projectId: process.env.GCLOUD_PROJECT ?? 'demo-montu',
+    corsOrigins: ['http://localhost:3000', 'http://localhost:5173'],
+    maxFileSizeBytes: 2 * 1024 * 1024 * 1024,
+    allowedFileTypes: SPEC_ALLOWED_FILE_TYPES,
+    webApiKey: 'demo-api-key',
+    ...authRestUrls(process.env.FIREBASE_AUTH_EMULATOR_HOST),
+    rateLimitPerMinute: 600,
+    eventsMaxAgeHours: 72,
+    ...overrides,
+  };
+}

@@ -1,0 +1,15 @@
+import type { Auth } from 'firebase-admin/auth';
+import type { Firestore } from 'firebase-admin/firestore';
+import type { Storage } from 'firebase-admin/storage';
+import type { AppConfig } from './config.js';
+
+export type Bucket = ReturnType<Storage['bucket']>;
+
+/** Everything the API needs from the outside world; `index.ts` builds it from the default app, tests from the test stack. */
+export interface AppDeps {
+  db: Firestore;
+  auth: Auth;
+  bucket: Bucket;
+  clock: () => Date;
+  config: AppConfig;
+}

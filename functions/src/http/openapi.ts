@@ -1,0 +1,90 @@
+// Builds the OpenAPI 3.1 document from the route declarations and their zod schemas.
+import { z } from 'zod';
+import { ERROR_STATUS } from './errors.js';
+import type { AnyRoute } from './route.js';
+
+export const API_PREFIX = '/api/v1';
+
+export const errorEnvelopeSchema = z
+  .object({
+    error: z.object({
+      code: z.enum(Object.keys(ERROR_STATUS) as [keyof typeof ERROR_STATUS]),
+      message: z.string(),
+      details: z.unknown().optional(),
+      timestamp: z.string().meta({ format: 'date-time' }),
+      request_id: z.string(),
+    }),
+  })
+  .describe("The spec's error envelope, returned for every failure.");
+
+const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') =>
+  z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any', reused: 'inline' }) as Record<string, unknown>;
+
+function parametersOf(schema: z.ZodType | undefined, where: 'path' | 'query') {
+  if (!schema) return [];
+  const json = jsonSchema(schema, 'input') as { properties?: Record<string, Record<string, unknown>>; required?: string[] };
+  return Object.entries(json.properties ?? {}).map(([name, property]) => {
+    const { description, ...rest } = property;
+    return { name, in: where, required: where === 'path' || (json.required ?? []).includes(name), description, schema: rest };
+  });
+}
+
+const COMMON_ERRORS: Record<number, string> = {
+  400: 'Invalid input (VALIDATION_ERROR); details name each bad field',
+  401: 'Missing, malformed, expired or revoked token (UNAUTHENTICATED)',
+  403: 'The caller lacks the permission (PERMISSION_DENIED)',
+  404: 'Not found, or not visible to the caller (NOT_FOUND)',
+  429: 'Too many requests (RATE_LIMITED); see Retry-After',
+};
+
+export function buildOpenApiDocument(routes: AnyRoute[], info: { title: string; version: string; serverUrl?: string }) {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of routes) {
+    const responses: Record<string, unknown> = {};
+    for (const [status, doc] of Object.entries(route.responses)) {
+      responses[status] = {
+        description: doc.description,
+        ...(doc.schema ? { content: { [doc.contentType ?? 'application/json']: { schema: jsonSchema(doc.schema, 'output') } } } : {}),
+      };
+    }
+    for (const [status, description] of Object.entries(COMMON_ERRORS)) {
+      if (route.public && (status === '401' || status === '403')) continue;
+      responses[status] ??= { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorEnvelope' } } } };
+    }
+    const requestBody = route.body
+      ? { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } }
+      : route.rawBody
+        ? { required: true, description: route.rawBody.description, content: { [route.rawBody.contentType]: { schema: jsonSchema(route.rawBody.schema, 'input') } } }
+        : undefined;
+    const fullPath = `${API_PREFIX}${route.path}`;
+    paths[fullPath] ??= {};
+    paths[fullPath][route.method] = {
+      operationId: operationId(route),
+      summary: route.summary,
+      ...(route.description ? { description: route.description } : {}),
+      tags: route.tags,
+      security: route.public ? [] : [{ bearerAuth: [] }],
+      parameters: [...parametersOf(route.params, 'path'), ...parametersOf(route.query, 'query')],
+      ...(requestBody ? { requestBody } : {}),
+      responses,
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: info.title, version: info.version, description: 'Montu Manager REST API v2.1 on Firebase.' },
+    servers: [{ url: info.serverUrl ?? '/' }],
+    components: {
+      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'Firebase ID token' } },
+      schemas: { ErrorEnvelope: jsonSchema(errorEnvelopeSchema, 'output') },
+    },
+    paths,
+  };
+}
+
+function operationId(route: AnyRoute): string {
+  const words = route.path
+    .split('/')
+    .filter(Boolean)
+    .map((part) => part.replace(/[{}]/g, '').replace(/[-_](\w)/g, (_m, c: string) => c.toUpperCase()));
+  return [route.method, ...words.map((w) => w.charAt(0).toUpperCase() + w.slice(1))].join('');
+}

@@ -1,0 +1,120 @@
+// The planned list wrapper and the paging that feeds it. A page costs reads in proportion to the
+// page (page_size + 1 documents) plus one count aggregation for `total`, never the collection.
+import { createHash } from 'node:crypto';
+import { FieldPath, Timestamp, type DocumentSnapshot, type Query } from 'firebase-admin/firestore';
+import { z } from 'zod';
+import { validationError } from './errors.js';
+
+export const MAX_PAGE_SIZE = 100;
+/** Offsets are billed as reads; deeper than this, clients must follow next_page_token. */
+export const MAX_OFFSET = 10_000;
+
+export const paginationQuery = {
+  page: z.coerce.number({ message: 'page must be a number' }).int('page must be a whole number').min(1, 'page starts at 1').default(1)
+    .describe('Page number, from 1'),
+  page_size: z.coerce.number({ message: 'page_size must be a number' }).int('page_size must be a whole number').min(1).max(MAX_PAGE_SIZE, `page_size is at most ${MAX_PAGE_SIZE}`).default(50)
+    .describe(`Items per page (default 50, max ${MAX_PAGE_SIZE})`),
+  page_token: z.string().min(1).max(2000).optional().describe('Cursor from a previous page\'s next_page_token; takes precedence over page'),
+};
+
+export interface PageParams {
+  page: number;
+  page_size: number;
+  page_token?: string | undefined;
+}
+
+export const pageSchema = <T extends z.ZodType>(item: T) =>
+  z.object({
+    items: z.array(item),
+    total: z.number().int(),
+    page: z.number().int(),
+    page_size: z.number().int(),
+    total_pages: z.number().int(),
+    next_page_token: z.string().nullable(),
+  });
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  page: number;
+  page_size: number;
+  total_pages: number;
+  next_page_token: string | null;
+}
+
+interface TokenBody {
+  p: number; // page number the token leads to
+  q: string; // fingerprint of the query it belongs to
+  v: unknown[]; // order-by values of the last item, then its document id
+}
+
+/**
+ * Runs one page of `query`. `orderBy` must list the fields the query is ordered by (the document
+ * id is appended as a tie-breaker so cursors are exact); `fingerprint` identifies the filters so a
+ * token cannot be replayed against another query.
+ */
+export async function paginate<T>(
+  query: Query,
+  params: PageParams,
+  options: { orderBy: { field: string; direction: 'asc' | 'desc' }[]; fingerprint: unknown; map: (snap: DocumentSnapshot) => T },
+): Promise<Page<T>> {
+  const fingerprint = createHash('sha256').update(JSON.stringify(options.fingerprint)).digest('base64url').slice(0, 16);
+  let ordered = query;
+  for (const o of options.orderBy) ordered = ordered.orderBy(o.field, o.direction);
+  const lastDirection = options.orderBy.at(-1)?.direction ?? 'asc';
+  ordered = ordered.orderBy(FieldPath.documentId(), lastDirection);
+
+  let page = params.page;
+  let pageQuery = ordered;
+  if (params.page_token) {
+    const token = decodeToken(params.page_token, fingerprint, options.orderBy.length);
+    page = token.p;
+    pageQuery = pageQuery.startAfter(...token.v);
+  } else {
+    const offset = (page - 1) * params.page_size;
+    if (offset > MAX_OFFSET) throw validationError(`page is too deep for offset paging (more than ${MAX_OFFSET} items skipped); follow next_page_token instead`);
+    if (offset > 0) pageQuery = pageQuery.offset(offset);
+  }
+
+  const [countSnap, pageSnap] = await Promise.all([query.count().get(), pageQuery.limit(params.page_size + 1).get()]);
+  const total = countSnap.data().count;
+  const docs = pageSnap.docs.slice(0, params.page_size);
+  const last = docs.at(-1);
+  const next_page_token =
+    pageSnap.docs.length > params.page_size && last
+      ? encodeToken({ p: page + 1, q: fingerprint, v: [...options.orderBy.map((o) => last.get(o.field) ?? null), last.id] })
+      : null;
+  return {
+    items: docs.map(options.map),
+    total,
+    page,
+    page_size: params.page_size,
+    total_pages: Math.ceil(total / params.page_size),
+    next_page_token,
+  };
+}
+
+function encodeToken(body: TokenBody): string {
+  const values = body.v.map((v) => (v instanceof Timestamp ? { $ts: [v.seconds, v.nanoseconds] } : v));
+  return Buffer.from(JSON.stringify({ ...body, v: values })).toString('base64url');
+}
+
+const tokenShape = z.object({
+  p: z.number().int().min(1),
+  q: z.string(),
+  v: z.array(z.union([z.string(), z.number(), z.boolean(), z.null(), z.object({ $ts: z.tuple([z.number().int(), z.number().int()]) })])),
+});
+
+function decodeToken(raw: string, fingerprint: string, orderFields: number): { p: number; v: unknown[] } {
+  let parsed: z.infer<typeof tokenShape>;
+  try {
+    parsed = tokenShape.parse(JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')));
+  } catch {
+    throw validationError('page_token is not a valid page token', { field: 'page_token', issue: 'malformed' });
+  }
+  if (parsed.q !== fingerprint || parsed.v.length !== orderFields + 1 || typeof parsed.v.at(-1) !== 'string') {
+    throw validationError('page_token belongs to a different query (filters or sort changed)', { field: 'page_token', issue: 'mismatch' });
+  }
+  const v = parsed.v.map((x) => (x && typeof x === 'object' && '$ts' in x ? new Timestamp(x.$ts[0], x.$ts[1]) : x));
+  return { p: parsed.p, v };
+}

@@ -1,0 +1,97 @@
+// Route declarations: one object per endpoint carries its zod schemas, its OpenAPI description and
+// its handler. The router validates with the same schemas the OpenAPI document is built from.
+import type { NextFunction, Request, Response, Router } from 'express';
+import { z } from 'zod';
+import type { Caller } from '../auth/caller.js';
+import { validationError } from './errors.js';
+import { parseOrThrow } from './validate.js';
+
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+export interface ResponseDoc {
+  description: string;
+  schema?: z.ZodType;
+  /** Defaults to application/json. */
+  contentType?: string;
+}
+
+export interface RouteContext<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  caller: Caller;
+  req: Request;
+  res: Response;
+}
+
+/** What a handler returns; `undefined` means it wrote the response itself (streams, redirects). */
+export interface Reply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+type Schema = z.ZodType;
+type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+export interface RouteDefinition<P extends Schema | undefined = undefined, Q extends Schema | undefined = undefined, B extends Schema | undefined = undefined> {
+  method: HttpMethod;
+  /** OpenAPI path template below /api/v1, e.g. `/tasks/{task_id}`. */
+  path: string;
+  summary: string;
+  description?: string;
+  tags: string[];
+  /** Public routes skip authentication; everything else needs a verified Firebase ID token. */
+  public?: boolean;
+  params?: P;
+  query?: Q;
+  /** A JSON body, validated before the handler runs. */
+  body?: B;
+  /** A non-JSON body (multipart, CSV) the handler parses itself; documented only. */
+  rawBody?: { contentType: string; schema: z.ZodType; description?: string };
+  responses: Record<number, ResponseDoc>;
+  handler: (ctx: RouteContext<Out<P>, Out<Q>, Out<B>>) => Promise<Reply | undefined>;
+}
+
+// The router stores routes with their generics erased; `defineRoute` keeps them checked at the declaration.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyRoute = RouteDefinition<any, any, any>;
+
+export function defineRoute<P extends Schema | undefined = undefined, Q extends Schema | undefined = undefined, B extends Schema | undefined = undefined>(
+  route: RouteDefinition<P, Q, B>,
+): AnyRoute {
+  return route as AnyRoute;
+}
+
+export const ok = (body: unknown, headers?: Record<string, string>): Reply => ({ status: 200, body, headers });
+export const created = (body: unknown, headers?: Record<string, string>): Reply => ({ status: 201, body, headers });
+export const noContent = (): Reply => ({ status: 204 });
+
+/** `/tasks/{task_id}` → `/tasks/:task_id` */
+export const expressPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
+
+export type Authenticate = (req: Request) => Promise<Caller>;
+export type AfterAuthenticate = (caller: Caller, req: Request, res: Response) => void | Promise<void>;
+
+/** Mounts every route on `router`, in declaration order (specific paths before `{id}` ones). */
+export function mountRoutes(router: Router, routes: AnyRoute[], authenticate: Authenticate, afterAuthenticate?: AfterAuthenticate): void {
+  for (const route of routes) {
+    router[route.method](expressPath(route.path), async (req: Request, res: Response, next: NextFunction) => {
+      try {
+        const caller = route.public ? (undefined as unknown as Caller) : await authenticate(req);
+        if (!route.public && afterAuthenticate) await afterAuthenticate(caller, req, res);
+        const params = route.params ? parseOrThrow(route.params, req.params, 'path') : undefined;
+        const query = route.query ? parseOrThrow(route.query, req.query ?? {}, 'query') : undefined;
+        if (route.body && req.body === undefined) throw validationError('Request body must be JSON (Content-Type: application/json)');
+        const body = route.body ? parseOrThrow(route.body, req.body, 'body') : undefined;
+        const reply = await route.handler({ params, query, body, caller, req, res });
+        if (!reply || res.headersSent) return;
+        if (reply.headers) res.set(reply.headers);
+        if (reply.body === undefined) res.status(reply.status).end();
+        else res.status(reply.status).json(reply.body);
+      } catch (err) {
+        next(err);
+      }
+    });
+  }
+}

@@ -1,0 +1,23 @@
+// Deploy-time configuration (firebase-functions params) with the spec's values as defaults.
+// Read only inside functions at run time: `.value()` is not available while deploying.
+import { defineInt, defineList, defineString } from 'firebase-functions/params';
+import { authRestUrls, defaultConfig, SPEC_ALLOWED_FILE_TYPES, type AppConfig } from './config.js';
+
+export const CORS_ORIGINS = defineList('CORS_ORIGINS', { default: ['http://localhost:3000', 'http://localhost:5173'], description: 'Origins allowed by CORS (* for any)' });
+export const MAX_FILE_SIZE = defineInt('MAX_FILE_SIZE', { default: 2147483648, description: 'Largest media upload in bytes (2 GB)' });
+export const ALLOWED_FILE_TYPES = defineList('ALLOWED_FILE_TYPES', { default: SPEC_ALLOWED_FILE_TYPES, description: 'Allowed media file extensions' });
+export const WEB_API_KEY = defineString('WEB_API_KEY', { default: 'demo-api-key', description: "The Firebase project's Web API key (for password sign-in)" });
+export const RATE_LIMIT_PER_MINUTE = defineInt('RATE_LIMIT_PER_MINUTE', { default: 600, description: 'Requests per user per minute before 429' });
+export const EVENTS_MAX_AGE_HOURS = defineInt('EVENTS_MAX_AGE_HOURS', { default: 72, description: 'Age after which real-time feed events are deleted' });
+
+export function configFromParams(): AppConfig {
+  return defaultConfig({
+    corsOrigins: CORS_ORIGINS.value(),
+    maxFileSizeBytes: MAX_FILE_SIZE.value(),
+    allowedFileTypes: ALLOWED_FILE_TYPES.value().map((t) => t.trim().toLowerCase()),
+    webApiKey: WEB_API_KEY.value(),
+    ...authRestUrls(process.env.FIREBASE_AUTH_EMULATOR_HOST),
+    rateLimitPerMinute: RATE_LIMIT_PER_MINUTE.value(),
+    eventsMaxAgeHours: EVENTS_MAX_AGE_HOURS.value(),
+  });
+}

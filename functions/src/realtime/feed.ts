@@ -1,0 +1,40 @@
+// The real-time feed: `projects/{p}/events` documents carrying the spec's WebSocket message shapes
+// ({type, data: {..., user, timestamp}}). Clients listen to them with Firestore listeners.
+import { FieldValue, type Firestore, type Transaction, type WriteBatch } from 'firebase-admin/firestore';
+
+export const EVENTS = 'events';
+
+export type FeedEventType =
+  | 'task_created'
+  | 'task_updated'
+  | 'tasks_bulk_updated'
+  | 'media_uploaded'
+  | 'media_approved'
+  | 'annotation_created'
+  | 'annotation_updated'
+  | 'import_completed';
+
+export function eventsCollection(db: Firestore, projectId: string) {
+  return db.collection('projects').doc(projectId).collection(EVENTS);
+}
+
+/** The document a feed event is stored as; `created_at` is what the age-based cleanup reads. */
+export function feedEventDoc(type: FeedEventType, user: string, data: Record<string, unknown>, timestamp = new Date()) {
+  return { type, data: { ...data, user, timestamp: timestamp.toISOString() }, created_at: FieldValue.serverTimestamp() };
+}
+
+/**
+ * Writes one event, inside the caller's transaction or batch when given (so the event exists exactly
+ * when the change does). `id` makes redelivered trigger events idempotent.
+ */
+export function writeFeedEvent(
+  db: Firestore,
+  projectId: string,
+  event: ReturnType<typeof feedEventDoc>,
+  options: { id?: string; within?: Transaction | WriteBatch } = {},
+) {
+  const ref = options.id ? eventsCollection(db, projectId).doc(options.id) : eventsCollection(db, projectId).doc();
+  if (options.within) (options.within as WriteBatch).create(ref, event);
+  else return ref.create(event).then(() => ref);
+  return Promise.resolve(ref);
+}

@@ -1,0 +1,42 @@
+// Interactive docs served from npm packages (no CDN): Swagger UI at /docs, ReDoc at /redoc.
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { type Router } from 'express';
+
+const require = createRequire(import.meta.url);
+
+/** ReDoc's standalone bundle: from node_modules in development, copied into lib/vendor by the build for deploys. */
+function redocBundle(): string | null {
+  const vendored = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'vendor', 'redoc.standalone.js');
+  if (existsSync(vendored)) return vendored;
+  try {
+    return require.resolve('redoc/bundles/redoc.standalone.js');
+  } catch {
+    return null;
+  }
+}
+
+const page = (title: string, head: string, body: string) =>
+  `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title><meta name="viewport" content="width=device-width, initial-scale=1">${head}</head><body>${body}</body></html>`;
+
+export function docsRouter(openApiUrl: string): Router {
+  const router = express.Router();
+  const swaggerDir = path.dirname(require.resolve('swagger-ui-dist/package.json'));
+  router.use('/docs/assets', express.static(swaggerDir, { index: false, maxAge: '1h' }));
+  router.get('/docs/init.js', (_req, res) => {
+    res.type('application/javascript').send(`window.ui = SwaggerUIBundle({ url: ${JSON.stringify(openApiUrl)}, dom_id: '#swagger-ui', persistAuthorization: true });`);
+  });
+  router.get('/docs', (_req, res) => {
+    res.type('html').send(
+      page('Montu Manager API', '<link rel="stylesheet" href="/docs/assets/swagger-ui.css">', '<div id="swagger-ui"></div><script src="/docs/assets/swagger-ui-bundle.js"></script><script src="/docs/init.js"></script>'),
+    );
+  });
+  const redoc = redocBundle();
+  if (redoc) router.get('/redoc/redoc.standalone.js', (_req, res) => res.sendFile(redoc, { maxAge: '1h' }));
+  router.get('/redoc', (_req, res) => {
+    res.type('html').send(page('Montu Manager API (ReDoc)', '', `<redoc spec-url="${openApiUrl}"></redoc><script src="/redoc/redoc.standalone.js"></script>`));
+  });
+  return router;
+}

@@ -1,0 +1,46 @@
+import type { Firestore } from 'firebase-admin/firestore';
+
+/** The spec's stats keys and the collections behind them. */
+export const COUNTED_COLLECTIONS = {
+  projects: 'projects',
+  tasks: 'tasks',
+  media_records: 'media',
+  annotations: 'annotations',
+  directory_operations: 'directory_operations',
+  versions: 'versions',
+  system_logs: 'audit_logs',
+  import_jobs: 'import_jobs',
+} as const;
+
+export class SystemService {
+  constructor(
+    private readonly db: Firestore,
+    private readonly clock: () => Date,
+  ) {}
+
+  /** Healthy when Firestore answers a one-document read within the deadline. */
+  async health(deadlineMs = 3000) {
+    const timestamp = this.clock().toISOString();
+    const probe = this.db.collection('projects').limit(1).get().then(
+      () => true,
+      () => false,
+    );
+    const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), deadlineMs).unref());
+    const reachable = await Promise.race([probe, timeout]);
+    return reachable
+      ? { status: 'healthy' as const, timestamp }
+      : { status: 'degraded' as const, timestamp, checks: { firestore: 'unreachable' } };
+  }
+
+  /** Document counts per collection, by count aggregations: no document is read. */
+  async stats() {
+    const entries = await Promise.all(
+      Object.entries(COUNTED_COLLECTIONS).map(async ([key, collection]) => {
+        const snap = await this.db.collection(collection).count().get();
+        return [key, snap.data().count] as const;
+      }),
+    );
+    const collections = Object.fromEntries(entries) as Record<keyof typeof COUNTED_COLLECTIONS, number>;
+    return { database: { total_documents: entries.reduce((sum, [, n]) => sum + n, 0), collections } };
+  }
+}
