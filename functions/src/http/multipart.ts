@@ -1,0 +1,116 @@
+// The one multipart/form-data reader (media uploads, CSV imports). In Cloud Functions and its
+// emulator the body has already been read into `req.rawBody`, so busboy is fed that buffer; in tests
+// and scripts it reads the request stream. Files are held in memory: an HTTPS function's body is
+// capped at 32 MB anyway, and larger media go straight to Storage through a signed upload URL.
+import type { Request } from 'express';
+import type { FileInfo } from 'busboy';
+import { ApiError, payloadTooLarge, validationError } from './errors.js';
+
+export interface MultipartLimits {
+  /** Largest accepted file in bytes; a larger one is refused with 413. */
+  maxFileBytes: number;
+  /** Most files in one request (default 1). */
+  maxFiles?: number;
+  /** Most non-file fields (default 20). */
+  maxFields?: number;
+  /** Longest non-file field value in bytes (default 64 KiB). */
+  maxFieldBytes?: number;
+}
+
+export interface MultipartFile {
+  /** The form field the file came in (e.g. `file`). */
+  field: string;
+  /** The client's file name, without any directory part. */
+  fileName: string;
+  mimeType: string;
+  data: Buffer;
+}
+
+export interface MultipartForm {
+  /** Text fields; a field sent more than once becomes an array, in order. */
+  fields: Record<string, string | string[]>;
+  files: MultipartFile[];
+}
+
+const DEFAULTS = { maxFiles: 1, maxFields: 20, maxFieldBytes: 64 * 1024 };
+
+/**
+ * Reads a multipart/form-data request. Throws 400 for a request that is not multipart or is
+ * malformed, truncated or over the part limits, and 413 for a file over `maxFileBytes`; it stops
+ * keeping data as soon as a limit is crossed and drains the rest of the request.
+ */
+export async function readMultipart(req: Request, limits: MultipartLimits): Promise<MultipartForm> {
+  const { maxFiles, maxFields, maxFieldBytes } = { ...DEFAULTS, ...limits };
+  if (!req.is('multipart/form-data')) {
+    throw validationError('Request body must be multipart/form-data', { field: 'Content-Type', issue: `got ${req.get('content-type') ?? 'none'}` });
+  }
+  const { default: busboy } = await import('busboy');
+  let parser: ReturnType<typeof busboy>;
+  try {
+    parser = busboy({
+      headers: req.headers,
+      limits: { fileSize: limits.maxFileBytes, files: maxFiles, fields: maxFields, fieldSize: maxFieldBytes, parts: maxFiles + maxFields },
+    });
+  } catch (err) {
+    throw validationError(`Malformed multipart request: ${(err as Error).message}`);
+  }
+
+  return new Promise<MultipartForm>((resolve, reject) => {
+    const fields: MultipartForm['fields'] = {};
+    const files: MultipartFile[] = [];
+    let settled = false;
+
+    const fail = (err: ApiError) => {
+      if (settled) return;
+      settled = true;
+      // Stop parsing; whatever the client still sends is read and dropped so it sees our answer.
+      if (!req.rawBody) {
+        req.unpipe(parser);
+        req.resume();
+      }
+      parser.removeAllListeners();
+      parser.on('error', () => undefined);
+      reject(err);
+    };
+
+    parser.on('field', (name: string, value: string, info: { valueTruncated: boolean; nameTruncated: boolean }) => {
+      if (info.valueTruncated || info.nameTruncated) return fail(validationError(`Form field ${name} is longer than ${maxFieldBytes} bytes`, { field: name, issue: 'too long' }));
+      const previous = fields[name];
+      fields[name] = previous === undefined ? value : [...(Array.isArray(previous) ? previous : [previous]), value];
+    });
+
+    parser.on('file', (field: string, stream: NodeJS.ReadableStream & { truncated?: boolean }, info: FileInfo) => {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('limit', () => fail(payloadTooLarge(`File ${info.filename ?? field} is larger than the ${limits.maxFileBytes}-byte limit`)));
+      stream.on('end', () => {
+        if (settled || stream.truncated) return;
+        files.push({ field, fileName: baseName(info.filename ?? ''), mimeType: info.mimeType, data: Buffer.concat(chunks) });
+      });
+    });
+
+    parser.on('filesLimit', () => fail(validationError(`At most ${maxFiles} file(s) may be uploaded in one request`, { field: 'file', issue: 'too many files' })));
+    parser.on('fieldsLimit', () => fail(validationError(`At most ${maxFields} form fields may be sent`, { field: 'body', issue: 'too many fields' })));
+    parser.on('partsLimit', () => fail(validationError(`At most ${maxFiles + maxFields} form parts may be sent`, { field: 'body', issue: 'too many parts' })));
+    parser.on('error', (err: Error) => fail(validationError(`Malformed multipart request: ${err.message}`)));
+    parser.on('close', () => {
+      if (settled) return;
+      settled = true;
+      resolve({ fields, files });
+    });
+
+    if (req.rawBody) {
+      parser.end(req.rawBody);
+    } else {
+      req.on('close', () => {
+        if (!req.complete) fail(validationError('The upload was interrupted before the request body was complete'));
+      });
+      req.pipe(parser);
+    }
+  });
+}
+
+/** Browsers on Windows may send `C:\\path\\file.png`; only the last segment is the name. */
+function baseName(name: string): string {
+  return name.split(/[\\/]/).pop() ?? '';
+}
