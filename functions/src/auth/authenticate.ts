@@ -5,6 +5,10 @@ import type { Caller } from './caller.js';
 
 const BEARER = /^Bearer\s+([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/;
 
+const REVOKED = unauthenticated('ID token has been revoked (signed out); log in again');
+const GONE = unauthenticated('The user of this token no longer exists');
+const DISABLED = forbidden('This user account is disabled');
+
 function authErrorCode(err: unknown): string {
   return (err as { code?: string; errorInfo?: { code?: string } })?.errorInfo?.code ?? (err as { code?: string })?.code ?? '';
 }
@@ -28,6 +32,10 @@ export function createAuthenticator(auth: Auth) {
       const code = authErrorCode(err);
       const message = (err as Error).message ?? '';
       if (code === 'auth/id-token-expired') throw unauthenticated('ID token has expired; get a new one from /api/v1/auth/refresh');
+      // With the Auth emulator, firebase-admin already consults the user record while verifying.
+      if (code === 'auth/id-token-revoked') throw REVOKED;
+      if (code === 'auth/user-not-found') throw GONE;
+      if (code === 'auth/user-disabled') throw DISABLED;
       if (/aud|audience/i.test(message)) throw unauthenticated('ID token was issued for another Firebase project');
       throw unauthenticated('Invalid ID token');
     }
@@ -35,12 +43,12 @@ export function createAuthenticator(auth: Auth) {
     try {
       user = await auth.getUser(decoded.uid);
     } catch (err) {
-      if (authErrorCode(err) === 'auth/user-not-found') throw unauthenticated('The user of this token no longer exists');
+      if (authErrorCode(err) === 'auth/user-not-found') throw GONE;
       throw err;
     }
-    if (user.disabled) throw forbidden('This user account is disabled');
+    if (user.disabled) throw DISABLED;
     const validSince = user.tokensValidAfterTime ? Date.parse(user.tokensValidAfterTime) : 0;
-    if (decoded.auth_time * 1000 < validSince) throw unauthenticated('ID token has been revoked (signed out); log in again');
+    if (decoded.auth_time * 1000 < validSince) throw REVOKED;
     return {
       uid: user.uid,
       email: user.email ?? null,

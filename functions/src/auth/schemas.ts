@@ -48,10 +48,7 @@ export const memberEntry = z
   })
   .refine((e) => (e.user_id === undefined) !== (e.email === undefined), { message: 'Give exactly one of user_id or email' });
 
-export const addMembersBody = z.union([
-  z.array(memberEntry).min(1, 'At least one user is required').max(100, 'At most 100 users per call'),
-  z.strictObject({ users: z.array(memberEntry).min(1, 'At least one user is required').max(100, 'At most 100 users per call') }),
-]);
+export const addMembersBody = z.array(memberEntry).min(1, 'At least one user is required').max(100, 'At most 100 users per call');
 
 export const updateMemberBody = z.strictObject({ permissions: permissionsSchema });
 

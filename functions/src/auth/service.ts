@@ -1,5 +1,5 @@
 import type { AppDeps } from '../deps.js';
-import { forbidden } from '../http/errors.js';
+import { forbidden, unauthenticated } from '../http/errors.js';
 import { AccessControl } from './access.js';
 import type { Caller, Permission } from './caller.js';
 import { refreshIdToken, signInWithPassword, type IssuedTokens } from './identity-toolkit.js';
@@ -18,7 +18,13 @@ export class AuthService {
   }
 
   async refresh(refreshToken: string, projectId?: string) {
-    return this.tokenResponse(await refreshIdToken(this.deps.config, refreshToken), projectId);
+    const tokens = await refreshIdToken(this.deps.config, refreshToken);
+    // A refreshed ID token keeps the original auth_time, so a session revoked by logout shows here
+    // (the Auth emulator still honours revoked refresh tokens; production refuses them earlier).
+    await this.deps.auth.verifyIdToken(tokens.idToken, true).catch(() => {
+      throw unauthenticated('Refresh token is invalid or has been revoked; log in again');
+    });
+    return this.tokenResponse(tokens, projectId);
   }
 
   private async tokenResponse(tokens: IssuedTokens, projectId: string | undefined) {
