@@ -1,0 +1,184 @@
+// Firestore access for tasks: the stored form of a write (derived query fields, actor, server
+// timestamps), writing many tasks at once, and the list query plan (which is also what the
+// composite indexes in firestore.indexes.json are derived from).
+import { FieldValue, type DocumentSnapshot, type Firestore, type Query, type Transaction } from 'firebase-admin/firestore';
+import { validationError } from '../http/errors.js';
+import { indexFieldsOf, matchKey, searchKey, type ProjectTaskConfig, type TaskRecord } from './rules.js';
+import type { SortField, TaskStatus } from './schemas.js';
+
+export const TASKS = 'tasks';
+
+/** Firestore allows at most 30 disjunctions in one query (the product of all `in` list sizes). */
+export const MAX_DISJUNCTIONS = 30;
+
+export function tasksCollection(db: Firestore) {
+  return db.collection(TASKS);
+}
+
+/** The document data of a new task: its fields, the derived query fields, who wrote it and when. */
+export function storedNewTask(task: TaskRecord, config: ProjectTaskConfig, actor: string, bulkId: string | null = null) {
+  const now = FieldValue.serverTimestamp();
+  return { ...task, ...indexFieldsOf(task, config), created_by: actor, updated_by: actor, bulk_id: bulkId, created_at: now, updated_at: now };
+}
+
+/**
+ * The update data for `changes` to a stored task: the changes, the derived query fields recomputed
+ * from the merged task, the actor and the server time. `bulk_id` is reset on every write so a
+ * later single change is never mistaken for part of an earlier bulk call.
+ */
+export function storedChanges(current: Record<string, unknown>, changes: Record<string, unknown>, config: ProjectTaskConfig, actor: string, bulkId: string | null = null) {
+  const merged = { ...current, ...changes } as unknown as TaskRecord;
+  return { ...changes, ...indexFieldsOf(merged, config), updated_by: actor, bulk_id: bulkId, updated_at: FieldValue.serverTimestamp() };
+}
+
+/** One write of `writeTasks`: a new task, or changes to a stored one (`current` is its data). */
+export type TaskWrite =
+  | { kind: 'create'; task: TaskRecord; config: ProjectTaskConfig }
+  | { kind: 'update'; id: string; current: Record<string, unknown>; changes: Record<string, unknown>; config: ProjectTaskConfig };
+
+export type TaskWriteResult = { id: string; ok: true } | { id: string; ok: false; reason: 'already_exists' | 'not_found' | 'failed'; error: string };
+
+/**
+ * Writes many tasks with a BulkWriter (no 500-write cap, retries on contention) and reports each
+ * write's outcome: a create of an existing id fails with `already_exists`, an update of a missing
+ * task with `not_found`; the others still land. For the CSV importer and seeding.
+ */
+export async function writeTasks(db: Firestore, writes: readonly TaskWrite[], options: { actor: string; bulkId?: string | null }): Promise<TaskWriteResult[]> {
+  const writer = db.bulkWriter();
+  const pending = writes.map((w): Promise<TaskWriteResult> => {
+    const id = w.kind === 'create' ? w.task.id : w.id;
+    const ref = tasksCollection(db).doc(id);
+    const op =
+      w.kind === 'create'
+        ? writer.create(ref, storedNewTask(w.task, w.config, options.actor, options.bulkId ?? null))
+        : writer.update(ref, storedChanges(w.current, w.changes, w.config, options.actor, options.bulkId ?? null));
+    return op.then(
+      () => ({ id, ok: true }),
+      (err: { code?: number; message?: string }) =>
+        err.code === 6
+          ? { id, ok: false, reason: 'already_exists', error: `Task ${id} already exists` }
+          : err.code === 5
+            ? { id, ok: false, reason: 'not_found', error: `Task ${id} not found` }
+            : { id, ok: false, reason: 'failed', error: err.message ?? 'Write failed' },
+    );
+  });
+  await writer.close();
+  return Promise.all(pending);
+}
+
+/** Single-task access. */
+export class TaskStore {
+  constructor(private readonly db: Firestore) {}
+
+  ref(id: string) {
+    return tasksCollection(this.db).doc(id);
+  }
+
+  async get(id: string): Promise<DocumentSnapshot | null> {
+    const snap = await this.ref(id).get();
+    return snap.exists ? snap : null;
+  }
+
+  /** Snapshots of `ids` in order, read in one round trip (inside `tx` when given). */
+  async getMany(ids: readonly string[], tx?: Transaction): Promise<DocumentSnapshot[]> {
+    if (ids.length === 0) return [];
+    const refs = ids.map((id) => this.ref(id));
+    return tx ? tx.getAll(...refs) : this.db.getAll(...refs);
+  }
+
+  /** Creates a task; false when the id is taken. */
+  async create(task: TaskRecord, config: ProjectTaskConfig, actor: string): Promise<boolean> {
+    try {
+      await this.ref(task.id).create(storedNewTask(task, config, actor));
+      return true;
+    } catch (err) {
+      if ((err as { code?: number }).code === 6) return false;
+      throw err;
+    }
+  }
+
+  /** Applies changes, provided the task is still at `snap`'s update time (throws a stale-write error otherwise). */
+  async update(snap: DocumentSnapshot, changes: Record<string, unknown>, config: ProjectTaskConfig, actor: string): Promise<void> {
+    await snap.ref.update(storedChanges(snap.data() ?? {}, changes, config, actor), { lastUpdateTime: snap.updateTime! });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The list query
+
+/** What a task list is filtered and sorted by; `project_ids` undefined means every project. */
+export interface TaskFilters {
+  project_ids?: readonly string[] | undefined;
+  episode?: readonly string[] | undefined;
+  sequence?: readonly string[] | undefined;
+  shot?: readonly string[] | undefined;
+  task_type?: readonly string[] | undefined;
+  artist?: readonly string[] | undefined;
+  status?: readonly TaskStatus[] | undefined;
+  priority?: readonly string[] | undefined;
+  search?: string | undefined;
+  include_archived: boolean;
+  sort: SortField;
+  order: 'asc' | 'desc';
+}
+
+export type FilterOp = '==' | 'in' | 'array-contains';
+
+export interface TaskQueryPlan {
+  where: { field: string; op: FilterOp; value: unknown }[];
+  orderBy: { field: string; direction: 'asc' | 'desc' }[];
+}
+
+/** Multi-valued filters and the stored field each one matches (case-insensitive ones use the *_key copies). */
+export const FILTER_FIELDS = {
+  project_ids: { field: 'project_id', key: (v: string) => v },
+  episode: { field: 'episode_key', key: matchKey },
+  sequence: { field: 'sequence_key', key: matchKey },
+  shot: { field: 'shot_key', key: matchKey },
+  task_type: { field: 'task_key', key: matchKey },
+  artist: { field: 'artist_key', key: matchKey },
+  status: { field: 'status', key: (v: string) => v },
+  priority: { field: 'priority_key', key: matchKey },
+} as const;
+
+/** The stored field each sort option orders by (priority by the project's rank, deadline with missing ones last). */
+export const SORT_PATHS: Record<SortField, string> = {
+  created_at: 'created_at',
+  updated_at: 'updated_at',
+  priority: 'priority_rank',
+  deadline: 'deadline_key',
+};
+
+/**
+ * Turns list filters into Firestore clauses: equality (`==`/`in`) filters and at most one
+ * `array-contains`, ordered by one field. Such a query is served by merging the two-field
+ * composite indexes (filter field, sort field) in firestore.indexes.json, whatever filters combine.
+ */
+export function planTaskQuery(filters: TaskFilters): TaskQueryPlan {
+  const where: TaskQueryPlan['where'] = [];
+  let disjunctions = 1;
+  for (const [name, { field, key }] of Object.entries(FILTER_FIELDS) as [keyof typeof FILTER_FIELDS, (typeof FILTER_FIELDS)[keyof typeof FILTER_FIELDS]][]) {
+    const given = filters[name];
+    if (given === undefined) continue;
+    const values = [...new Set(given.map(key))];
+    disjunctions *= values.length;
+    where.push(values.length === 1 ? { field, op: '==', value: values[0] } : { field, op: 'in', value: values });
+  }
+  if (disjunctions > MAX_DISJUNCTIONS) {
+    throw validationError(`Too many filter combinations: the multi-valued filters combine into ${disjunctions} (Firestore allows ${MAX_DISJUNCTIONS}); give fewer values`, {
+      field: 'query',
+      issue: 'too_many_disjunctions',
+    });
+  }
+  // An explicit status filter decides archived visibility itself (status=archived lists them).
+  if (filters.status === undefined && !filters.include_archived) where.push({ field: 'archived', op: '==', value: false });
+  if (filters.search !== undefined) where.push({ field: 'search_tokens', op: 'array-contains', value: searchKey(filters.search) });
+  return { where, orderBy: [{ field: SORT_PATHS[filters.sort], direction: filters.order }] };
+}
+
+/** The plan's filters applied to the tasks collection (ordering is added by `paginate`). */
+export function filteredQuery(db: Firestore, plan: TaskQueryPlan): Query {
+  let q: Query = tasksCollection(db);
+  for (const w of plan.where) q = q.where(w.field, w.op, w.value);
+  return q;
+}
