@@ -1,5 +1,7 @@
 // The Express app factory: everything the API does, built from its dependencies.
 import express from 'express';
+import { annotationRoutes } from './annotations/routes.js';
+import { auditRoutes } from './audit/routes.js';
 import { memberRoutes } from './auth/members-routes.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import { authRoutes } from './auth/routes.js';
@@ -12,7 +14,7 @@ import { systemRoutes } from './system/routes.js';
 
 /** Every route of the API, in matching order (literal paths before `{id}` paths of the same method). */
 export function apiRoutes(deps: AppDeps): AnyRoute[] {
-  return [...systemRoutes(deps), ...authRoutes(deps), ...memberRoutes(deps)];
+  return [...systemRoutes(deps), ...authRoutes(deps), ...memberRoutes(deps), ...annotationRoutes(deps), ...auditRoutes(deps)];
 }
 
 function routeMatcher(routes: AnyRoute[]) {
