@@ -17,6 +17,10 @@ export interface AppConfig {
   rateLimitPerMinute: number;
   /** Age after which real-time feed events are deleted. */
   eventsMaxAgeHours: number;
+  /** Largest CSV task import file, bytes (both imports take the file through the API, whose bodies cap at 32 MB). */
+  csvImportMaxBytes: number;
+  /** Most task rows POST /tasks/import-csv imports in the request; larger files go through the async import. */
+  csvSyncMaxRows: number;
 }
 
 export const SPEC_ALLOWED_FILE_TYPES = ['.jpg', '.jpeg', '.png', '.tif', '.tiff', '.exr', '.mov', '.mp4', '.ma', '.nk'];
@@ -40,6 +44,8 @@ export function defaultConfig(overrides: Partial<AppConfig> = {}): AppConfig {
     ...authRestUrls(process.env.FIREBASE_AUTH_EMULATOR_HOST),
     rateLimitPerMinute: 600,
     eventsMaxAgeHours: 72,
+    csvImportMaxBytes: 32 * 1024 * 1024,
+    csvSyncMaxRows: 5000,
     ...overrides,
   };
 }
