@@ -1,18 +1,11 @@
 // The real-time feed: `projects/{p}/events` documents carrying the spec's WebSocket message shapes
 // ({type, data: {..., user, timestamp}}). Clients listen to them with Firestore listeners.
 import { FieldValue, type Firestore, type Transaction, type WriteBatch } from 'firebase-admin/firestore';
+import type { FeedEventType } from './messages.js';
+
+export type { FeedEventType } from './messages.js';
 
 export const EVENTS = 'events';
-
-export type FeedEventType =
-  | 'task_created'
-  | 'task_updated'
-  | 'tasks_bulk_updated'
-  | 'media_uploaded'
-  | 'media_approved'
-  | 'annotation_created'
-  | 'annotation_updated'
-  | 'import_completed';
 
 export function eventsCollection(db: Firestore, projectId: string) {
   return db.collection('projects').doc(projectId).collection(EVENTS);

@@ -1,0 +1,33 @@
+import type { AppDeps } from '../deps.js';
+import { defineRoute, ok } from '../http/route.js';
+import { auditPage, auditQuery, historyQuery, taskHistoryParams } from './schemas.js';
+import { AuditService } from './service.js';
+
+const tags = ['Audit log'];
+
+export function auditRoutes(deps: AppDeps) {
+  const service = new AuditService(deps);
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/audit',
+      summary: 'List audit log entries (project admins; global admins across projects)',
+      description:
+        'Every write to projects, memberships, tasks, media and annotations, with the changed fields\' old and new values, the actor and the time; newest first. `project_id` is required unless the caller is a global admin.',
+      tags,
+      query: auditQuery,
+      responses: { 200: { description: 'Audit entries', schema: auditPage } },
+      handler: async ({ caller, query }) => ok(await service.list(caller, query)),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/tasks/{task_id}/history',
+      summary: "A task's change history (readers of its project)",
+      tags,
+      params: taskHistoryParams,
+      query: historyQuery,
+      responses: { 200: { description: 'Audit entries of the task, newest first', schema: auditPage } },
+      handler: async ({ caller, params, query }) => ok(await service.taskHistory(caller, params.task_id, query)),
+    }),
+  ];
+}

@@ -1,0 +1,51 @@
+// Who may read the audit log: project admins read their project's entries, global admins any;
+// readers of a project read the history of its tasks.
+import type { DocumentSnapshot } from 'firebase-admin/firestore';
+import { AccessControl } from '../auth/access.js';
+import type { Caller } from '../auth/caller.js';
+import type { AppDeps } from '../deps.js';
+import { notFound, validationError } from '../http/errors.js';
+import { paginate, type Page, type PageParams } from '../http/pagination.js';
+import { docToJson } from '../lib/serialize.js';
+import { tasksCollection } from '../tasks/store.js';
+import type { AuditEntry, AuditQuery } from './schemas.js';
+import { AuditStore, type AuditFilters } from './store.js';
+
+const newestFirst = [{ field: 'time', direction: 'desc' as const }];
+
+export class AuditService {
+  private readonly store: AuditStore;
+  private readonly access: AccessControl;
+
+  constructor(private readonly deps: AppDeps) {
+    this.store = new AuditStore(deps.db);
+    this.access = new AccessControl(deps.db);
+  }
+
+  async list(caller: Caller, query: AuditQuery): Promise<Page<AuditEntry>> {
+    const { page, page_size, page_token, ...filters } = query;
+    if (filters.project_id) await this.access.require(caller, filters.project_id, 'admin');
+    else if (!caller.admin) {
+      throw validationError('project_id is required: only global admins may read the audit log across projects', { field: 'project_id', issue: 'required' });
+    }
+    return this.page(filters, { page, page_size, page_token });
+  }
+
+  /** A task's entries, newest first. Non-members hear that the task does not exist. */
+  async taskHistory(caller: Caller, taskId: string, query: PageParams & Pick<AuditFilters, 'from' | 'to'>): Promise<Page<AuditEntry>> {
+    const { page, page_size, page_token, from, to } = query;
+    const task = await tasksCollection(this.deps.db).doc(taskId).get();
+    const projectId: unknown = task.get('project_id');
+    if (!task.exists || typeof projectId !== 'string') throw notFound(`Task ${taskId}`);
+    await this.access.require(caller, projectId, 'read', `Task ${taskId}`);
+    return this.page({ collection: 'tasks', document_id: taskId, from, to }, { page, page_size, page_token });
+  }
+
+  private page(filters: AuditFilters, params: PageParams): Promise<Page<AuditEntry>> {
+    return paginate(this.store.query(filters), params, {
+      orderBy: newestFirst,
+      fingerprint: ['audit', filters],
+      map: (snap: DocumentSnapshot) => docToJson<AuditEntry>(snap),
+    });
+  }
+}

@@ -1,0 +1,64 @@
+// The audit log's trigger handler: one entry per write to projects, memberships, tasks, media and
+// annotations, named by the CloudEvent id so a redelivered event adds nothing.
+import { Timestamp, type DocumentData, type Firestore } from 'firebase-admin/firestore';
+import { logger } from 'firebase-functions/logger';
+import { actorOf, bulkIdOf, changedFields, eventDocId, versions, type DocumentWrittenEvent, type FieldChange } from '../lib/document-change.js';
+import { toJson } from '../lib/serialize.js';
+import { withoutIndexFields } from '../tasks/rules.js';
+import { AuditStore } from './store.js';
+import type { AuditAction } from './schemas.js';
+
+/** Entries stay well inside Firestore's 1 MiB document limit: larger diffs keep field names only. */
+export const MAX_CHANGES_BYTES = 256 * 1024;
+
+/** Fields derived from others for querying (tasks' match keys, search tokens): not changes a person made. */
+const DERIVED: Record<string, (data: DocumentData) => DocumentData> = { tasks: withoutIndexFields };
+
+function actionOf(before: DocumentData | undefined, after: DocumentData | undefined): AuditAction {
+  if (!before) return 'create';
+  if (!after) return 'delete';
+  return after.status === 'archived' && before.status !== 'archived' ? 'archive' : 'update';
+}
+
+function bounded(changes: Record<string, FieldChange>): { changes: Record<string, FieldChange | { truncated: true }>; truncated: boolean } {
+  if (JSON.stringify(toJson(changes)).length <= MAX_CHANGES_BYTES) return { changes, truncated: false };
+  return { changes: Object.fromEntries(Object.keys(changes).map((field) => [field, { truncated: true as const }])), truncated: true };
+}
+
+/**
+ * Records one write. Returns the entry id, or null when nothing was recorded (a write that changed
+ * only bookkeeping fields, or a redelivery of an event already recorded).
+ */
+export async function recordAuditEntry(db: Firestore, event: DocumentWrittenEvent): Promise<string | null> {
+  const { before: rawBefore, after: rawAfter, ref } = versions(event);
+  if (!ref || (!rawBefore && !rawAfter)) return null;
+  const collection = ref.parent.id;
+  const strip = DERIVED[collection] ?? ((d: DocumentData) => d);
+  const before = rawBefore && strip(rawBefore);
+  const after = rawAfter && strip(rawAfter);
+  const action = actionOf(before, after);
+  const diff = changedFields(before, after);
+  if (action === 'update' && Object.keys(diff).length === 0) return null;
+
+  // Memberships live under their project; other audited documents carry `project_id`.
+  const projectId =
+    collection === 'projects' ? ref.id : collection === 'members' ? (ref.parent.parent?.id ?? null) : ((after ?? before)?.project_id ?? null);
+  const { changes, truncated } = bounded(diff);
+  const time = new Date(event.time);
+  const id = eventDocId(event.id);
+  const entry = {
+    collection,
+    document_id: ref.id,
+    document_path: ref.path,
+    project_id: typeof projectId === 'string' ? projectId : null,
+    action,
+    changes,
+    changes_truncated: truncated,
+    actor: actorOf(rawBefore, rawAfter),
+    bulk_id: bulkIdOf(rawBefore, rawAfter),
+    time: Number.isNaN(time.getTime()) ? Timestamp.now() : Timestamp.fromDate(time),
+  };
+  const created = await new AuditStore(db).create(id, entry);
+  if (!created) logger.info('audit: event already recorded', { event_id: event.id, document: ref.path });
+  return created ? id : null;
+}

@@ -1,0 +1,52 @@
+// The real-time feed's messages: the spec's WebSocket message shapes, stored as `projects/{p}/events`
+// documents. Types only, shared by the triggers that write them and the client helper that reads
+// them, so a front end can copy this file with client.ts.
+
+export type FeedEventType =
+  | 'task_created'
+  | 'task_updated'
+  | 'tasks_bulk_updated'
+  | 'media_uploaded'
+  | 'media_approved'
+  | 'annotation_created'
+  | 'annotation_updated'
+  | 'import_completed';
+
+/** A document as the API returns it (Timestamps as ISO-8601 strings). */
+export type JsonRecord = { id: string } & Record<string, unknown>;
+
+/** What every message carries: who made the change (a uid, or `system`) and when. */
+export interface MessageMeta {
+  user: string;
+  timestamp: string;
+  /** Set on per-task events written during a bulk call: the `bulk_id` of its `tasks_bulk_updated`. */
+  part_of?: string;
+}
+
+interface Message<T extends FeedEventType, D> {
+  type: T;
+  data: D & MessageMeta;
+}
+
+export type TaskCreatedMessage = Message<'task_created', { task: JsonRecord }>;
+/** `changes` holds the new value of each changed field (`null` for a removed field). */
+export type TaskUpdatedMessage = Message<'task_updated', { task_id: string; changes: Record<string, unknown> }>;
+export type TasksBulkUpdatedMessage = Message<'tasks_bulk_updated', { task_ids: string[]; operation: string; changes: Record<string, unknown>; bulk_id?: string }>;
+export type MediaUploadedMessage = Message<'media_uploaded', { media: JsonRecord }>;
+export type MediaApprovedMessage = Message<'media_approved', { media_id: string; task_id: string | null; approval_status: string; previous_status: string | null }>;
+export type AnnotationCreatedMessage = Message<'annotation_created', { annotation: JsonRecord }>;
+export type AnnotationUpdatedMessage = Message<'annotation_updated', { annotation_id: string; media_id: string | null; changes: Record<string, unknown> }>;
+export type ImportCompletedMessage = Message<
+  'import_completed',
+  { job_id: string; total_rows: number | null; processed_rows: number | null; created_tasks: number | null; updated_tasks: number | null; skipped_tasks: number | null; error_count: number }
+>;
+
+export type FeedMessage =
+  | TaskCreatedMessage
+  | TaskUpdatedMessage
+  | TasksBulkUpdatedMessage
+  | MediaUploadedMessage
+  | MediaApprovedMessage
+  | AnnotationCreatedMessage
+  | AnnotationUpdatedMessage
+  | ImportCompletedMessage;

@@ -1,0 +1,19 @@
+// Builds the CloudEvent a Firestore write trigger receives, from real snapshots taken around a
+// write, so trigger handlers are tested exactly as they are called when deployed.
+import { randomUUID } from 'node:crypto';
+import type { DocumentReference } from 'firebase-admin/firestore';
+import { Change } from 'firebase-functions/v2';
+import type { DocumentWrittenEvent } from '../../src/lib/document-change.js';
+
+/** Runs `write` on `ref` and returns the event describing it (a fresh id unless given). */
+export async function writeEvent(ref: DocumentReference, write: (ref: DocumentReference) => Promise<unknown>, options: { id?: string; time?: string } = {}): Promise<DocumentWrittenEvent> {
+  const before = await ref.get();
+  await write(ref);
+  const after = await ref.get();
+  return {
+    id: options.id ?? randomUUID(),
+    time: options.time ?? new Date().toISOString(),
+    params: {},
+    data: new Change(before, after),
+  };
+}
