@@ -1,0 +1,223 @@
+import { FieldValue } from 'firebase-admin/firestore';
+import { describe, expect, it } from 'vitest';
+import { eventsCollection } from '../../src/realtime/feed.js';
+import { publishAnnotationWrite, publishImportJobWrite, publishMediaWrite, publishTaskWrite } from '../../src/realtime/triggers.js';
+import { createTestContext, uniqueName } from '../support/context.js';
+import { writeEvent } from './cloud-events.js';
+
+const ctx = createTestContext('feed-triggers');
+const db = ctx.db;
+
+/** The feed of a fresh project, so each test reads only its own events. */
+function project() {
+  const id = uniqueName('PRJ');
+  return {
+    id,
+    async events() {
+      const snap = await eventsCollection(db, id).get();
+      return snap.docs.map((d) => ({ id: d.id, type: d.get('type') as string, data: d.get('data') as Record<string, unknown> }));
+    },
+  };
+}
+
+const newTask = (projectId: string, extra: Record<string, unknown> = {}) => ({
+  project_id: projectId,
+  episode: 'Ep00',
+  sequence: 'sq0010',
+  shot: 'SH0020',
+  task: 'comp',
+  status: 'not_started',
+  created_at: FieldValue.serverTimestamp(),
+  updated_at: FieldValue.serverTimestamp(),
+  updated_by: 'artist-1',
+  bulk_id: null,
+  episode_key: 'ep00',
+  ...extra,
+});
+
+describe('task feed events', () => {
+  it('publishes task_created with the task as the API shows it, the user and the write time', async () => {
+    const p = project();
+    const ref = db.collection('tasks').doc(uniqueName('ep00_sq0010_sh0020_comp'));
+    const event = await writeEvent(ref, (r) => r.create(newTask(p.id)), { time: '2025-08-29T10:00:00.000Z' });
+    expect(await publishTaskWrite(db, event)).toEqual([`${event.id}_task_created`]);
+    const [created] = await p.events();
+    const stored = (await ref.get()).get('created_at').toDate().toISOString();
+    expect(created).toEqual({
+      id: `${event.id}_task_created`,
+      type: 'task_created',
+      data: {
+        task: {
+          id: ref.id,
+          project_id: p.id,
+          episode: 'Ep00',
+          sequence: 'sq0010',
+          shot: 'SH0020',
+          task: 'comp',
+          status: 'not_started',
+          created_at: stored,
+          updated_at: stored,
+          updated_by: 'artist-1',
+          bulk_id: null,
+        },
+        user: 'artist-1',
+        timestamp: '2025-08-29T10:00:00.000Z',
+      },
+    });
+  });
+
+  it('publishes task_updated with the task id and the new values of what changed', async () => {
+    const p = project();
+    const ref = db.collection('tasks').doc(uniqueName('t'));
+    await ref.create(newTask(p.id));
+    const event = await writeEvent(ref, (r) =>
+      r.update({ status: 'completed', artist: 'new_artist', episode_key: 'x', updated_by: 'supervisor', updated_at: FieldValue.serverTimestamp() }),
+    );
+    await publishTaskWrite(db, event);
+    expect(await p.events()).toEqual([
+      { id: `${event.id}_task_updated`, type: 'task_updated', data: { task_id: ref.id, changes: { artist: 'new_artist', status: 'completed' }, user: 'supervisor', timestamp: event.time } },
+    ]);
+  });
+
+  it('marks the per-task events of a bulk call as part of it, and only those', async () => {
+    const p = project();
+    const ref = db.collection('tasks').doc(uniqueName('t'));
+    await ref.create(newTask(p.id));
+    const bulk = await writeEvent(ref, (r) => r.update({ status: 'in_progress', bulk_id: 'bulk-evt-1', updated_by: 'supervisor' }));
+    await publishTaskWrite(db, bulk);
+    const single = await writeEvent(ref, (r) => r.update({ status: 'on_hold', bulk_id: null, updated_by: 'supervisor' }));
+    await publishTaskWrite(db, single);
+    const byId = Object.fromEntries((await p.events()).map((e) => [e.id, e.data]));
+    expect(byId[`${bulk.id}_task_updated`]).toEqual({ task_id: ref.id, changes: { status: 'in_progress' }, part_of: 'bulk-evt-1', user: 'supervisor', timestamp: bulk.time });
+    expect(byId[`${single.id}_task_updated`]).toEqual({ task_id: ref.id, changes: { status: 'on_hold' }, user: 'supervisor', timestamp: single.time });
+
+    const created = await writeEvent(db.collection('tasks').doc(uniqueName('t')), (r) => r.create(newTask(p.id, { bulk_id: 'bulk-evt-2' })));
+    await publishTaskWrite(db, created);
+    expect((await eventsCollection(db, p.id).doc(`${created.id}_task_created`).get()).get('data.part_of')).toBe('bulk-evt-2');
+  });
+
+  it('publishes nothing twice when an event is delivered again', async () => {
+    const p = project();
+    const ref = db.collection('tasks').doc(uniqueName('t'));
+    await ref.create(newTask(p.id));
+    const event = await writeEvent(ref, (r) => r.update({ status: 'in_progress', updated_by: 'supervisor' }));
+    await publishTaskWrite(db, event);
+    await publishTaskWrite(db, event);
+    expect((await p.events()).map((e) => e.id)).toEqual([`${event.id}_task_updated`]);
+  });
+
+  it('publishes nothing for bookkeeping-only writes, hard deletes, or tasks without a project', async () => {
+    const p = project();
+    const ref = db.collection('tasks').doc(uniqueName('t'));
+    await ref.create(newTask(p.id));
+    expect(await publishTaskWrite(db, await writeEvent(ref, (r) => r.update({ updated_at: FieldValue.serverTimestamp(), updated_by: 'x' })))).toEqual([]);
+    expect(await publishTaskWrite(db, await writeEvent(ref, (r) => r.delete()))).toEqual([]);
+    const orphan = db.collection('tasks').doc(uniqueName('t'));
+    expect(await publishTaskWrite(db, await writeEvent(orphan, (r) => r.create({ status: 'not_started' })))).toEqual([]);
+    expect(await p.events()).toEqual([]);
+  });
+
+  it('names the user system when a write carries no updated_by', async () => {
+    const p = project();
+    const ref = db.collection('tasks').doc(uniqueName('t'));
+    const event = await writeEvent(ref, (r) => r.create({ project_id: p.id, status: 'not_started' }));
+    await publishTaskWrite(db, event);
+    expect((await p.events())[0]?.data.user).toBe('system');
+  });
+});
+
+describe('media feed events', () => {
+  it('publishes media_uploaded once the file is there, not for a pending upload', async () => {
+    const p = project();
+    const ref = db.collection('media').doc(uniqueName('media'));
+    const pending = await writeEvent(ref, (r) =>
+      r.create({ project_id: p.id, linked_task_id: 'ep00_sq0010_sh0020_comp', status: 'pending_upload', approval_status: 'pending', updated_by: 'artist-1' }),
+    );
+    expect(await publishMediaWrite(db, pending)).toEqual([]);
+    const landed = await writeEvent(ref, (r) => r.update({ status: 'active', metadata: { width: 1920, height: 1080 }, updated_by: 'artist-1' }));
+    expect(await publishMediaWrite(db, landed)).toEqual([`${landed.id}_media_uploaded`]);
+    const [uploaded] = await p.events();
+    expect(uploaded?.type).toBe('media_uploaded');
+    expect(uploaded?.data).toMatchObject({ media: { id: ref.id, status: 'active', linked_task_id: 'ep00_sq0010_sh0020_comp', metadata: { width: 1920, height: 1080 } }, user: 'artist-1' });
+
+    const thumbnail = await writeEvent(ref, (r) => r.update({ thumbnail_key: 'thumbnails/x.jpg' }));
+    expect(await publishMediaWrite(db, thumbnail)).toEqual([]);
+
+    const direct = await writeEvent(db.collection('media').doc(uniqueName('media')), (r) => r.create({ project_id: p.id, status: 'active', approval_status: 'pending' }));
+    expect(await publishMediaWrite(db, direct)).toEqual([`${direct.id}_media_uploaded`]);
+  });
+
+  it('publishes media_approved when the approval status changes', async () => {
+    const p = project();
+    const ref = db.collection('media').doc(uniqueName('media'));
+    await ref.create({ project_id: p.id, linked_task_id: 'ep00_sq0010_sh0020_lighting', status: 'active', approval_status: 'pending' });
+    const approve = await writeEvent(ref, (r) => r.update({ approval_status: 'approved', updated_by: 'supervisor_user' }));
+    expect(await publishMediaWrite(db, approve)).toEqual([`${approve.id}_media_approved`]);
+    expect((await p.events())[0]?.data).toEqual({
+      media_id: ref.id,
+      task_id: 'ep00_sq0010_sh0020_lighting',
+      approval_status: 'approved',
+      previous_status: 'pending',
+      user: 'supervisor_user',
+      timestamp: approve.time,
+    });
+    const notes = await writeEvent(ref, (r) => r.update({ description: 'new notes', updated_by: 'supervisor_user' }));
+    expect(await publishMediaWrite(db, notes)).toEqual([]);
+  });
+});
+
+describe('annotation feed events', () => {
+  it('publishes annotation_created with the annotation and annotation_updated with changes', async () => {
+    const p = project();
+    const ref = db.collection('annotations').doc(uniqueName('ann'));
+    const created = await writeEvent(ref, (r) =>
+      r.create({ project_id: p.id, media_id: 'media_123', content: 'Shadows need work', frame_number: 1025, status: 'active', updated_by: 'reviewer-1' }),
+    );
+    expect(await publishAnnotationWrite(db, created)).toEqual([`${created.id}_annotation_created`]);
+    const resolved = await writeEvent(ref, (r) => r.update({ status: 'resolved', resolved_by: 'artist-1', updated_by: 'artist-1' }));
+    expect(await publishAnnotationWrite(db, resolved)).toEqual([`${resolved.id}_annotation_updated`]);
+    const byId = Object.fromEntries((await p.events()).map((e) => [e.id, e]));
+    expect(byId[`${created.id}_annotation_created`]).toMatchObject({
+      type: 'annotation_created',
+      data: { annotation: { id: ref.id, media_id: 'media_123', content: 'Shadows need work', frame_number: 1025 }, user: 'reviewer-1' },
+    });
+    expect(byId[`${resolved.id}_annotation_updated`]).toEqual({
+      id: `${resolved.id}_annotation_updated`,
+      type: 'annotation_updated',
+      data: { annotation_id: ref.id, media_id: 'media_123', changes: { resolved_by: 'artist-1', status: 'resolved' }, user: 'artist-1', timestamp: resolved.time },
+    });
+  });
+});
+
+describe('import feed events', () => {
+  it('publishes import_completed once, when the job reaches completed', async () => {
+    const p = project();
+    const ref = db.collection('import_jobs').doc(uniqueName('job'));
+    await ref.create({ project_id: p.id, status: 'processing', progress_percent: 40, total_rows: 500, processed_rows: 200, created_tasks: 200, errors: [], created_by: 'producer-1' });
+    const progress = await writeEvent(ref, (r) => r.update({ progress_percent: 80, processed_rows: 400 }));
+    expect(await publishImportJobWrite(db, progress)).toEqual([]);
+    const done = await writeEvent(ref, (r) =>
+      r.update({ status: 'completed', progress_percent: 100, processed_rows: 500, created_tasks: 485, errors: [{ row: 12, error: 'Invalid episode format' }] }),
+    );
+    expect(await publishImportJobWrite(db, done)).toEqual([`${done.id}_import_completed`]);
+    const after = await writeEvent(ref, (r) => r.update({ results_note: 'kept' }));
+    expect(await publishImportJobWrite(db, after)).toEqual([]);
+    expect(await p.events()).toEqual([
+      {
+        id: `${done.id}_import_completed`,
+        type: 'import_completed',
+        data: {
+          job_id: ref.id,
+          total_rows: 500,
+          processed_rows: 500,
+          created_tasks: 485,
+          updated_tasks: null,
+          skipped_tasks: null,
+          error_count: 1,
+          user: 'producer-1',
+          timestamp: done.time,
+        },
+      },
+    ]);
+  });
+});
