@@ -107,7 +107,7 @@ describe('resolve and reopen', () => {
     const root = await noteOn(media, cast.writer);
     const seen = await get(root.id, cast.writer);
     await put(root.id, cast.writer, { content: 'Roto edge chatters on frames 1010-1020' }).expect(200);
-    const stale = await post(root.id, 'resolve', cast.writer2).set('If-Match', seen.headers.etag).expect(412);
+    const stale = await post(root.id, 'resolve', cast.writer2).set('If-Match', seen.headers.etag!).expect(412);
     expectEnvelope(stale.body, 'PRECONDITION_FAILED');
     expect((await get(root.id, cast.writer)).body.status).toBe('active');
   });
