@@ -11,10 +11,11 @@ import { API_PREFIX, buildOpenApiDocument } from './http/openapi.js';
 import { mountRoutes, type AnyRoute } from './http/route.js';
 import { docsRouter } from './system/docs.js';
 import { systemRoutes } from './system/routes.js';
+import { taskRoutes } from './tasks/routes.js';
 
 /** Every route of the API, in matching order (literal paths before `{id}` paths of the same method). */
 export function apiRoutes(deps: AppDeps): AnyRoute[] {
-  return [...systemRoutes(deps), ...authRoutes(deps), ...memberRoutes(deps), ...annotationRoutes(deps), ...auditRoutes(deps)];
+  return [...systemRoutes(deps), ...authRoutes(deps), ...memberRoutes(deps), ...taskRoutes(deps), ...annotationRoutes(deps), ...auditRoutes(deps)];
 }
 
 function routeMatcher(routes: AnyRoute[]) {

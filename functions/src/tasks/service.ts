@@ -1,0 +1,300 @@
+// Task domain service: permission checks, the project's configuration, optimistic concurrency and
+// the bulk workflows. Validation rules live in rules.ts, Firestore access in store.ts.
+import type { DocumentSnapshot, Transaction } from 'firebase-admin/firestore';
+import { AccessControl } from '../auth/access.js';
+import type { Caller } from '../auth/caller.js';
+import type { AppDeps } from '../deps.js';
+import { ApiError, conflict, notFound, preconditionFailed, unprocessable, validationError } from '../http/errors.js';
+import { paginate, type Page } from '../http/pagination.js';
+import { assertIfMatch, etagOf, isStaleWrite } from '../lib/etag.js';
+import { taskIdSchema } from './schemas.js';
+import { docToJson } from '../lib/serialize.js';
+import { ProjectStore } from '../projects/store.js';
+import { feedEventDoc, writeFeedEvent } from '../realtime/feed.js';
+import { checkNewFields, checkNewTask, checkTaskUpdate, taskConfigOf, withoutIndexFields, type ProjectTaskConfig, type TaskProblem } from './rules.js';
+import type { BulkOperation, TaskCreateInput, TaskListQuery } from './schemas.js';
+import { MAX_DISJUNCTIONS, TaskStore, filteredQuery, planTaskQuery, storedChanges, type TaskFilters } from './store.js';
+
+export type TaskJson = Record<string, unknown> & { id: string };
+
+/** A task as the API returns it: spec fields and custom fields, without the derived query fields. */
+export function toTask(snap: DocumentSnapshot): TaskJson {
+  return withoutIndexFields(docToJson(snap)) as TaskJson;
+}
+
+/** The 400 for a task input's problems: the first in `field`/`issue`, every one under `errors`. */
+export function problemsError(what: string, problems: readonly TaskProblem[]): ApiError {
+  return validationError(`Invalid ${what}: ${problems.map((p) => `${p.field}: ${p.issue}`).join('; ')}`, {
+    field: problems[0]?.field,
+    issue: problems[0]?.issue,
+    errors: problems,
+  });
+}
+
+export interface BulkItem {
+  task_id: string;
+  updates: Record<string, unknown>;
+}
+
+export interface BulkOutcome {
+  updated: string[];
+  errors: { task_id: string; error: string }[];
+}
+
+/** Firestore documents stay under 1 MiB; keep a margin for the derived fields. */
+const MAX_TASK_BYTES = 900 * 1024;
+/** A bulk event carries per-task changes only while it stays comfortably small. */
+const MAX_EVENT_CHANGES_BYTES = 256 * 1024;
+const STALE_RETRIES = 3;
+
+export class TaskService {
+  private readonly access: AccessControl;
+  private readonly tasks: TaskStore;
+  private readonly projects: ProjectStore;
+
+  constructor(private readonly deps: AppDeps) {
+    this.access = new AccessControl(deps.db);
+    this.tasks = new TaskStore(deps.db);
+    this.projects = new ProjectStore(deps.db);
+  }
+
+  private async config(projectId: string): Promise<ProjectTaskConfig> {
+    const project = await this.projects.get(projectId);
+    return taskConfigOf(project?.data());
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Reading
+
+  async list(caller: Caller, query: TaskListQuery): Promise<Page<TaskJson>> {
+    const { page, page_size, page_token, project_id, ...rest } = query;
+    let projectIds: readonly string[] | undefined;
+    let implicit = false;
+    if (project_id) {
+      for (const id of project_id) await this.access.require(caller, id, 'read');
+      projectIds = project_id;
+    } else {
+      const readable = await this.access.readableProjects(caller);
+      if (readable !== 'all') {
+        if (readable.length === 0) return { items: [], total: 0, page, page_size, total_pages: 0, next_page_token: null };
+        if (readable.length > MAX_DISJUNCTIONS) {
+          throw validationError(`You can read ${readable.length} projects, more than one query covers (${MAX_DISJUNCTIONS}); filter by project_id`, {
+            field: 'project_id',
+            issue: 'required_for_many_projects',
+          });
+        }
+        projectIds = readable;
+        implicit = true;
+      }
+    }
+    const filters: TaskFilters = { ...rest, project_ids: projectIds };
+    let plan;
+    try {
+      plan = planTaskQuery(filters);
+    } catch (err) {
+      if (implicit && err instanceof ApiError) {
+        throw validationError(`${err.message}; your ${projectIds!.length} readable projects count as project_id values, so filter by project_id`, err.details);
+      }
+      throw err;
+    }
+    return paginate(filteredQuery(this.deps.db, plan), { page, page_size, page_token }, { orderBy: plan.orderBy, fingerprint: ['tasks', plan], map: toTask });
+  }
+
+  /** The task and its ETag; non-members hear it does not exist. */
+  async get(caller: Caller, id: string): Promise<{ task: TaskJson; etag: string }> {
+    const snap = await this.readable(caller, id, 'read');
+    return { task: toTask(snap), etag: etagOf(snap) };
+  }
+
+  private async readable(caller: Caller, id: string, needed: 'read' | 'write'): Promise<DocumentSnapshot> {
+    const snap = await this.tasks.get(id);
+    if (!snap) throw notFound(`Task ${id}`);
+    await this.access.require(caller, String(snap.get('project_id')), needed, `Task ${id}`);
+    return snap;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Single-task writes
+
+  async create(caller: Caller, input: TaskCreateInput): Promise<{ task: TaskJson; etag: string }> {
+    const projectId = (input.project_id ?? input.project)!;
+    await this.access.require(caller, projectId, 'write');
+    const project = await this.projects.get(projectId);
+    if (!project) throw notFound(`Project ${projectId}`);
+    if (project.get('status') === 'archived') throw unprocessable(`Project ${projectId} is archived; it takes no new tasks`);
+    const config = taskConfigOf(project.data());
+    const checked = checkNewTask(input, config);
+    if (!checked.ok) throw problemsError('task', checked.problems);
+    if (!(await this.tasks.create(checked.value, config, caller.uid))) throw conflict(`Task ${checked.value.id} already exists`, { field: 'id', issue: 'duplicate' });
+    const snap = (await this.tasks.get(checked.value.id))!;
+    return { task: toTask(snap), etag: etagOf(snap) };
+  }
+
+  /**
+   * Applies a change built from the current task. With If-Match the client's version must still be
+   * current (412 otherwise); without it a concurrent write makes us re-read and rebuild the change,
+   * so derived fields never mix two versions.
+   */
+  private async change(
+    caller: Caller,
+    id: string,
+    ifMatch: string | undefined,
+    build: (current: Record<string, unknown>, config: ProjectTaskConfig) => Record<string, unknown> | null,
+  ): Promise<{ task: TaskJson; etag: string }> {
+    for (let attempt = 0; ; attempt++) {
+      const snap = await this.readable(caller, id, 'write');
+      assertIfMatch(snap, ifMatch);
+      const config = await this.config(String(snap.get('project_id')));
+      const changes = build(snap.data() ?? {}, config);
+      if (changes === null) return { task: toTask(snap), etag: etagOf(snap) };
+      try {
+        await this.tasks.update(snap, changes, config, caller.uid);
+      } catch (err) {
+        if (!isStaleWrite(err)) throw err;
+        if (ifMatch !== undefined) throw preconditionFailed(`Task ${id} changed since ETag ${ifMatch}; reload it and retry`);
+        if (attempt + 1 >= STALE_RETRIES) throw conflict(`Task ${id} is being changed by others; retry`);
+        continue;
+      }
+      const fresh = (await this.tasks.get(id))!;
+      return { task: toTask(fresh), etag: etagOf(fresh) };
+    }
+  }
+
+  update(caller: Caller, id: string, updates: Record<string, unknown>, ifMatch: string | undefined) {
+    return this.change(caller, id, ifMatch, (current, config) => {
+      const checked = checkTaskUpdate(updates, config, current);
+      if (!checked.ok) throw problemsError('task update', checked.problems);
+      return checked.value;
+    });
+  }
+
+  /** DELETE archives: the task stays readable by id, lists hide it unless include_archived=true. */
+  archive(caller: Caller, id: string, ifMatch: string | undefined) {
+    return this.change(caller, id, ifMatch, (current) => (current.status === 'archived' ? null : { status: 'archived' }));
+  }
+
+  addFields(caller: Caller, id: string, fields: Record<string, unknown>, ifMatch: string | undefined) {
+    return this.change(caller, id, ifMatch, (current) => {
+      const { problems, collisions } = checkNewFields(fields, current);
+      if (problems.length) throw problemsError('fields', problems);
+      if (collisions.length) throw conflict(`Task ${id} already has field(s) ${collisions.map((c) => c.field).join(', ')}; change them with PATCH`, { field: collisions[0]!.field, issue: collisions[0]!.issue, errors: collisions });
+      if (Buffer.byteLength(JSON.stringify({ ...current, ...fields })) > MAX_TASK_BYTES) {
+        throw unprocessable(`Task ${id} would grow beyond Firestore's document size limit (1 MiB); store large data elsewhere`);
+      }
+      return fields;
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Bulk
+
+  /**
+   * Applies per-task updates in one transaction. Unknown, forbidden and invalid items are reported
+   * per item; the rest are written, or with `atomic` nothing is written when any item fails (422).
+   * Writes one `tasks_bulk_updated` feed event per project touched and marks each written task with
+   * that event's id (`bulk_id`), so per-task trigger events can be folded into it.
+   */
+  async bulkUpdate(caller: Caller, items: readonly BulkItem[], options: { atomic: boolean; operation: BulkOperation | 'bulk_update' }): Promise<BulkOutcome> {
+    const seen = new Set<string>();
+    const preErrors = new Map<number, string>();
+    items.forEach((item, i) => {
+      const id = taskIdSchema.safeParse(item.task_id);
+      if (!id.success) preErrors.set(i, id.error.issues[0]!.message);
+      else if (seen.has(item.task_id)) preErrors.set(i, `Task ${item.task_id} is listed more than once in this call`);
+      seen.add(item.task_id);
+    });
+    const ids = items.filter((_, i) => !preErrors.has(i)).map((item) => item.task_id);
+    const configs = new Map<string, Promise<ProjectTaskConfig>>();
+    const configOf = (projectId: string) => {
+      if (!configs.has(projectId)) configs.set(projectId, this.config(projectId));
+      return configs.get(projectId)!;
+    };
+
+    return this.deps.db.runTransaction(async (tx) => {
+      const snaps = new Map((await this.tasks.getMany(ids, tx)).map((s) => [s.id, s]));
+      const errors: BulkOutcome['errors'] = [];
+      const valid: { snap: DocumentSnapshot; changes: Record<string, unknown>; config: ProjectTaskConfig }[] = [];
+      for (const [i, item] of items.entries()) {
+        const pre = preErrors.get(i);
+        if (pre) {
+          errors.push({ task_id: item.task_id, error: pre });
+          continue;
+        }
+        const snap = snaps.get(item.task_id);
+        const problem = snap?.exists ? await this.bulkPermission(caller, snap) : `Task ${item.task_id} not found`;
+        if (problem) {
+          errors.push({ task_id: item.task_id, error: problem });
+          continue;
+        }
+        const config = await configOf(String(snap!.get('project_id')));
+        const checked = checkTaskUpdate(item.updates, config, snap!.data() ?? {});
+        if (!checked.ok) errors.push({ task_id: item.task_id, error: checked.problems.map((p) => `${p.field}: ${p.issue}`).join('; ') });
+        else valid.push({ snap: snap!, changes: checked.value, config });
+      }
+      if (options.atomic && errors.length) {
+        throw unprocessable(`Nothing was changed: ${errors.length} of ${items.length} task(s) cannot be updated`, { failed: errors.length, errors });
+      }
+      await this.writeBulk(tx, caller, valid, options.operation);
+      return { updated: valid.map((v) => v.snap.id), errors };
+    });
+  }
+
+  /** Why the caller may not change this task, or undefined (non-members hear it does not exist). */
+  private async bulkPermission(caller: Caller, snap: DocumentSnapshot): Promise<string | undefined> {
+    const projectId = String(snap.get('project_id'));
+    const perms = await this.access.permissions(caller, projectId);
+    if (perms.length === 0) return `Task ${snap.id} not found`;
+    if (!perms.includes('write')) return `This needs 'write' permission on project ${projectId}`;
+    return undefined;
+  }
+
+  private async writeBulk(tx: Transaction, caller: Caller, valid: { snap: DocumentSnapshot; changes: Record<string, unknown>; config: ProjectTaskConfig }[], operation: string) {
+    const byProject = new Map<string, typeof valid>();
+    for (const v of valid) {
+      const projectId = String(v.snap.get('project_id'));
+      byProject.set(projectId, [...(byProject.get(projectId) ?? []), v]);
+    }
+    for (const [projectId, group] of byProject) {
+      const event = feedEventDoc('tasks_bulk_updated', caller.uid, { task_ids: group.map((g) => g.snap.id), operation, ...describeChanges(group.map((g) => [g.snap.id, g.changes])) }, this.deps.clock());
+      const eventRef = await writeFeedEvent(this.deps.db, projectId, event, { within: tx });
+      for (const g of group) tx.update(g.snap.ref, storedChanges(g.snap.data() ?? {}, g.changes, g.config, caller.uid, eventRef.id));
+    }
+  }
+}
+
+/**
+ * The event's `changes`: the fields every task got with the same value (what a client can apply to
+ * all task_ids); when tasks got different updates, also `changes_by_task` (dropped if it would make
+ * the event large: clients then reload those tasks).
+ */
+function describeChanges(entries: [string, Record<string, unknown>][]) {
+  const [first] = entries;
+  const shared: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(first?.[1] ?? {})) {
+    const json = JSON.stringify(value);
+    if (entries.every(([, c]) => field in c && JSON.stringify(c[field]) === json)) shared[field] = value;
+  }
+  const uniform = entries.every(([, c]) => Object.keys(c).length === Object.keys(shared).length);
+  if (uniform) return { changes: shared };
+  const byTask = Object.fromEntries(entries);
+  return Buffer.byteLength(JSON.stringify(byTask)) <= MAX_EVENT_CHANGES_BYTES ? { changes: shared, changes_by_task: byTask } : { changes: shared, changes_by_task: null };
+}
+
+/** The field each legacy bulk operation must set. */
+const LEGACY_REQUIRED: Record<BulkOperation, string | undefined> = {
+  update: undefined,
+  update_status: 'status',
+  assign_artist: 'artist',
+  set_priority: 'priority',
+  set_milestone: 'milestone',
+  archive: undefined,
+};
+
+/** The updates a legacy `{operation, data}` call applies to each of its tasks. */
+export function legacyUpdates(operation: BulkOperation, data: Record<string, unknown>): Record<string, unknown> {
+  if (operation === 'archive') return { ...data, status: 'archived' };
+  const required = LEGACY_REQUIRED[operation];
+  if (required && !(required in data)) throw validationError(`Operation ${operation} needs data.${required}`, { field: `data.${required}`, issue: 'required' });
+  if (Object.keys(data).length === 0) throw validationError(`Operation ${operation} needs the fields to change in data`, { field: 'data', issue: 'empty' });
+  return data;
+}

@@ -1,0 +1,31 @@
+// Task test arrangement: projects with their configuration, and tasks written straight through the
+// store's stored form (derived fields included) with controlled timestamps, so sort order is exact.
+import { Timestamp, type Firestore } from 'firebase-admin/firestore';
+import { checkNewTask, taskConfigOf, type ProjectTaskConfig, type TaskRecord } from '../../src/tasks/rules.js';
+import { storedNewTask, tasksCollection } from '../../src/tasks/store.js';
+
+export const SWA_CONFIG = { task_types: ['modeling', 'rigging', 'animation', 'layout', 'lighting', 'comp', 'fx', 'lookdev'], milestones: ['not_started', 'final_render', 'approved'], priority_levels: ['low', 'medium', 'high', 'urgent'] };
+export const RFX_CONFIG = { task_types: ['comp', 'lighting', 'animation', 'fx', 'layout'], milestones: ['not_started', 'approved'], priority_levels: ['minor', 'major', 'critical'] };
+
+export function newTask(input: Record<string, unknown>, config: ProjectTaskConfig): TaskRecord {
+  const r = checkNewTask(input, config);
+  if (!r.ok) throw new Error(`bad fixture task: ${JSON.stringify(r.problems)}`);
+  return r.value;
+}
+
+/** Writes tasks directly with given created/updated times (ms since epoch), 400 per batch. */
+export async function seedTasks(db: Firestore, tasks: { task: TaskRecord; config: ProjectTaskConfig; created: number; updated: number; actor?: string }[]) {
+  for (let i = 0; i < tasks.length; i += 400) {
+    const batch = db.batch();
+    for (const t of tasks.slice(i, i + 400)) {
+      batch.create(tasksCollection(db).doc(t.task.id), {
+        ...storedNewTask(t.task, t.config, t.actor ?? 'seed'),
+        created_at: Timestamp.fromMillis(t.created),
+        updated_at: Timestamp.fromMillis(t.updated),
+      });
+    }
+    await batch.commit();
+  }
+}
+
+export const configOf = (project: string) => taskConfigOf(project === 'RFX' ? RFX_CONFIG : SWA_CONFIG);
