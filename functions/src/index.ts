@@ -1,9 +1,13 @@
 // Only exports functions. Each one loads its code on first use, so a cold start pays for what that
 // function needs and nothing else (sharp and csv-parse stay out of the API's start-up).
-import { onDocumentWritten } from 'firebase-functions/v2/firestore';
+import { onDocumentCreated, onDocumentWritten } from 'firebase-functions/v2/firestore';
 import { onRequest } from 'firebase-functions/v2/https';
 import { onSchedule } from 'firebase-functions/v2/scheduler';
+import { onObjectDeleted, onObjectFinalized } from 'firebase-functions/v2/storage';
 import type { Express } from 'express';
+// Params must be declared when this module loads: that is how `firebase deploy` and the Functions
+// emulator discover them and supply their values (or defaults) to the functions.
+import './params.js';
 import type { Firestore } from 'firebase-admin/firestore';
 import type { DocumentWrittenEvent } from './lib/document-change.js';
 
@@ -40,9 +44,29 @@ export const mediaWritten = onWrite('media/{mediaId}', async () => [await audit(
 export const annotationWritten = onWrite('annotations/{annotationId}', async () => [await audit(), (await feed()).publishAnnotationWrite]);
 export const importJobWritten = onWrite('import_jobs/{jobId}', async () => [(await feed()).publishImportJobWrite]);
 
+/** Runs a CSV import job when the API creates it (retries off: a failed job is recorded as failed, and re-running it is the user's call). */
+export const importJobCreated = onDocumentCreated({ document: 'import_jobs/{jobId}', region: REGION, memory: '1GiB', timeoutSeconds: 540, retry: false }, async (event) => {
+  const [{ processImportJob }, { runtimeDeps }] = await Promise.all([import('./imports/job-handler.js'), import('./runtime.js')]);
+  await processImportJob(event, runtimeDeps());
+});
+
 /** Deletes feed events older than EVENTS_MAX_AGE_HOURS (the feed is for live clients; history is the audit log). */
 export const feedCleanup = onSchedule({ schedule: 'every 60 minutes', region: REGION }, async () => {
   const [{ deleteOldFeedEvents }, { runtimeDeps }] = await Promise.all([import('./realtime/cleanup.js'), import('./runtime.js')]);
   const deps = runtimeDeps();
   await deleteOldFeedEvents(deps.db, deps.clock(), deps.config.eventsMaxAgeHours);
+});
+
+// Media files in the default bucket: thumbnails and metadata when one lands, clean-up when one is
+// removed outside the API. One image at a time per instance bounds sharp's memory.
+const mediaTrigger = { region: REGION, memory: '2GiB' as const, timeoutSeconds: 300, concurrency: 1 };
+
+export const mediaFileFinalized = onObjectFinalized(mediaTrigger, async (event) => {
+  const [{ handleObjectFinalized }, { runtimeDeps }] = await Promise.all([import('./media/thumbnail-trigger.js'), import('./runtime.js')]);
+  await handleObjectFinalized(runtimeDeps(), event.data);
+});
+
+export const mediaFileDeleted = onObjectDeleted({ region: REGION, memory: '256MiB' as const }, async (event) => {
+  const [{ handleObjectDeleted }, { runtimeDeps }] = await Promise.all([import('./media/thumbnail-trigger.js'), import('./runtime.js')]);
+  await handleObjectDeleted(runtimeDeps(), event.data);
 });
