@@ -1,0 +1,234 @@
+// The Storage trigger behind media records: when a file lands under media/ it completes the record
+// (size, checksum, image metadata), makes a 512 px and a 128 px thumbnail under thumbnails/, and
+// records why when it cannot. Modelled on firebase/extensions storage-resize-images: one job, its
+// own output (thumbnails/) never re-processed, redelivered events recognised by object generation,
+// a pixel limit against decompression bombs, and bad files recorded on the record, never thrown
+// (a throw would only be retried into a crash loop). Only infrastructure errors are thrown.
+import type { Firestore } from 'firebase-admin/firestore';
+import { FieldValue } from 'firebase-admin/firestore';
+import { logger } from 'firebase-functions';
+import type { Bucket } from '../deps.js';
+import { allThumbnailKeys, MEDIA_PREFIX, mediaIdFor, noThumbnailReason, thumbnailKey } from './files.js';
+import { THUMBNAIL_SETTINGS, type ThumbnailSettings } from './settings.js';
+import { MEDIA, MediaObjects, type MediaRecord } from './store.js';
+
+export interface TriggerDeps {
+  db: Firestore;
+  bucket: Bucket;
+  config: { maxFileSizeBytes: number };
+}
+
+/**
+ * The parts of a Storage CloudEvent's data the trigger reads (`generation` arrives as a string or a
+ * number). Size and checksum are read from the object itself, which is also how stale events show.
+ */
+export interface StorageObject {
+  bucket: string;
+  name: string;
+  generation: string | number;
+}
+
+export type FinalizeOutcome =
+  | 'ignored' // not a media file of this bucket (thumbnails/ included)
+  | 'orphan' // no record owns this key, or it was deleted meanwhile
+  | 'stale' // an older generation than the object now stored
+  | 'duplicate' // this generation was already processed
+  | 'rejected' // larger than MAX_FILE_SIZE: deleted again
+  | 'ready'
+  | 'unsupported'
+  | 'failed';
+
+/** A file the thumbnailer cannot or will not process, with the reason users see. */
+export class ThumbnailError extends Error {
+  constructor(
+    readonly status: 'unsupported' | 'failed',
+    message: string,
+    readonly known: Partial<ImageFacts> = {},
+  ) {
+    super(message);
+  }
+}
+
+export interface ImageFacts {
+  width: number;
+  height: number;
+  format: string;
+  color_space: string;
+  has_alpha: boolean;
+  bit_depth: number;
+}
+
+export interface Thumbnails {
+  facts: ImageFacts;
+  extension: '.jpg' | '.webp';
+  contentType: string;
+  large: Buffer;
+  small: Buffer;
+}
+
+const BIT_DEPTH: Record<string, number> = { uchar: 8, char: 8, ushort: 16, short: 16, uint: 32, int: 32, float: 32, complex: 64, double: 64, dpcomplex: 128 };
+
+/**
+ * Reads an image and makes both thumbnails: one decode for the large one (JPEG shrink-on-load makes
+ * that cheap), the small one from the large. Images with alpha keep it (WebP); others become JPEG.
+ */
+export async function makeThumbnails(input: Buffer, settings: ThumbnailSettings = THUMBNAIL_SETTINGS): Promise<Thumbnails> {
+  const { default: sharp } = await import('sharp');
+  const options = { limitInputPixels: settings.maxInputPixels, failOn: 'error' as const };
+  let meta: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>;
+  try {
+    meta = await sharp(input, options).metadata();
+  } catch (err) {
+    throw new ThumbnailError('failed', `Not a readable image: ${describe(err)}`);
+  }
+  const width = meta.autoOrient?.width ?? meta.width;
+  const height = meta.autoOrient?.height ?? meta.height;
+  const facts: ImageFacts = {
+    width,
+    height,
+    format: meta.format,
+    color_space: meta.space ?? 'unknown',
+    has_alpha: meta.hasAlpha ?? false,
+    bit_depth: meta.bitsPerSample ?? BIT_DEPTH[meta.depth ?? ''] ?? 8,
+  };
+  // Refused from the header alone, before any pixel is decoded.
+  if (width * height > settings.maxInputPixels) {
+    const mp = (n: number) => `${Math.round(n / 1e6)} MP`;
+    throw new ThumbnailError('failed', `Image is ${width}x${height} (${mp(width * height)}), above the ${mp(settings.maxInputPixels)} limit for thumbnails`, facts);
+  }
+  const alpha = facts.has_alpha;
+  const encode = (image: ReturnType<typeof sharp>) =>
+    alpha ? image.webp({ quality: settings.webpQuality, alphaQuality: 90 }) : image.jpeg({ quality: settings.jpegQuality });
+  try {
+    const large = await encode(
+      sharp(input, options).autoOrient().resize(settings.largeEdge, settings.largeEdge, { fit: 'inside', withoutEnlargement: true }).toColourspace('srgb'),
+    ).toBuffer();
+    const small = await encode(sharp(large).resize(settings.smallEdge, settings.smallEdge, { fit: 'inside', withoutEnlargement: true })).toBuffer();
+    return { facts, extension: alpha ? '.webp' : '.jpg', contentType: alpha ? 'image/webp' : 'image/jpeg', large, small };
+  } catch (err) {
+    throw new ThumbnailError('failed', `Could not decode the image: ${describe(err)}`, facts);
+  }
+}
+
+function describe(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 300);
+}
+
+const ownsKey = (bucket: Bucket, object: StorageObject) => object.bucket === bucket.name && object.name.startsWith(MEDIA_PREFIX);
+
+/** `onObjectFinalized` for media files. */
+export async function handleObjectFinalized(deps: TriggerDeps, object: StorageObject, settings: ThumbnailSettings = THUMBNAIL_SETTINGS): Promise<FinalizeOutcome> {
+  // Thumbnails live under thumbnails/, so the trigger's own writes end here.
+  if (!ownsKey(deps.bucket, object)) return 'ignored';
+  const key = object.name;
+  const generation = String(object.generation);
+  const ref = deps.db.collection(MEDIA).doc(mediaIdFor(key));
+  const snap = await ref.get();
+  const record = snap.data() as MediaRecord | undefined;
+  if (!record || record.storage_key !== key) {
+    logger.warn('Media file without a media record; left alone', { key });
+    return 'orphan';
+  }
+  if (record.file_generation === generation && record.thumbnail_status !== 'pending') return 'duplicate';
+
+  const objects = new MediaObjects(deps.bucket);
+  const current = await objects.stat(key);
+  if (!current || current.generation !== generation) return 'stale';
+
+  if (current.size > deps.config.maxFileSizeBytes) {
+    await objects.delete([key]);
+    await ref.update({ file_error: `The uploaded file is ${current.size} bytes, larger than the ${deps.config.maxFileSizeBytes}-byte limit; it was deleted`, updated_at: FieldValue.serverTimestamp() });
+    return 'rejected';
+  }
+
+  const fileFacts = {
+    status: 'active',
+    file_error: null,
+    file_generation: generation,
+    'metadata.file_size': current.size,
+    'metadata.checksum': current.md5Hex,
+    updated_at: FieldValue.serverTimestamp(),
+  };
+
+  let result: { outcome: FinalizeOutcome; fields: Record<string, unknown>; written: string[] };
+  const unsupported = noThumbnailReason(record.file_extension);
+  if (unsupported) {
+    result = { outcome: 'unsupported', fields: { thumbnail_status: 'unsupported', thumbnail_error: unsupported }, written: [] };
+  } else if (current.size > settings.maxInputBytes) {
+    result = { outcome: 'unsupported', fields: { thumbnail_status: 'unsupported', thumbnail_error: `The file is too large to make thumbnails from (${current.size} bytes; the limit is ${settings.maxInputBytes})` }, written: [] };
+  } else {
+    result = await thumbnailsFor(objects, key, generation, record, settings);
+  }
+
+  // The record may have been deleted while the thumbnails were made: then they go too.
+  const kept = await deps.db.runTransaction(async (tx) => {
+    const latest = await tx.get(ref);
+    if (!latest.exists || latest.get('deleting') === true) return false;
+    tx.update(ref, { ...fileFacts, ...result.fields });
+    return true;
+  });
+  if (!kept) {
+    await objects.delete(result.written);
+    return 'orphan';
+  }
+  return result.outcome;
+}
+
+async function thumbnailsFor(objects: MediaObjects, key: string, generation: string, record: MediaRecord, settings: ThumbnailSettings) {
+  const imageFields = (facts: Partial<ImageFacts>) => {
+    const fields: Record<string, unknown> = {};
+    for (const name of ['width', 'height', 'format', 'has_alpha', 'bit_depth'] as const) if (facts[name] !== undefined) fields[`metadata.${name}`] = facts[name];
+    // A color space a user set (e.g. ACEScg) is kept over what the file header says.
+    if (facts.color_space !== undefined && record.metadata.color_space === null) fields['metadata.color_space'] = facts.color_space;
+    return fields;
+  };
+  try {
+    const thumbs = await makeThumbnails(await objects.download(key), settings);
+    const large = thumbnailKey(key, 'large', thumbs.extension);
+    const small = thumbnailKey(key, 'small', thumbs.extension);
+    const metadata = { source_generation: generation };
+    await Promise.all([objects.saveThumbnail(large, thumbs.large, thumbs.contentType, metadata), objects.saveThumbnail(small, thumbs.small, thumbs.contentType, metadata)]);
+    // A re-upload may change the format (alpha or not): the other format's thumbnails must not linger.
+    await objects.delete(allThumbnailKeys(key).filter((k) => k !== large && k !== small));
+    return {
+      outcome: 'ready' as const,
+      fields: { ...imageFields(thumbs.facts), thumbnail_status: 'ready', thumbnail_error: null, thumbnail_key: large, thumbnail_small_key: small },
+      written: [large, small],
+    };
+  } catch (err) {
+    if (!(err instanceof ThumbnailError)) throw err;
+    logger.info('No thumbnail for media file', { key, status: err.status, reason: err.message });
+    return {
+      outcome: err.status,
+      fields: { ...imageFields(err.known), thumbnail_status: err.status, thumbnail_error: err.message, thumbnail_key: null, thumbnail_small_key: null },
+      written: [],
+    };
+  }
+}
+
+/**
+ * `onObjectDeleted` for media files. Deleting through the API removes everything itself; this
+ * covers a file removed any other way (console, lifecycle rule): its thumbnails go, and a record
+ * that still points at it is archived. An overwrite also reports the old generation as deleted;
+ * then the object still exists and nothing is done.
+ */
+export async function handleObjectDeleted(deps: TriggerDeps, object: StorageObject): Promise<'ignored' | 'archived' | 'cleaned'> {
+  if (!ownsKey(deps.bucket, object)) return 'ignored';
+  const objects = new MediaObjects(deps.bucket);
+  if (await objects.exists(object.name)) return 'ignored';
+  await objects.delete(allThumbnailKeys(object.name));
+  const ref = deps.db.collection(MEDIA).doc(mediaIdFor(object.name));
+  const archived = await deps.db.runTransaction(async (tx) => {
+    const snap = await tx.get(ref);
+    if (!snap.exists || snap.get('storage_key') !== object.name || snap.get('status') !== 'active' || snap.get('deleting') === true) return false;
+    tx.update(ref, {
+      status: 'archived',
+      thumbnail_key: null,
+      thumbnail_small_key: null,
+      file_error: 'The file was deleted from Storage outside the API',
+      updated_at: FieldValue.serverTimestamp(),
+    });
+    return true;
+  });
+  return archived ? 'archived' : 'cleaned';
+}
