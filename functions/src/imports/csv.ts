@@ -206,6 +206,8 @@ function syntaxError(err: { code?: string; message?: string }, limits: CsvLimits
 export interface OpenedCsv {
   header: CsvHeader;
   rows: AsyncGenerator<CsvRow>;
+  /** Stops reading (when the rows are not wanted: a generator never started cannot clean up). */
+  close: () => void;
 }
 
 /**
@@ -277,5 +279,5 @@ export async function openCsv(source: AsyncIterable<Buffer | string> | Iterable<
       parser.destroy();
     }
   }
-  return { header, rows: rows() };
+  return { header, rows: rows(), close: () => parser.destroy() };
 }

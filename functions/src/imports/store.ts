@@ -1,0 +1,164 @@
+// Firestore and Storage access for CSV import jobs: `import_jobs/{job_id}` documents (the spec's
+// CSVImportJob, which clients may also listen to) and the uploaded file at
+// `imports/{job_id}/source.csv`.
+import { FieldValue, Timestamp, type DocumentData, type DocumentSnapshot, type Firestore } from 'firebase-admin/firestore';
+import type { Readable } from 'node:stream';
+import type { Bucket } from '../deps.js';
+import type { ExistingMode, ImportReport, JobStatus } from './schemas.js';
+
+export const IMPORT_JOBS = 'import_jobs';
+
+export const sourceKey = (jobId: string) => `imports/${jobId}/source.csv`;
+
+/** A job still `processing` with no update for this long lost its run (the trigger's timeout is 9 minutes). */
+export const STALE_AFTER_MS = 10 * 60 * 1000;
+
+export interface NewJob {
+  project_id: string;
+  created_by: string;
+  existing: ExistingMode;
+  naming_pattern: string | null;
+  file_name: string;
+  size_bytes: number;
+}
+
+/** What a claimed job needs to run. */
+export interface ClaimedJob extends NewJob {
+  storage_key: string;
+  attempts: number;
+}
+
+/**
+ * The report's lists and counters as the job document stores them. `error_count` is what the
+ * feed's import_completed event reports (the errors list itself is bounded).
+ */
+function reportFields(report: ImportReport) {
+  const { total_rows, processed_rows, valid_tasks, invalid_tasks, created_tasks, updated_tasks, skipped_tasks, errors, errors_truncated, warnings, unknown_columns, written_rows, written_rows_truncated } =
+    report;
+  return {
+    total_rows,
+    processed_rows,
+    valid_tasks,
+    invalid_tasks,
+    error_count: invalid_tasks,
+    created_tasks,
+    updated_tasks,
+    skipped_tasks,
+    errors,
+    errors_truncated,
+    warnings,
+    unknown_columns,
+    written_rows,
+    written_rows_truncated,
+  };
+}
+
+/** Progress in whole percent; 100 only once the job has completed. */
+export const percentOf = (report: ImportReport) => (report.total_rows === 0 ? 0 : Math.min(99, Math.floor((report.processed_rows * 100) / report.total_rows)));
+
+export class ImportJobStore {
+  constructor(
+    private readonly db: Firestore,
+    private readonly bucket: Bucket,
+  ) {}
+
+  ref(id: string) {
+    return this.db.collection(IMPORT_JOBS).doc(id);
+  }
+
+  newId(): string {
+    return this.db.collection(IMPORT_JOBS).doc().id;
+  }
+
+  async get(id: string): Promise<DocumentSnapshot | null> {
+    const snap = await this.ref(id).get();
+    return snap.exists ? snap : null;
+  }
+
+  async saveSource(jobId: string, data: Buffer, metadata: Record<string, string>): Promise<string> {
+    const key = sourceKey(jobId);
+    await this.bucket.file(key).save(data, { resumable: false, contentType: 'text/csv; charset=utf-8', metadata: { metadata } });
+    return key;
+  }
+
+  openSource(key: string): Readable {
+    return this.bucket.file(key).createReadStream();
+  }
+
+  /** Creates the pending job; its creation starts the processing trigger. */
+  async create(id: string, job: NewJob, storageKey: string): Promise<void> {
+    const now = FieldValue.serverTimestamp();
+    await this.ref(id).create({
+      ...job,
+      storage_key: storageKey,
+      status: 'pending' satisfies JobStatus,
+      progress_percent: 0,
+      total_rows: 0,
+      processed_rows: 0,
+      valid_tasks: 0,
+      invalid_tasks: 0,
+      error_count: 0,
+      created_tasks: 0,
+      updated_tasks: 0,
+      skipped_tasks: 0,
+      errors: [],
+      errors_truncated: false,
+      warnings: [],
+      unknown_columns: [],
+      written_rows: [],
+      written_rows_truncated: false,
+      error: null,
+      results: null,
+      attempts: 0,
+      updated_by: job.created_by,
+      created_at: now,
+      updated_at: now,
+      started_at: null,
+      finished_at: null,
+    });
+  }
+
+  /**
+   * Takes a pending job (or one whose run died) for processing, exactly once across redelivered
+   * trigger events; null when there is nothing to do.
+   */
+  async claim(id: string, now: Date): Promise<ClaimedJob | null> {
+    return this.db.runTransaction(async (tx) => {
+      const snap = await tx.get(this.ref(id));
+      if (!snap.exists) return null;
+      const data = snap.data() as DocumentData;
+      const heartbeat = data.updated_at instanceof Timestamp ? data.updated_at.toMillis() : 0;
+      const abandoned = data.status === 'processing' && now.getTime() - heartbeat > STALE_AFTER_MS;
+      if (data.status !== 'pending' && !abandoned) return null;
+      tx.update(snap.ref, { status: 'processing' satisfies JobStatus, attempts: FieldValue.increment(1), started_at: FieldValue.serverTimestamp(), updated_at: FieldValue.serverTimestamp() });
+      return { ...(data as ClaimedJob), attempts: (data.attempts ?? 0) + 1 };
+    });
+  }
+
+  async progress(id: string, report: ImportReport): Promise<void> {
+    await this.ref(id).update({ ...reportFields(report), progress_percent: percentOf(report), updated_at: FieldValue.serverTimestamp() });
+  }
+
+  async complete(id: string, report: ImportReport): Promise<void> {
+    const { errors: _e, warnings: _w, written_rows: _r, written_rows_truncated: _t, ...results } = report;
+    await this.ref(id).update({
+      ...reportFields(report),
+      status: 'completed' satisfies JobStatus,
+      progress_percent: 100,
+      results,
+      updated_at: FieldValue.serverTimestamp(),
+      finished_at: FieldValue.serverTimestamp(),
+    });
+  }
+
+  /** Marks the job failed with the reason and, when writing had started, what was written. */
+  async fail(id: string, error: string, report: ImportReport | undefined): Promise<void> {
+    await this.ref(id).update({
+      ...(report ? { ...reportFields(report), progress_percent: percentOf(report) } : {}),
+      status: 'failed' satisfies JobStatus,
+      error,
+      updated_at: FieldValue.serverTimestamp(),
+      finished_at: FieldValue.serverTimestamp(),
+    });
+  }
+}
