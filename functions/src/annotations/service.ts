@@ -75,8 +75,9 @@ export class AnnotationService {
     await this.access.require(caller, String(media.get('project_id')), 'write', `Media ${body.media_id}`);
     const ref = this.store.newRef();
     await this.store.transaction(async (tx) => {
-      const review = await this.writableContext(tx, body.media_id);
+      // Annotations before media, as every other change reads them, so transactions queue rather than deadlock.
       const parent = body.parent_id ? await this.threadRoot(tx, body.parent_id, body.media_id) : null;
+      const review = await this.writableContext(tx, body.media_id);
       const geometry = mediaGeometry(review.media.get('metadata'), review.task?.get('frame_range'));
       const position = body.position ?? null;
       const drawing = body.drawing ?? null;
