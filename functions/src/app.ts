@@ -9,6 +9,7 @@ import type { AppDeps } from './deps.js';
 import { mediaRoutes } from './media/routes.js';
 import { cors, errorHandler, jsonBody, requestId, unknownRoute } from './http/middleware.js';
 import { API_PREFIX, buildOpenApiDocument } from './http/openapi.js';
+import { importRoutes } from './imports/routes.js';
 import { mountRoutes, type AnyRoute } from './http/route.js';
 import { docsRouter } from './system/docs.js';
 import { systemRoutes } from './system/routes.js';
@@ -16,7 +17,7 @@ import { taskRoutes } from './tasks/routes.js';
 
 /** Every route of the API, in matching order (literal paths before `{id}` paths of the same method). */
 export function apiRoutes(deps: AppDeps): AnyRoute[] {
-  return [...systemRoutes(deps), ...authRoutes(deps), ...memberRoutes(deps), ...taskRoutes(deps), ...mediaRoutes(deps), ...annotationRoutes(deps), ...auditRoutes(deps)];
+  return [...systemRoutes(deps), ...authRoutes(deps), ...memberRoutes(deps), ...importRoutes(deps), ...taskRoutes(deps), ...mediaRoutes(deps), ...annotationRoutes(deps), ...auditRoutes(deps)];
 }
 
 function routeMatcher(routes: AnyRoute[]) {
