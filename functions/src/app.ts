@@ -11,13 +11,15 @@ import { cors, errorHandler, jsonBody, requestId, unknownRoute } from './http/mi
 import { API_PREFIX, buildOpenApiDocument } from './http/openapi.js';
 import { importRoutes } from './imports/routes.js';
 import { mountRoutes, type AnyRoute } from './http/route.js';
+import { pathRoutes } from './paths/routes.js';
+import { projectRoutes } from './projects/routes.js';
 import { docsRouter } from './system/docs.js';
 import { systemRoutes } from './system/routes.js';
 import { taskRoutes } from './tasks/routes.js';
 
 /** Every route of the API, in matching order (literal paths before `{id}` paths of the same method). */
 export function apiRoutes(deps: AppDeps): AnyRoute[] {
-  return [...systemRoutes(deps), ...authRoutes(deps), ...memberRoutes(deps), ...importRoutes(deps), ...taskRoutes(deps), ...mediaRoutes(deps), ...annotationRoutes(deps), ...auditRoutes(deps)];
+  return [...systemRoutes(deps), ...authRoutes(deps), ...memberRoutes(deps), ...projectRoutes(deps), ...pathRoutes(deps), ...importRoutes(deps), ...taskRoutes(deps), ...mediaRoutes(deps), ...annotationRoutes(deps), ...auditRoutes(deps)];
 }
 
 function routeMatcher(routes: AnyRoute[]) {

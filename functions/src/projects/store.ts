@@ -1,8 +1,35 @@
-import type { DocumentSnapshot, Firestore } from 'firebase-admin/firestore';
+import { AggregateField, FieldPath, FieldValue, type DocumentData, type DocumentSnapshot, type Firestore, type Query, type Transaction, type UpdateData } from 'firebase-admin/firestore';
+import type { ProjectStatus } from './schemas.js';
 
 export const PROJECTS = 'projects';
+export const DIRECTORY_OPERATIONS = 'directory_operations';
+const TASKS = 'tasks';
+const MEDIA = 'media';
 
-/** Firestore access for projects. */
+/** Fields stored for queries only, never returned. */
+export const PROJECT_INDEX_FIELDS = ['search_tokens', 'id_key'] as const;
+
+export interface ProjectFilters {
+  statuses: readonly ProjectStatus[];
+  /** One search token (see searchKey); the project must carry it in `search_tokens`. */
+  searchKey?: string | undefined;
+  /** Restrict to these ids (at most MAX_DISJUNCTIONS / statuses.length of them). */
+  ids?: readonly string[] | undefined;
+}
+
+export interface DirectoryOperationRecord {
+  project_id: string;
+  operation: 'create_structure';
+  /** A studio-side agent creates the folders and moves it to completed or failed. */
+  status: 'pending';
+  request: Record<string, unknown>;
+  directories: string[];
+  directory_count: number;
+  created_by: string;
+  updated_by: string;
+}
+
+/** Firestore access for projects, their directory operations, and the aggregations their stats need. */
 export class ProjectStore {
   constructor(private readonly db: Firestore) {}
 
@@ -13,5 +40,97 @@ export class ProjectStore {
   async get(id: string): Promise<DocumentSnapshot | null> {
     const snap = await this.ref(id).get();
     return snap.exists ? snap : null;
+  }
+
+  /** Projects matching the filters, ordered by id (the caller adds paging). */
+  query(filters: ProjectFilters): Query {
+    let q: Query = this.db.collection(PROJECTS).where('status', 'in', filters.statuses);
+    if (filters.ids) q = q.where(FieldPath.documentId(), 'in', filters.ids.map((id) => this.ref(id)));
+    if (filters.searchKey) q = q.where('search_tokens', 'array-contains', filters.searchKey);
+    return q;
+  }
+
+  /**
+   * Creates the project unless its id exists in any letter case (`swa` beside `SWA` would confuse
+   * every path and task id). Returns false on a duplicate.
+   */
+  async create(id: string, data: DocumentData, actor: string): Promise<boolean> {
+    const idKey = id.toLowerCase();
+    return this.db.runTransaction(async (tx) => {
+      const [same, sameKey] = await Promise.all([tx.get(this.ref(id)), tx.get(this.db.collection(PROJECTS).where('id_key', '==', idKey).limit(1))]);
+      if (same.exists || !sameKey.empty) return false;
+      const now = FieldValue.serverTimestamp();
+      tx.create(this.ref(id), { ...data, id_key: idKey, created_by: actor, updated_by: actor, created_at: now, updated_at: now });
+      return true;
+    });
+  }
+
+  /** Removes a project whose creation could not be completed (its creator's membership failed). */
+  async discard(id: string): Promise<void> {
+    await this.ref(id).delete();
+  }
+
+  /** Reads the project inside a transaction and applies `change` to it; `change` may throw to abort. */
+  async change(id: string, change: (snap: DocumentSnapshot, tx: Transaction) => UpdateData<DocumentData> | null): Promise<DocumentSnapshot | null> {
+    const ref = this.ref(id);
+    const found = await this.db.runTransaction(async (tx) => {
+      const snap = await tx.get(ref);
+      if (!snap.exists) return false;
+      const update = change(snap, tx);
+      if (update) tx.update(ref, update);
+      return true;
+    });
+    return found ? ref.get() : null;
+  }
+
+  async recordDirectoryOperation(record: DirectoryOperationRecord): Promise<DocumentSnapshot> {
+    const ref = this.db.collection(DIRECTORY_OPERATIONS).doc();
+    const now = FieldValue.serverTimestamp();
+    await ref.create({ ...record, created_at: now, updated_at: now });
+    return ref.get();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Stats: count and sum aggregations over the project's tasks and media, never their documents.
+
+  private tasks(projectId: string): Query {
+    return this.db.collection(TASKS).where('project_id', '==', projectId);
+  }
+
+  async countTasks(projectId: string, where: { field: string; value: unknown }[]): Promise<number> {
+    let q = this.tasks(projectId);
+    for (const w of where) q = q.where(w.field, '==', w.value);
+    return (await q.count().get()).data().count;
+  }
+
+  /** Media count and byte total for media records in one status. */
+  async mediaTotals(projectId: string, status: string): Promise<{ count: number; bytes: number }> {
+    const snap = await this.db
+      .collection(MEDIA)
+      .where('project_id', '==', projectId)
+      .where('status', '==', status)
+      .aggregate({ count: AggregateField.count(), bytes: AggregateField.sum('metadata.file_size') })
+      .get();
+    return { count: snap.data().count, bytes: snap.data().bytes ?? 0 };
+  }
+
+  /**
+   * Distinct artists among the project's tasks in the given statuses, by skip-scanning
+   * the `artist_key` index: each step reads one task, the first whose artist sorts after the last
+   * one found, so the cost is one read per artist however many tasks each has.
+   */
+  async distinctArtists(projectId: string, statuses: readonly string[], skip: readonly string[], max: number): Promise<number> {
+    let count = 0;
+    let after: string | null = null;
+    while (count < max) {
+      let q = this.tasks(projectId).where('status', 'in', statuses);
+      if (after !== null) q = q.where('artist_key', '>', after);
+      const snap = await q.orderBy('artist_key').limit(1).get();
+      const doc = snap.docs[0];
+      if (!doc) break;
+      after = String(doc.get('artist_key'));
+      if (!skip.includes(after)) count++;
+    }
+    return count;
   }
 }
