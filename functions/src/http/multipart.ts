@@ -36,7 +36,7 @@ const DEFAULTS = { maxFiles: 1, maxFields: 20, maxFieldBytes: 64 * 1024 };
 
 /**
  * Reads a multipart/form-data request. Throws 400 for a request that is not multipart or is
- * malformed, truncated or over the part limits, and 413 for a file over `maxFileBytes`; it stops
+ * malformed, truncated or over the field and file counts, and 413 for a file over `maxFileBytes`; it stops
  * keeping data as soon as a limit is crossed and drains the rest of the request.
  */
 export async function readMultipart(req: Request, limits: MultipartLimits): Promise<MultipartForm> {
@@ -49,7 +49,8 @@ export async function readMultipart(req: Request, limits: MultipartLimits): Prom
   try {
     parser = busboy({
       headers: req.headers,
-      limits: { fileSize: limits.maxFileBytes, files: maxFiles, fields: maxFields, fieldSize: maxFieldBytes, parts: maxFiles + maxFields },
+      // busboy calls a value that reaches its limit truncated, so one byte over ours is where it stops.
+      limits: { fileSize: limits.maxFileBytes + 1, files: maxFiles, fields: maxFields, fieldSize: maxFieldBytes + 1 },
     });
   } catch (err) {
     throw validationError(`Malformed multipart request: ${(err as Error).message}`);
@@ -91,7 +92,6 @@ export async function readMultipart(req: Request, limits: MultipartLimits): Prom
 
     parser.on('filesLimit', () => fail(validationError(`At most ${maxFiles} file(s) may be uploaded in one request`, { field: 'file', issue: 'too many files' })));
     parser.on('fieldsLimit', () => fail(validationError(`At most ${maxFields} form fields may be sent`, { field: 'body', issue: 'too many fields' })));
-    parser.on('partsLimit', () => fail(validationError(`At most ${maxFiles + maxFields} form parts may be sent`, { field: 'body', issue: 'too many parts' })));
     parser.on('error', (err: Error) => fail(validationError(`Malformed multipart request: ${err.message}`)));
     parser.on('close', () => {
       if (settled) return;
