@@ -1,4 +1,5 @@
 import type { AppDeps } from '../deps.js';
+import { validationError } from '../http/errors.js';
 import { created, defineRoute, ok } from '../http/route.js';
 import {
   addFieldBody,
@@ -16,6 +17,15 @@ import {
 import { TaskService, legacyUpdates } from './service.js';
 
 const tags = ['Tasks'];
+/**
+ * Task inputs are checked by rules.ts, which reports every problem at once (schema and project
+ * configuration); the routes declare their schema for the documentation and hand the JSON on.
+ */
+function jsonObject(body: unknown): Record<string, unknown> {
+  if (body === undefined) throw validationError('Request body must be JSON (Content-Type: application/json)');
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw validationError('Request body must be a JSON object', { field: 'body', issue: 'Expected an object' });
+  return body as Record<string, unknown>;
+}
 const ifMatchHeader = (req: { get(name: string): string | undefined }) => req.get('if-match');
 const etagged = (r: { task: unknown; etag: string }) => ok(r.task, { ETag: r.etag });
 
@@ -42,14 +52,14 @@ export function taskRoutes(deps: AppDeps) {
       path: '/tasks',
       summary: 'Create a task (id {episode}_{sequence}_{shot}_{task} lower-cased unless given)',
       tags,
-      body: taskCreateSchema,
+      rawBody: { contentType: 'application/json', schema: taskCreateSchema, description: 'Every problem is reported at once in details.errors' },
       responses: {
         201: { description: 'The task', schema: taskResponse },
         409: { description: 'A task with this id exists' },
         422: { description: 'The project is archived' },
       },
-      handler: async ({ caller, body }) => {
-        const r = await service.create(caller, body);
+      handler: async ({ caller, req }) => {
+        const r = await service.create(caller, jsonObject(req.body));
         return created(r.task, { ETag: r.etag, Location: `/api/v1/tasks/${r.task.id}` });
       },
     }),
@@ -98,12 +108,12 @@ export function taskRoutes(deps: AppDeps) {
       summary: 'Change some fields of a task (If-Match: its ETag, 412 when stale)',
       tags,
       params: taskParams,
-      body: taskUpdateSchema,
+      rawBody: { contentType: 'application/json', schema: taskUpdateSchema, description: 'Every problem is reported at once in details.errors' },
       responses: {
         200: { description: 'The updated task', schema: taskResponse },
         412: { description: 'If-Match does not match the current version' },
       },
-      handler: async ({ caller, params, body, req }) => etagged(await service.update(caller, params.task_id, body, ifMatchHeader(req))),
+      handler: async ({ caller, params, req }) => etagged(await service.update(caller, params.task_id, jsonObject(req.body), ifMatchHeader(req))),
     }),
     defineRoute({
       method: 'delete',

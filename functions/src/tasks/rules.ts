@@ -292,13 +292,14 @@ function checkConfigured(input: Record<string, unknown>, config: ProjectTaskConf
 /**
  * Checks a new task against its project's configuration and returns it in stored form (defaults
  * applied, names normalised, id derived unless given), or every problem found, each naming its field.
+ * With `config` null (the project is unknown) only the shape is checked, and the result is never ok.
  */
-export function checkNewTask(input: unknown, config: ProjectTaskConfig): Checked<TaskRecord> {
+export function checkNewTask(input: unknown, config: ProjectTaskConfig | null): Checked<TaskRecord> {
   const parsed = taskCreateSchema.safeParse(input);
   const raw = input && typeof input === 'object' ? (input as Record<string, unknown>) : {};
-  const { problems: configProblems, values } = checkConfigured(raw, config, ['task', 'milestone', 'priority']);
+  const { problems: configProblems, values } = config ? checkConfigured(raw, config, ['task', 'milestone', 'priority']) : { problems: [], values: {} };
   const problems = [...(parsed.success ? [] : zodProblems(parsed.error.issues)), ...configProblems];
-  if (!parsed.success || problems.length) return { ok: false, problems };
+  if (!parsed.success || problems.length || !config) return { ok: false, problems };
 
   const { id, project, project_id, ...fields } = parsed.data;
   const projectId = (project_id ?? project)!;

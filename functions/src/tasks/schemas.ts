@@ -136,7 +136,8 @@ export const customFieldNameSchema = z
 
 /** POST /tasks/{task_id}/add-field: new custom fields and their values (any JSON). */
 export const addFieldBody = z
-  .record(customFieldNameSchema, z.json())
+  .record(z.string(), z.json())
+  .describe('Field name → value. Names start with a letter and hold letters, digits and _; they may not be task fields, reserved, or fields the task already has')
   .refine((r) => Object.keys(r).length > 0, 'Give at least one field')
   .refine((r) => Object.keys(r).length <= 50, 'At most 50 fields per call');
 

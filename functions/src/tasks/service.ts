@@ -7,12 +7,12 @@ import type { AppDeps } from '../deps.js';
 import { ApiError, conflict, notFound, preconditionFailed, unprocessable, validationError } from '../http/errors.js';
 import { paginate, type Page } from '../http/pagination.js';
 import { assertIfMatch, etagOf, isStaleWrite } from '../lib/etag.js';
-import { taskIdSchema } from './schemas.js';
+import { projectIdSchema } from '../lib/ids.js';
 import { docToJson } from '../lib/serialize.js';
 import { ProjectStore } from '../projects/store.js';
 import { feedEventDoc, writeFeedEvent } from '../realtime/feed.js';
 import { checkNewFields, checkNewTask, checkTaskUpdate, taskConfigOf, withoutIndexFields, type ProjectTaskConfig, type TaskProblem } from './rules.js';
-import type { BulkOperation, TaskCreateInput, TaskListQuery } from './schemas.js';
+import { taskIdSchema, type BulkOperation, type TaskListQuery } from './schemas.js';
 import { MAX_DISJUNCTIONS, TaskStore, filteredQuery, planTaskQuery, storedChanges, type TaskFilters } from './store.js';
 
 export type TaskJson = Record<string, unknown> & { id: string };
@@ -116,12 +116,14 @@ export class TaskService {
   // -------------------------------------------------------------------------------------------
   // Single-task writes
 
-  async create(caller: Caller, input: TaskCreateInput): Promise<{ task: TaskJson; etag: string }> {
-    const projectId = (input.project_id ?? input.project)!;
-    await this.access.require(caller, projectId, 'write');
-    const project = await this.projects.get(projectId);
-    if (!project) throw notFound(`Project ${projectId}`);
-    if (project.get('status') === 'archived') throw unprocessable(`Project ${projectId} is archived; it takes no new tasks`);
+  /** `input` is the raw JSON body: every problem is reported at once, after the permission check. */
+  async create(caller: Caller, input: Record<string, unknown>): Promise<{ task: TaskJson; etag: string }> {
+    const projectId = projectIdSchema.safeParse(input.project_id ?? input.project);
+    if (!projectId.success) throw problemsError('task', (checkNewTask(input, null) as { problems: TaskProblem[] }).problems);
+    await this.access.require(caller, projectId.data, 'write');
+    const project = await this.projects.get(projectId.data);
+    if (!project) throw notFound(`Project ${projectId.data}`);
+    if (project.get('status') === 'archived') throw unprocessable(`Project ${projectId.data} is archived; it takes no new tasks`);
     const config = taskConfigOf(project.data());
     const checked = checkNewTask(input, config);
     if (!checked.ok) throw problemsError('task', checked.problems);
