@@ -9,6 +9,7 @@ import type { AppDeps } from './deps.js';
 import { mediaRoutes } from './media/routes.js';
 import { cors, errorHandler, jsonBody, requestId, unknownRoute } from './http/middleware.js';
 import { API_PREFIX, buildOpenApiDocument } from './http/openapi.js';
+import { loginThrottle, userRateLimit } from './http/rate-limit.js';
 import { importRoutes } from './imports/routes.js';
 import { mountRoutes, type AnyRoute } from './http/route.js';
 import { pathRoutes } from './paths/routes.js';
@@ -47,7 +48,8 @@ export function createApp(deps: AppDeps): express.Express {
   api.get('/openapi.json', (_req, res) => {
     res.json(openApi);
   });
-  mountRoutes(api, routes, authenticate);
+  api.post('/auth/login', loginThrottle(deps));
+  mountRoutes(api, routes, authenticate, userRateLimit(deps));
   app.use(API_PREFIX, api);
 
   // The spec also answers /health at the root.
