@@ -1,12 +1,11 @@
 import type { DocumentReference, DocumentSnapshot, Firestore, Query, Transaction } from 'firebase-admin/firestore';
 import { ApiError } from '../http/errors.js';
+import { MEDIA } from '../media/store.js';
 import { PROJECTS } from '../projects/store.js';
+import { TASKS } from '../tasks/store.js';
 import type { AnnotationStatus, AnnotationType } from './schemas.js';
 
 export const ANNOTATIONS = 'annotations';
-// Owned by the media and task domains; annotations read them and keep the media's counters.
-const MEDIA = 'media';
-const TASKS = 'tasks';
 
 export interface AnnotationFilters {
   media_id?: string | undefined;
