@@ -77,7 +77,8 @@ export async function makeThumbnails(input: Buffer, settings: ThumbnailSettings 
   const options = { limitInputPixels: settings.maxInputPixels, failOn: 'error' as const };
   let meta: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>;
   try {
-    meta = await sharp(input, options).metadata();
+    // The header alone, without the pixel limit, so an oversized image is reported with its size.
+    meta = await sharp(input, { limitInputPixels: false }).metadata();
   } catch (err) {
     throw new ThumbnailError('failed', `Not a readable image: ${describe(err)}`);
   }
