@@ -85,7 +85,7 @@ export function annotationRoutes(deps: AppDeps) {
       method: 'post',
       path: '/annotations/{annotation_id}/resolve',
       summary: 'Resolve a thread (members with write), recording who and when',
-      description: `Only the first annotation of a thread is resolved; its replies follow it. ${IF_MATCH}`,
+      description: `Threads are resolved through their first annotation: replies cannot be resolved on their own and keep status active. ${IF_MATCH}`,
       tags,
       params: annotationParams,
       responses: {
