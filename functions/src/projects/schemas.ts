@@ -145,7 +145,7 @@ export const directoryStructureBody = z.strictObject({
   episodes: z.array(value('episodes[]')).min(1, 'Give at least one episode').max(50),
   sequences: z.array(value('sequences[]')).max(200).default([]),
   shots: z.array(value('shots[]')).max(500).default([]),
-  task_types: z.array(z.string().trim().min(1)).max(MAX_CONFIG_ENTRIES).optional().describe("Defaults to the project's task types"),
+  task_types: z.array(z.string().trim().min(1).max(64)).max(MAX_CONFIG_ENTRIES).optional().describe("Defaults to the project's task types"),
   templates: z.array(configName('template')).min(1).max(MAX_CONFIG_ENTRIES).optional().describe("Defaults to every template of the project"),
   version: z.union([z.number().int().min(0).max(99999), z.string().regex(VERSION_PATTERN, 'version must be 3, "003" or "v003"')]).optional(),
 });

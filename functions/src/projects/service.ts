@@ -57,8 +57,13 @@ function configError(issues: ConfigIssue[]) {
   return validationError(`Invalid project configuration: ${issues.map((i) => `${i.field}: ${i.issue}`).join('; ')}`, { field: issues[0]?.field, issue: issues[0]?.issue, errors: issues });
 }
 
-function searchFields(id: string, name: string, description: string) {
-  return { search_tokens: searchTokens({ id, task: '', name, description }) };
+/**
+ * The query-only fields stored with a project: `id_key` (the id lower-cased, so ids are unique in
+ * any case) and `search_tokens` (word starts of the id, name and description; see README). Seeds
+ * that write projects directly store these too.
+ */
+export function projectIndexFields(id: string, name: string, description: string): { id_key: string; search_tokens: string[] } {
+  return { id_key: id.toLowerCase(), search_tokens: searchTokens({ id, task: '', name, description }) };
 }
 
 /** A member's page cursor: the page it leads to and the last project id shown. */
@@ -162,7 +167,7 @@ export class ProjectService {
       task_types: fields.task_types ?? [...DEFAULT_TASK_CONFIG.task_types],
       milestones: fields.milestones ?? [...DEFAULT_TASK_CONFIG.milestones],
       priority_levels: fields.priority_levels ?? [...DEFAULT_TASK_CONFIG.priority_levels],
-      ...searchFields(id, fields.name, fields.description),
+      ...projectIndexFields(id, fields.name, fields.description),
     };
     if (!(await this.projects.create(id, data, caller.uid))) {
       throw conflict(`Project ${id} already exists (project ids are unique in any letter case)`, { field: 'id', issue: 'duplicate' });
@@ -212,7 +217,7 @@ export class ProjectService {
         if (patch[key] !== undefined) update[key] = patch[key];
       }
       if (patch.name !== undefined || patch.description !== undefined) {
-        Object.assign(update, searchFields(id, patch.name ?? String(stored.name ?? ''), patch.description ?? String(stored.description ?? '')));
+        Object.assign(update, projectIndexFields(id, patch.name ?? String(stored.name ?? ''), patch.description ?? String(stored.description ?? '')));
       }
       if (patch.status !== undefined && patch.status !== stored.status) Object.assign(update, this.statusChange(caller, patch.status));
       return { ...update, updated_by: caller.uid, updated_at: FieldValue.serverTimestamp() };

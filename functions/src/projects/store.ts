@@ -54,13 +54,12 @@ export class ProjectStore {
    * Creates the project unless its id exists in any letter case (`swa` beside `SWA` would confuse
    * every path and task id). Returns false on a duplicate.
    */
-  async create(id: string, data: DocumentData, actor: string): Promise<boolean> {
-    const idKey = id.toLowerCase();
+  async create(id: string, data: DocumentData & { id_key: string }, actor: string): Promise<boolean> {
     return this.db.runTransaction(async (tx) => {
-      const [same, sameKey] = await Promise.all([tx.get(this.ref(id)), tx.get(this.db.collection(PROJECTS).where('id_key', '==', idKey).limit(1))]);
+      const [same, sameKey] = await Promise.all([tx.get(this.ref(id)), tx.get(this.db.collection(PROJECTS).where('id_key', '==', data.id_key).limit(1))]);
       if (same.exists || !sameKey.empty) return false;
       const now = FieldValue.serverTimestamp();
-      tx.create(this.ref(id), { ...data, id_key: idKey, created_by: actor, updated_by: actor, created_at: now, updated_at: now });
+      tx.create(this.ref(id), { ...data, created_by: actor, updated_by: actor, created_at: now, updated_at: now });
       return true;
     });
   }
