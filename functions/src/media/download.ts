@@ -50,14 +50,7 @@ export async function sendObject(
   const stat = await objects.stat(key);
   if (!stat) throw notFound(`File of ${options.what}`);
   const etag = `"${stat.md5Hex ?? stat.generation}"`;
-  res.set({
-    ETag: etag,
-    'Accept-Ranges': 'bytes',
-    'Content-Type': stat.contentType,
-    'Content-Disposition': `${options.disposition}; filename="${options.fileName}"`,
-    'Cache-Control': 'private, max-age=300',
-    ...(stat.updated ? { 'Last-Modified': new Date(stat.updated).toUTCString() } : {}),
-  });
+  res.set({ ETag: etag, 'Accept-Ranges': 'bytes', 'Cache-Control': 'private, max-age=300' });
   if (etagMatches(req.get('if-none-match'), etag)) {
     res.status(304).end();
     return undefined;
@@ -67,10 +60,14 @@ export async function sendObject(
   const range = ifRange !== undefined && !etagMatches(ifRange, etag) ? 'whole' : parseRange(req.get('range'), stat.size);
   if (typeof range === 'object' && 'error' in range) {
     res.set('Content-Range', `bytes */${stat.size}`);
-    res.removeHeader('Content-Disposition');
     res.status(416).json(errorEnvelope(req, 'VALIDATION_ERROR', range.error, { field: 'Range', issue: 'not satisfiable' }));
     return undefined;
   }
+  res.set({
+    'Content-Type': stat.contentType,
+    'Content-Disposition': `${options.disposition}; filename="${options.fileName}"`,
+    ...(stat.updated ? { 'Last-Modified': new Date(stat.updated).toUTCString() } : {}),
+  });
   if (range === 'whole') {
     res.status(200).set('Content-Length', String(stat.size));
   } else {
