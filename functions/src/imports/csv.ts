@@ -157,6 +157,8 @@ const ZIP_MAGIC = Buffer.from('PK\u0003\u0004', 'latin1');
 async function* utf8Text(source: AsyncIterable<Buffer | string> | Iterable<Buffer | string>): AsyncGenerator<string> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let offset = 0;
+  let lines = 1;
+  let pending: Buffer = Buffer.alloc(0);
   for await (const piece of source) {
     const bytes = typeof piece === 'string' ? Buffer.from(piece) : piece;
     if (offset === 0 && bytes.length >= 2) {
@@ -173,18 +175,39 @@ async function* utf8Text(source: AsyncIterable<Buffer | string> | Iterable<Buffe
     try {
       text = decoder.decode(bytes, { stream: true });
     } catch {
-      throw fileError('not_utf8', `The file is not UTF-8 text (an invalid byte within bytes ${offset + 1}-${offset + bytes.length}): save it as "CSV UTF-8"`);
+      throw notUtf8(Buffer.concat([pending, bytes]), lines);
     }
+    pending = incompleteTail(bytes);
     offset += bytes.length;
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines++;
     if (text) yield text;
   }
   let tail: string;
   try {
     tail = decoder.decode();
   } catch {
-    throw fileError('not_utf8', 'The file is not UTF-8 text (it ends in the middle of a character): save it as "CSV UTF-8"');
+    throw notUtf8(pending, lines);
   }
   if (tail) yield tail;
+}
+
+/** The start of a character a piece ends in the middle of (the decoder holds it for the next piece). */
+function incompleteTail(bytes: Buffer): Buffer {
+  for (let i = bytes.length - 1; i >= Math.max(0, bytes.length - 3); i--) {
+    const b = bytes[i]!;
+    if ((b & 0xc0) === 0x80) continue;
+    const length = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+    return bytes.length - i < length ? bytes.subarray(i) : Buffer.alloc(0);
+  }
+  return Buffer.alloc(0);
+}
+
+/** Names the line of the first byte that is not UTF-8; `bytes` start at a character boundary on `line`. */
+function notUtf8(bytes: Buffer, line: number) {
+  const text = new TextDecoder('utf-8').decode(bytes);
+  const bad = text.indexOf('\uFFFD');
+  const at = bad < 0 ? line : line + (text.slice(0, bad).match(/\n/g)?.length ?? 0);
+  return fileError('not_utf8', `The file is not UTF-8 text (line ${at} holds a byte that is not UTF-8): save it as "CSV UTF-8"`);
 }
 
 /** csv-parse's syntax errors, in words a spreadsheet user can act on; `row` is the record being read. */

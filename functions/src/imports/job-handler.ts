@@ -20,21 +20,31 @@ export const JOB_MAX_LISTED = 1000;
 const PROGRESS_STEP_PERCENT = 5;
 const PROGRESS_INTERVAL_MS = 2000;
 
+/** Says when progress is worth writing: once it moved 5 points, or 2 s after the last write. */
+export class ProgressThrottle {
+  private lastPercent = Number.NEGATIVE_INFINITY;
+  private lastAt = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly clock: () => Date) {}
+
+  due(percent: number): boolean {
+    const now = this.clock().getTime();
+    if (percent - this.lastPercent < PROGRESS_STEP_PERCENT && now - this.lastAt < PROGRESS_INTERVAL_MS) return false;
+    this.lastPercent = percent;
+    this.lastAt = now;
+    return true;
+  }
+}
+
 export async function processImportJob(event: ImportJobEvent, deps: Pick<AppDeps, 'db' | 'bucket' | 'clock'>): Promise<void> {
   const jobId = event.params.jobId;
   const jobs = new ImportJobStore(deps.db, deps.bucket);
   const job = await jobs.claim(jobId, deps.clock());
   if (!job) return;
 
-  let lastPercent = -PROGRESS_STEP_PERCENT;
-  let lastAt = 0;
+  const throttle = new ProgressThrottle(deps.clock);
   const onProgress = async (report: ImportReport) => {
-    const percent = percentOf(report);
-    const now = deps.clock().getTime();
-    if (percent - lastPercent < PROGRESS_STEP_PERCENT && now - lastAt < PROGRESS_INTERVAL_MS) return;
-    await jobs.progress(jobId, report);
-    lastPercent = percent;
-    lastAt = now;
+    if (throttle.due(percentOf(report))) await jobs.progress(jobId, report);
   };
 
   try {

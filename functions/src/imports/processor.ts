@@ -187,6 +187,9 @@ export async function runImport(db: Firestore, source: CsvSource, options: Impor
       const snap = snaps[i] as DocumentSnapshot;
       if (!snap.exists) {
         plan.push({ ...v, action: 'create', changes: {}, write: { kind: 'create', task: v.task, config } });
+      } else if (snap.get('project_id') !== options.projectId) {
+        // Task ids are global: a task of another project is never skipped or updated from here.
+        reject(v.row.row, [{ field: null, issue: `is task ${v.task.id}, an id already used by a task of another project` }]);
       } else if (options.existing === 'fail') {
         reject(v.row.row, [{ field: null, issue: `is task ${v.task.id}, which already exists (existing=fail; choose existing=skip or existing=update to import it)` }]);
       } else if (options.existing === 'skip') {
@@ -245,7 +248,7 @@ export async function runImport(db: Firestore, source: CsvSource, options: Impor
     const twinsOf = creates.map((c) => paddingTwins(c.row, c.task));
     const ids = [...new Set(twinsOf.flat())];
     if (ids.length === 0) return;
-    const found = new Set((await tasks.getMany(ids)).filter((s) => s.exists).map((s) => s.id));
+    const found = new Set((await tasks.getMany(ids)).filter((s) => s.exists && s.get('project_id') === options.projectId).map((s) => s.id));
     creates.forEach((c, i) => {
       const twin = twinsOf[i]!.find((id) => found.has(id));
       if (twin) {

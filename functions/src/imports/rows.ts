@@ -95,9 +95,10 @@ export function checkRow(row: CsvRow, projectId: string, config: ProjectTaskConf
 
   const identity = rowIdentity(row, style);
   for (const field of ['episode', 'sequence', 'shot', 'task'] as const) {
-    if (!v[field]) problems.push({ field: FIELD_LABELS[field], issue: 'is empty' });
+    const value = v[field];
+    if (value === undefined) problems.push({ field: FIELD_LABELS[field], issue: 'is empty' });
+    else input[field] = field === 'task' ? value : applyStyle(field, value, style[field]);
   }
-  if (identity) Object.assign(input, identity);
   if (row.extraCells > 0) problems.push({ field: null, issue: `has ${row.extraCells} more filled cell(s) than the header's ${headerColumns} columns` });
 
   for (const field of ['artist', 'priority', 'milestone', 'description'] as const) {

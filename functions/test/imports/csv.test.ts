@@ -105,6 +105,17 @@ describe('CSV reading', () => {
     expect((await refusal(Buffer.from('Episode,Sequence,Shot,Task\nep01,sq010,sh020,comp,Jos\xe9\n', 'latin1'))).issue).toBe('not_utf8');
   });
 
+  it('names the line of a byte that is not UTF-8, even pieces after a character split across pieces', async () => {
+    const good = Buffer.from('Episode,Sequence,Shot,Task,Artist\nep01,sq010,sh020,comp,Zoë\n', 'utf8');
+    const bad = Buffer.from('ep01,sq010,sh030,comp,Jos\xe9\n', 'latin1');
+    const split = good.length - 2; // inside ë
+    const err = await read([good.subarray(0, split), Buffer.concat([good.subarray(split), bad])]).then(
+      () => undefined,
+      (e: ApiError) => e,
+    );
+    expect(err?.message).toBe('The file is not UTF-8 text (line 3 holds a byte that is not UTF-8): save it as "CSV UTF-8"');
+  });
+
   it('refuses broken quoting with the row it is on', async () => {
     expect(await refusal('Episode,Sequence,Shot,Task\nep01,sq010,sh020,"comp\nep01,sq010,sh030,comp\n')).toEqual({
       issue: 'bad_quotes',
