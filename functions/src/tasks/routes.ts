@@ -1,9 +1,12 @@
 import type { AppDeps } from '../deps.js';
 import { validationError } from '../http/errors.js';
 import { created, defineRoute, ok } from '../http/route.js';
+import { parseOrThrow } from '../http/validate.js';
 import {
   addFieldBody,
+  bulkItems,
   bulkUpdateBody,
+  bulkUpdateObject,
   bulkUpdateResponse,
   legacyBulkBody,
   legacyBulkResponse,
@@ -21,10 +24,14 @@ const tags = ['Tasks'];
  * Task inputs are checked by rules.ts, which reports every problem at once (schema and project
  * configuration); the routes declare their schema for the documentation and hand the JSON on.
  */
-function jsonObject(body: unknown): Record<string, unknown> {
+function jsonBody(body: unknown): unknown {
   if (body === undefined) throw validationError('Request body must be JSON (Content-Type: application/json)');
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw validationError('Request body must be a JSON object', { field: 'body', issue: 'Expected an object' });
-  return body as Record<string, unknown>;
+  return body;
+}
+function jsonObject(body: unknown): Record<string, unknown> {
+  const json = jsonBody(body);
+  if (!json || typeof json !== 'object' || Array.isArray(json)) throw validationError('Request body must be a JSON object', { field: 'body', issue: 'Expected an object' });
+  return json as Record<string, unknown>;
 }
 const ifMatchHeader = (req: { get(name: string): string | undefined }) => req.get('if-match');
 const etagged = (r: { task: unknown; etag: string }) => ok(r.task, { ETag: r.etag });
@@ -71,10 +78,12 @@ export function taskRoutes(deps: AppDeps) {
         'Body: the spec\'s array of {task_id, updates}, or {atomic, updates: [...]}. Unknown, forbidden and invalid tasks are reported per item in errors; ' +
         'the others are updated. With atomic: true nothing is written unless every task can be updated.',
       tags,
-      body: bulkUpdateBody,
+      rawBody: { contentType: 'application/json', schema: bulkUpdateBody },
       responses: { 200: { description: 'What was updated and what failed', schema: bulkUpdateResponse }, ...bulkErrors },
-      handler: async ({ caller, body }) => {
-        const { atomic, updates } = Array.isArray(body) ? { atomic: false, updates: body } : body;
+      handler: async ({ caller, req }) => {
+        // Parsed by the form the client chose, so errors name the real problem rather than "no union branch matched".
+        const body = jsonBody(req.body);
+        const { atomic, updates } = Array.isArray(body) ? { atomic: false, updates: parseOrThrow(bulkItems, body, 'body') } : parseOrThrow(bulkUpdateObject, body, 'body');
         const r = await service.bulkUpdate(caller, updates, { atomic, operation: 'bulk_update' });
         return ok({ message: `Successfully updated ${r.updated.length} tasks`, updated_count: r.updated.length, failed_count: r.errors.length, updated_tasks: r.updated, errors: r.errors });
       },

@@ -166,10 +166,11 @@ const bulkItem = z.strictObject({
   task_id: z.string({ message: 'task_id must be a string' }).min(1, 'task_id is required').max(300),
   updates: z.record(z.string(), z.unknown()).refine((u) => Object.keys(u).length > 0, 'updates may not be empty'),
 });
-const bulkItems = z.array(bulkItem).min(1, 'Give at least one task').max(MAX_BULK, `At most ${MAX_BULK} tasks per call`);
+export const bulkItems = z.array(bulkItem).min(1, 'Give at least one task').max(MAX_BULK, `At most ${MAX_BULK} tasks per call`);
+export const bulkUpdateObject = z.strictObject({ atomic: z.boolean().default(false), updates: bulkItems });
 
 /** PATCH /tasks/bulk-update: the spec's bare array, or `{atomic, updates}` to choose all-or-nothing. */
-export const bulkUpdateBody = z.union([bulkItems, z.strictObject({ atomic: z.boolean().default(false), updates: bulkItems })]);
+export const bulkUpdateBody = z.union([bulkItems, bulkUpdateObject]);
 
 /** POST /tasks/bulk: the spec's legacy format. */
 export const legacyBulkBody = z.strictObject({

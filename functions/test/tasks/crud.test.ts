@@ -179,3 +179,17 @@ describe('DELETE /tasks/{task_id}', () => {
     expectEnvelope((await api(reader).delete(`/tasks/${id}`).expect(403)).body, 'PERMISSION_DENIED');
   });
 });
+
+describe('task routes in the OpenAPI document', () => {
+  it('documents every task endpoint with its body', async () => {
+    const doc = (await ctx.http().get('/api/v1/openapi.json').expect(200)).body as { paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: Record<string, unknown> }> } }>> };
+    const ops = Object.entries(doc.paths).filter(([p]) => p.startsWith('/api/v1/tasks')).flatMap(([p, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${p}`));
+    expect(ops).toEqual(expect.arrayContaining([
+      'GET /api/v1/tasks', 'POST /api/v1/tasks', 'PATCH /api/v1/tasks/bulk-update', 'POST /api/v1/tasks/bulk',
+      'GET /api/v1/tasks/{task_id}', 'PATCH /api/v1/tasks/{task_id}', 'DELETE /api/v1/tasks/{task_id}', 'POST /api/v1/tasks/{task_id}/add-field',
+    ]));
+    const create = doc.paths['/api/v1/tasks']!.post!.requestBody!.content['application/json']!.schema;
+    expect((create.required as string[]).sort()).toEqual(['episode', 'sequence', 'shot', 'task']);
+    expect(doc.paths['/api/v1/tasks/bulk-update']!.patch!.requestBody!.content['application/json']!.schema.anyOf).toHaveLength(2);
+  });
+});
