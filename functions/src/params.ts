@@ -1,6 +1,6 @@
 // Deploy-time configuration (firebase-functions params) with the spec's values as defaults.
 // Read only inside functions at run time: `.value()` is not available while deploying.
-import { defineInt, defineList, defineString } from 'firebase-functions/params';
+import { defineInt, defineList, defineString, type ListParam } from 'firebase-functions/params';
 import { authRestUrls, defaultConfig, SPEC_ALLOWED_FILE_TYPES, type AppConfig } from './config.js';
 
 export const CORS_ORIGINS = defineList('CORS_ORIGINS', { default: ['http://localhost:3000', 'http://localhost:5173'], description: 'Origins allowed by CORS (* for any)' });
@@ -12,11 +12,22 @@ export const EVENTS_MAX_AGE_HOURS = defineInt('EVENTS_MAX_AGE_HOURS', { default:
 export const CSV_IMPORT_MAX_BYTES = defineInt('CSV_IMPORT_MAX_BYTES', { default: 33554432, description: 'Largest CSV task import file in bytes (32 MB, the HTTPS body cap)' });
 export const CSV_SYNC_MAX_ROWS = defineInt('CSV_SYNC_MAX_ROWS', { default: 5000, description: 'Most rows POST /tasks/import-csv imports in one request; above it, use the async import' });
 
+/**
+ * A list param's value. Deployed functions get lists as JSON; the Functions emulator passes the
+ * text it wrote to functions/.env.local (`a,b`), which `value()` cannot parse
+ * (firebase/firebase-functions#1605), so that form is split here.
+ */
+function listValue(param: ListParam): string[] {
+  const raw = process.env[param.name];
+  if (raw === undefined || raw.trimStart().startsWith('[')) return param.value();
+  return raw.split(',').map((item) => item.trim()).filter(Boolean);
+}
+
 export function configFromParams(): AppConfig {
   return defaultConfig({
-    corsOrigins: CORS_ORIGINS.value(),
+    corsOrigins: listValue(CORS_ORIGINS),
     maxFileSizeBytes: MAX_FILE_SIZE.value(),
-    allowedFileTypes: ALLOWED_FILE_TYPES.value().map((t) => t.trim().toLowerCase()),
+    allowedFileTypes: listValue(ALLOWED_FILE_TYPES).map((t) => t.trim().toLowerCase()),
     webApiKey: WEB_API_KEY.value(),
     ...authRestUrls(process.env.FIREBASE_AUTH_EMULATOR_HOST),
     rateLimitPerMinute: RATE_LIMIT_PER_MINUTE.value(),
