@@ -4,6 +4,7 @@ import { Timestamp, type DocumentData, type Firestore } from 'firebase-admin/fir
 import { logger } from 'firebase-functions/logger';
 import { actorOf, bulkIdOf, changedFields, eventDocId, versions, type DocumentWrittenEvent, type FieldChange } from '../lib/document-change.js';
 import { toJson } from '../lib/serialize.js';
+import { PROJECT_INDEX_FIELDS } from '../projects/store.js';
 import { withoutIndexFields } from '../tasks/rules.js';
 import { AuditStore } from './store.js';
 import type { AuditAction } from './schemas.js';
@@ -11,8 +12,10 @@ import type { AuditAction } from './schemas.js';
 /** Entries stay well inside Firestore's 1 MiB document limit: larger diffs keep field names only. */
 export const MAX_CHANGES_BYTES = 256 * 1024;
 
-/** Fields derived from others for querying (tasks' match keys, search tokens): not changes a person made. */
-const DERIVED: Record<string, (data: DocumentData) => DocumentData> = { tasks: withoutIndexFields };
+const without = (fields: readonly string[]) => (data: DocumentData) => Object.fromEntries(Object.entries(data).filter(([k]) => !fields.includes(k)));
+
+/** Fields derived from others for querying (match keys, search tokens): not changes a person made. */
+const DERIVED: Record<string, (data: DocumentData) => DocumentData> = { tasks: withoutIndexFields, projects: without(PROJECT_INDEX_FIELDS) };
 
 function actionOf(before: DocumentData | undefined, after: DocumentData | undefined): AuditAction {
   if (!before) return 'create';

@@ -149,9 +149,18 @@ describe('audit trigger handler', () => {
     });
 
     const projectRef = db.doc(`projects/${project}`);
-    const created = await writeEvent(projectRef, (r) => r.create({ name: 'Star Wars Andor', status: 'active', updated_by: 'admin-1' }));
+    const created = await writeEvent(projectRef, (r) =>
+      r.create({ name: 'Star Wars Andor', status: 'active', updated_by: 'admin-1', id_key: project.toLowerCase(), search_tokens: ['star', 'wars'] }),
+    );
     await recordAuditEntry(db, created);
-    expect(await entry(created.id)).toMatchObject({ collection: 'projects', document_id: project, project_id: project, action: 'create' });
+    expect(await entry(created.id)).toMatchObject({
+      collection: 'projects',
+      document_id: project,
+      project_id: project,
+      action: 'create',
+      changes: { name: { old: null, new: 'Star Wars Andor' }, status: { old: null, new: 'active' } },
+    });
+    expect(Object.keys((await entry(created.id))?.changes ?? {})).toEqual(['name', 'status']);
   });
 
   it('records the bulk call a write belongs to', async () => {
