@@ -1,16 +1,45 @@
 // Serves the API on emulators. With Java 21+ it runs the official suite; otherwise the offline
 // stack: the Firestore stand-in and firebase-tools' Storage emulator in this process, and the
 // official Auth, Functions and Hosting emulators (plain Node) in a firebase-tools child process.
+// Offline, this process also fires the triggers the official Firestore and Storage emulators would:
+// the stand-in's changes go to the Functions emulator through stack/triggers, and the Storage
+// emulator is told where the Functions emulator listens.
+//
+// Ports are firebase.json's; MONTU_<SERVICE>_PORT (HOSTING, FUNCTIONS, FIRESTORE, AUTH, STORAGE,
+// HUB, LOGGING) moves one, so a second stack (the end-to-end test) can run beside a developer's.
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startFirestoreStandIn } from './firestore.mjs';
 import { startStorageEmulator } from './storage.mjs';
+import { startFirestoreTriggers } from './triggers/firestore-dispatcher.mjs';
 
+const require = createRequire(import.meta.url);
+const FIREBASE_CLI = require.resolve('firebase-tools/lib/bin/firebase.js');
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const PROJECT_ID = 'demo-montu';
-const PORTS = { hosting: 8080, firestore: 8180, auth: 9099, storage: 9199, functions: 5001 };
+const CONFIG = JSON.parse(readFileSync(path.join(ROOT, 'firebase.json'), 'utf8'));
+const SERVICES = ['hosting', 'functions', 'firestore', 'auth', 'storage', 'hub', 'logging'];
+const PORTS = Object.fromEntries(SERVICES.map((s) => [s, Number(process.env[`MONTU_${s.toUpperCase()}_PORT`] || CONFIG.emulators[s].port)]));
 const BASE_URL = `http://localhost:${PORTS.hosting}/api/v1`;
+const FUNCTIONS_URL = `http://127.0.0.1:${PORTS.functions}`;
+
+/**
+ * firebase-tools reads ports from the config file only, and takes the project directory from where
+ * that file is: moved ports get a copy of firebase.json beside it, removed on exit.
+ */
+function configArgs() {
+  if (SERVICES.every((s) => PORTS[s] === CONFIG.emulators[s].port)) return [];
+  const file = path.join(ROOT, `.serve-${PORTS.hosting}.firebase.json`);
+  const emulators = { ...CONFIG.emulators };
+  for (const s of SERVICES) emulators[s] = { ...emulators[s], port: PORTS[s] };
+  writeFileSync(file, JSON.stringify({ ...CONFIG, emulators }, null, 2));
+  process.once('exit', () => rmSync(file, { force: true }));
+  return ['--config', path.basename(file)];
+}
+const CONFIG_ARGS = configArgs();
 
 function javaMajor() {
   const out = spawnSync('java', ['-version'], { encoding: 'utf8' });
@@ -32,57 +61,107 @@ async function waitFor(url, ms) {
   return false;
 }
 
-function firebase(args, env) {
-  return spawn('firebase', [...args, '--project', PROJECT_ID], { cwd: ROOT, env: { ...process.env, ...env }, stdio: 'inherit' });
+// The firebase-tools child and what runs in this process, stopped on Ctrl-C, SIGTERM or failure.
+let child;
+const services = [];
+let stopping = false;
+async function shutdown(code) {
+  if (stopping) return;
+  stopping = true;
+  if (child && child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGINT');
+    await exited;
+  }
+  for (const stop of services.reverse()) await stop();
+  process.exit(code);
+}
+process.once('SIGINT', () => shutdown(0));
+process.once('SIGTERM', () => shutdown(0));
+
+/** Starts the emulators in a firebase-tools child; resolves true once Hosting serves the API's health route. */
+function startEmulators(only, env) {
+  child = spawn(process.execPath, [FIREBASE_CLI, ...CONFIG_ARGS, 'emulators:start', '--only', only, '--project', PROJECT_ID], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: 'inherit',
+  });
+  const exited = new Promise((resolve) => child.once('exit', () => resolve(false)));
+  return Promise.race([waitFor(`http://127.0.0.1:${PORTS.hosting}/health`, 120_000), exited]);
 }
 
 async function startOfficial() {
-  const child = firebase(['emulators:start', '--only', 'auth,functions,firestore,storage,hosting'], {});
-  const exited = new Promise((resolve) => child.once('exit', () => resolve(false)));
-  const up = await Promise.race([waitFor(`http://127.0.0.1:${PORTS.hosting}/health`, 120_000), exited]);
-  if (!up) {
-    child.kill('SIGINT');
+  if (!(await startEmulators('auth,functions,firestore,storage,hosting', {}))) {
+    if (child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGINT');
+      await exited;
+    }
     return null;
   }
   return {
-    child,
     env: {
       FIRESTORE_EMULATOR_HOST: `127.0.0.1:${PORTS.firestore}`,
       FIREBASE_AUTH_EMULATOR_HOST: `127.0.0.1:${PORTS.auth}`,
       FIREBASE_STORAGE_EMULATOR_HOST: `127.0.0.1:${PORTS.storage}`,
     },
-    backends: { firestore: 'official Firestore emulator (Java)', storage: 'official Storage emulator (with rules)', auth: 'official Auth emulator', functions: 'official Functions emulator' },
-    stop: async () => {},
+    backends: {
+      firestore: `official Firestore emulator (Java) on 127.0.0.1:${PORTS.firestore}`,
+      storage: `official Storage emulator (with rules) on 127.0.0.1:${PORTS.storage}`,
+      auth: `official Auth emulator on 127.0.0.1:${PORTS.auth}`,
+      functions: `official Functions emulator on 127.0.0.1:${PORTS.functions}, Hosting rewrite on :${PORTS.hosting}`,
+    },
+    triggers: async () => 'delivered by the official Firestore and Storage emulators',
   };
 }
 
 async function startOffline() {
   const firestore = await startFirestoreStandIn({ port: PORTS.firestore });
-  const storage = await startStorageEmulator({ port: PORTS.storage, projectId: PROJECT_ID });
+  services.push(() => firestore.stop());
+  const storage = await startStorageEmulator({ port: PORTS.storage, projectId: PROJECT_ID, functions: { host: '127.0.0.1', port: PORTS.functions } });
+  services.push(() => storage.stop());
   const env = {
     FIRESTORE_EMULATOR_HOST: firestore.host,
     FIREBASE_STORAGE_EMULATOR_HOST: storage.host,
     STORAGE_EMULATOR_HOST: `http://${storage.host}`,
     FIREBASE_AUTH_EMULATOR_HOST: `127.0.0.1:${PORTS.auth}`,
   };
-  const child = firebase(['emulators:start', '--only', 'auth,functions,hosting'], env);
-  const exited = new Promise((resolve) => child.once('exit', () => resolve(false)));
-  const up = await Promise.race([waitFor(`http://127.0.0.1:${PORTS.hosting}/health`, 120_000), exited]);
-  if (!up) throw new Error('The Functions/Hosting emulators did not come up; see the log above');
+  const up = startEmulators('auth,functions,hosting', env);
+  // Subscribed before anything can write; matched once the Functions emulator has its functions.
+  const dispatcher = startFirestoreTriggers({ functionsUrl: FUNCTIONS_URL, projectId: PROJECT_ID, subscribe: (listener) => firestore.onDocumentChange(listener), ready: up });
+  services.push(() => dispatcher.stop());
+  if (!(await up)) {
+    console.error('[serve] the Functions/Hosting emulators did not come up; see the log above');
+    await shutdown(1);
+  }
   return {
-    child,
     env,
     backends: {
-      firestore: `Firestore stand-in (@firestore-emulator/server, patched) on ${firestore.host}`,
+      firestore: `Firestore stand-in (stack/firestore.mjs) on ${firestore.host}`,
       storage: `firebase-tools Storage emulator, in-process (no rules evaluation) on ${storage.host}`,
       auth: `official Auth emulator on 127.0.0.1:${PORTS.auth}`,
       functions: `official Functions emulator on 127.0.0.1:${PORTS.functions}, Hosting rewrite on :${PORTS.hosting}`,
     },
-    stop: async () => {
-      await storage.stop();
-      await firestore.stop();
-    },
+    triggers: offlineTriggerSummary,
   };
+}
+
+/** Which event functions fire offline and what fires them, from the Functions emulator's own list. */
+async function offlineTriggerSummary() {
+  const { backends = [] } = await (await fetch(`${FUNCTIONS_URL}/backends`)).json();
+  const groups = { firestore: [], storage: [], other: [] };
+  for (const t of backends.flatMap((b) => b.functionTriggers ?? [])) {
+    if (!t.eventTrigger) continue;
+    const type = t.schedule ? 'schedule' : t.eventTrigger.eventType;
+    const group = type.startsWith('google.cloud.firestore.') ? 'firestore' : type.startsWith('google.cloud.storage.') ? 'storage' : 'other';
+    groups[group].push(t.entryPoint);
+  }
+  const lines = [
+    `Firestore: ${groups.firestore.join(', ') || 'none'} (CloudEvents from the stand-in's changes, stack/triggers)`,
+    `Storage: ${groups.storage.join(', ') || 'none'} (object events from the Storage emulator)`,
+  ];
+  if (groups.other.length) lines.push(`not fired offline: ${groups.other.join(', ')} (schedules and Pub/Sub need the Pub/Sub emulator)`);
+  return lines.join('\n                 ');
 }
 
 const wantOfficial = process.env.MONTU_OFFLINE !== '1' && javaMajor() >= 21;
@@ -90,8 +169,10 @@ let stack = wantOfficial ? await startOfficial() : null;
 if (wantOfficial && !stack) console.log('[serve] the official emulators did not start (Java 21 and the emulator downloads are needed); using the offline stack');
 stack ??= await startOffline();
 
-const seed = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'seed.mjs'), '--if-empty'], { cwd: ROOT, env: { ...process.env, ...stack.env, GCLOUD_PROJECT: PROJECT_ID }, stdio: 'inherit' });
-if (seed.status !== 0) console.log('[serve] seeding failed; the API still serves');
+// Not spawnSync: the stand-in answering the seed runs on this process's event loop.
+const seed = spawn(process.execPath, [path.join(ROOT, 'scripts', 'seed.mjs'), '--if-empty'], { cwd: ROOT, env: { ...process.env, ...stack.env, GCLOUD_PROJECT: PROJECT_ID }, stdio: 'inherit' });
+const seeded = await new Promise((resolve) => seed.once('exit', (code) => resolve(code === 0)));
+if (!seeded) console.log('[serve] seeding failed; the API still serves');
 
 console.log(`
 Montu Manager API is serving.
@@ -100,17 +181,7 @@ Montu Manager API is serving.
   Storage      : ${stack.backends.storage}
   Auth         : ${stack.backends.auth}
   Functions    : ${stack.backends.functions}
+  Triggers     : ${await stack.triggers()}
 Press Ctrl-C to stop.`);
 
-const shutdown = async () => {
-  stack.child.kill('SIGINT');
-  await new Promise((r) => stack.child.once('exit', r));
-  await stack.stop();
-  process.exit(0);
-};
-process.once('SIGINT', shutdown);
-process.once('SIGTERM', shutdown);
-stack.child.once('exit', async (code) => {
-  await stack.stop();
-  process.exit(code ?? 1);
-});
+child.once('exit', (code) => shutdown(code ?? 1));
