@@ -51,7 +51,7 @@ export const importJobCreated = onDocumentCreated({ document: 'import_jobs/{jobI
 });
 
 /** Deletes feed events older than EVENTS_MAX_AGE_HOURS (the feed is for live clients; history is the audit log). */
-export const feedCleanup = onSchedule({ schedule: 'every 60 minutes', region: REGION }, async () => {
+export const feedCleanup = onSchedule({ schedule: 'every 60 minutes', region: REGION, timeoutSeconds: 540 }, async () => {
   const [{ deleteOldFeedEvents }, { runtimeDeps }] = await Promise.all([import('./realtime/cleanup.js'), import('./runtime.js')]);
   const deps = runtimeDeps();
   await deleteOldFeedEvents(deps.db, deps.clock(), deps.config.eventsMaxAgeHours);

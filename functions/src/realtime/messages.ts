@@ -21,6 +21,12 @@ export interface MessageMeta {
   timestamp: string;
   /** Set on per-task events written during a bulk call: the `bulk_id` of its `tasks_bulk_updated`. */
   part_of?: string;
+  /**
+   * Set when the message would have been too large: records (`task`, `media`, `annotation`) carry
+   * only their `id` and `changes` is replaced by `changed_fields`; read the document for the rest.
+   */
+  truncated?: true;
+  changed_fields?: string[];
 }
 
 interface Message<T extends FeedEventType, D> {

@@ -14,6 +14,9 @@ export const SYSTEM_USER = 'system';
 /** Media records waiting for their file (signed-URL uploads) have this status until the Storage trigger completes them. */
 const PENDING_UPLOAD = 'pending_upload';
 
+/** Feed messages stay small: a larger one names its document and changed fields instead of carrying them. */
+export const MAX_EVENT_BYTES = 256 * 1024;
+
 interface PlannedEvent {
   type: FeedEventType;
   data: Record<string, unknown>;
@@ -24,6 +27,18 @@ function newValues(before: DocumentData, after: DocumentData): Record<string, un
   const changes: Record<string, unknown> = {};
   for (const [field, change] of Object.entries(changedFields(before, after))) changes[field] = toJson(change.new);
   return changes;
+}
+
+/** `data` as is, or, when too large for a feed message, with records reduced to their ids and `changes` to field names. */
+function fitting(data: Record<string, unknown>): Record<string, unknown> {
+  if (JSON.stringify(data).length <= MAX_EVENT_BYTES) return data;
+  const slim: Record<string, unknown> = { truncated: true };
+  for (const [key, value] of Object.entries(data)) {
+    if (key === 'changes') slim.changed_fields = Object.keys(value as object);
+    else if (value && typeof value === 'object' && 'id' in value) slim[key] = { id: (value as { id: unknown }).id };
+    else slim[key] = value;
+  }
+  return slim;
 }
 
 /** Writes the planned events to the feed of the project the new version belongs to. */
@@ -40,7 +55,7 @@ async function publish(db: Firestore, event: DocumentWrittenEvent, planned: Plan
   const written: string[] = [];
   for (const { type, data } of planned) {
     const id = eventDocId(event.id, type);
-    await createOnce(writeFeedEvent(db, projectId, feedEventDoc(type, user, data, timestamp), { id }));
+    await createOnce(writeFeedEvent(db, projectId, feedEventDoc(type, user, fitting(data), timestamp), { id }));
     written.push(id);
   }
   return written;

@@ -1,7 +1,7 @@
 import { FieldValue } from 'firebase-admin/firestore';
 import { describe, expect, it } from 'vitest';
 import { eventsCollection } from '../../src/realtime/feed.js';
-import { publishAnnotationWrite, publishImportJobWrite, publishMediaWrite, publishTaskWrite } from '../../src/realtime/triggers.js';
+import { MAX_EVENT_BYTES, publishAnnotationWrite, publishImportJobWrite, publishMediaWrite, publishTaskWrite } from '../../src/realtime/triggers.js';
 import { createTestContext, uniqueName } from '../support/context.js';
 import { writeEvent } from './cloud-events.js';
 
@@ -115,6 +115,19 @@ describe('task feed events', () => {
     const orphan = db.collection('tasks').doc(uniqueName('t'));
     expect(await publishTaskWrite(db, await writeEvent(orphan, (r) => r.create({ status: 'not_started' })))).toEqual([]);
     expect(await p.events()).toEqual([]);
+  });
+
+  it('keeps oversized messages small: ids and changed field names only', async () => {
+    const p = project();
+    const ref = db.collection('tasks').doc(uniqueName('t'));
+    const big = 'x'.repeat(MAX_EVENT_BYTES);
+    const created = await writeEvent(ref, (r) => r.create(newTask(p.id, { notes: big })));
+    await publishTaskWrite(db, created);
+    const updated = await writeEvent(ref, (r) => r.update({ notes: `${big}y`, status: 'in_progress', updated_by: 'supervisor' }));
+    await publishTaskWrite(db, updated);
+    const byId = Object.fromEntries((await p.events()).map((e) => [e.id, e.data]));
+    expect(byId[`${created.id}_task_created`]).toEqual({ task: { id: ref.id }, truncated: true, user: 'artist-1', timestamp: created.time });
+    expect(byId[`${updated.id}_task_updated`]).toEqual({ task_id: ref.id, changed_fields: ['notes', 'status'], truncated: true, user: 'supervisor', timestamp: updated.time });
   });
 
   it('names the user system when a write carries no updated_by', async () => {
