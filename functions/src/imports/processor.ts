@@ -8,11 +8,12 @@ import { notFound, payloadTooLarge, validationError } from '../http/errors.js';
 import { ProjectStore } from '../projects/store.js';
 import { taskConfigOf, type TaskRecord } from '../tasks/rules.js';
 import type { MutableTaskField } from '../tasks/schemas.js';
-import { TaskStore, tasksCollection, writeTasks, type TaskWrite } from '../tasks/store.js';
+import { writeTasks, type TaskWrite } from '../tasks/store.js';
 import { openCsv, type CsvRow } from './csv.js';
 import { parseNamingPattern, resolveStyle, SEGMENT_KINDS, StyleTally, type NamingStyle } from './padding.js';
 import { checkRow, describeProblems, paddingTwins, type RowProblem } from './rows.js';
 import type { ExistingMode, ImportReport } from './schemas.js';
+import { readTasks, sampleProjectTasks } from './store.js';
 
 /** Opens the file from its start; called once per pass. */
 export type CsvSource = () => AsyncIterable<Buffer | string> | Iterable<Buffer | string>;
@@ -73,9 +74,8 @@ async function scan(source: CsvSource, maxRows: number | undefined) {
 
 /** How the project's existing tasks write their numbers (a small sample is enough: ids are consistent or the user is warned). */
 async function existingStyle(db: Firestore, projectId: string): Promise<NamingStyle> {
-  const sample = await tasksCollection(db).where('project_id', '==', projectId).limit(STYLE_SAMPLE).get();
   const tally = new StyleTally();
-  for (const doc of sample.docs) {
+  for (const doc of await sampleProjectTasks(db, projectId, STYLE_SAMPLE)) {
     for (const kind of SEGMENT_KINDS) {
       const value = doc.get(kind);
       if (typeof value === 'string') tally.add(kind, value);
@@ -147,7 +147,6 @@ export async function runImport(db: Firestore, source: CsvSource, options: Impor
   };
   await onProgress?.(report);
 
-  const tasks = new TaskStore(db);
   const seen = new Map<string, number>();
   const chunkSize = Math.max(1, Math.min(MAX_CHUNK, Math.ceil(total / (options.chunks ?? 1))));
 
@@ -181,7 +180,9 @@ export async function runImport(db: Firestore, source: CsvSource, options: Impor
       else reject(row.row, problems);
     }
 
-    const snaps = await tasks.getMany(valid.map((v) => v.task.id));
+    // Only the cells the rows give (and the owner) are read to decide; a re-import reads little.
+    const compared = [...new Set(['project_id', ...valid.flatMap((v) => v.provided)])];
+    const snaps = await readTasks(db, valid.map((v) => v.task.id), compared);
     const plan: { row: CsvRow; task: TaskRecord; action: 'create' | 'update' | 'skip'; changes: Record<string, unknown>; write?: TaskWrite }[] = [];
     valid.forEach((v, i) => {
       const snap = snaps[i] as DocumentSnapshot;
@@ -195,15 +196,19 @@ export async function runImport(db: Firestore, source: CsvSource, options: Impor
       } else if (options.existing === 'skip') {
         plan.push({ ...v, action: 'skip', changes: {} });
       } else {
-        const current = snap.data() ?? {};
-        const changes = changesOf(v.task, v.provided, current);
-        plan.push(
-          Object.keys(changes).length === 0
-            ? { ...v, action: 'skip', changes }
-            : { ...v, action: 'update', changes, write: { kind: 'update', id: v.task.id, current, changes, config } },
-        );
+        const changes = changesOf(v.task, v.provided, snap.data() ?? {});
+        plan.push(Object.keys(changes).length === 0 ? { ...v, action: 'skip', changes } : { ...v, action: 'update', changes });
       }
     });
+
+    // An update rewrites the derived query fields from the whole task, so those few are read in full.
+    const updates = plan.filter((p) => p.action === 'update');
+    if (!options.validateOnly && updates.length > 0) {
+      const full = await readTasks(db, updates.map((p) => p.task.id));
+      updates.forEach((p, i) => {
+        p.write = { kind: 'update', id: p.task.id, current: full[i]!.data() ?? {}, changes: p.changes, config };
+      });
+    }
 
     if (options.existing === 'update') await warnAboutPaddingTwins(plan.filter((p) => p.action === 'create'));
 
@@ -248,7 +253,7 @@ export async function runImport(db: Firestore, source: CsvSource, options: Impor
     const twinsOf = creates.map((c) => paddingTwins(c.row, c.task));
     const ids = [...new Set(twinsOf.flat())];
     if (ids.length === 0) return;
-    const found = new Set((await tasks.getMany(ids)).filter((s) => s.exists && s.get('project_id') === options.projectId).map((s) => s.id));
+    const found = new Set((await readTasks(db, ids, ['project_id'])).filter((s) => s.exists && s.get('project_id') === options.projectId).map((s) => s.id));
     creates.forEach((c, i) => {
       const twin = twinsOf[i]!.find((id) => found.has(id));
       if (twin) {

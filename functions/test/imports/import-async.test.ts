@@ -1,0 +1,254 @@
+import { Readable } from 'node:stream';
+import { Timestamp } from 'firebase-admin/firestore';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Bucket } from '../../src/deps.js';
+import { processImportJob, ProgressThrottle } from '../../src/imports/job-handler.js';
+import { ImportJobStore, sourceKey } from '../../src/imports/store.js';
+import { createTestContext, expectEnvelope } from '../support/context.js';
+import { HEADER, countTasks, createTeam, csv, postImport, seedImportProject, shotRows, type Team } from './helpers.js';
+
+const ctx = createTestContext('imports-async');
+let team: Team;
+
+beforeAll(async () => {
+  team = await createTeam(ctx);
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/** The Firestore CloudEvent the trigger receives when the API creates the job document. */
+async function createdEvent(jobId: string, eventId = `evt-${jobId}`) {
+  return {
+    specversion: '1.0',
+    id: eventId,
+    source: `//firestore.googleapis.com/projects/${ctx.dataProjectId}/databases/(default)`,
+    type: 'google.cloud.firestore.document.v1.created',
+    time: new Date().toISOString(),
+    params: { jobId },
+    data: await ctx.db.doc(`import_jobs/${jobId}`).get(),
+  };
+}
+
+const runJob = async (jobId: string, deps: Parameters<typeof processImportJob>[1] = ctx.deps) => processImportJob(await createdEvent(jobId), deps);
+
+/** A clock that stands still, so only the 5% rule decides when progress is written. */
+const stillClock = { ...ctx.deps, clock: () => new Date('2026-01-01T00:00:00Z') };
+
+async function startJob(project: string, file: string, fields: Record<string, string> = {}) {
+  const res = await postImport(ctx, team.writer, 'import-csv-async', { project_id: project, ...fields }, file);
+  expect(res.status).toBe(202);
+  return res.body.job_id as string;
+}
+
+/** Records what each progress write carried (the report object keeps changing after the call). */
+function recordProgress() {
+  const written: number[] = [];
+  const original = ImportJobStore.prototype.progress;
+  vi.spyOn(ImportJobStore.prototype, 'progress').mockImplementation(async function (this: ImportJobStore, id, report) {
+    written.push(report.processed_rows);
+    return original.call(this, id, report);
+  });
+  return written;
+}
+
+describe('async CSV import', () => {
+  it('runs a job from pending through processing to completed, with progress every 5%, visible to pollers and listeners', async () => {
+    await seedImportProject(ctx, team, 'ASYNC');
+    const file = csv(HEADER, ...shotRows(198), 'ep01,sq9990,sh0010,cmp,,,,,,,,', 'ep01,sq9990,sh0020,comp,,,,1100,1001,,,');
+    const jobId = await startJob('ASYNC', file, { existing: 'skip' });
+
+    const pending = await ctx.http().get(`/api/v1/tasks/import-status/${jobId}`).set('Authorization', team.reader.bearer).expect(200);
+    expect(pending.body).toMatchObject({
+      id: jobId,
+      project_id: 'ASYNC',
+      status: 'pending',
+      progress_percent: 0,
+      total_rows: 0,
+      processed_rows: 0,
+      created_tasks: 0,
+      errors: [],
+      existing: 'skip',
+      file_name: 'shots.csv',
+      size_bytes: Buffer.byteLength(file),
+      error: null,
+      results: null,
+      created_by: team.writer.uid,
+      started_at: null,
+      finished_at: null,
+    });
+    const [stored] = await ctx.deps.bucket.file(sourceKey(jobId)).download();
+    expect(stored.toString()).toBe(file);
+
+    const seen: string[] = [];
+    const unsubscribe = ctx.db.doc(`import_jobs/${jobId}`).onSnapshot((snap) => seen.push(`${snap.get('status')} ${snap.get('progress_percent')}`));
+    const progress = recordProgress();
+    await runJob(jobId, stillClock);
+
+    // One write when the row count is known, then one per 5% (10 rows of 200).
+    expect(progress).toEqual(Array.from({ length: 20 }, (_, i) => i * 10));
+    const done = await ctx.http().get(`/api/v1/tasks/import-status/${jobId}`).set('Authorization', team.reader.bearer).expect(200);
+    expect(done.body).toMatchObject({
+      status: 'completed',
+      progress_percent: 100,
+      total_rows: 200,
+      processed_rows: 200,
+      valid_tasks: 198,
+      invalid_tasks: 2,
+      created_tasks: 198,
+      updated_tasks: 0,
+      skipped_tasks: 0,
+      written_rows: [{ from: 2, to: 199 }],
+      error: null,
+      results: { total_rows: 200, created_tasks: 198, invalid_tasks: 2, existing: 'skip', validate_only: false, actions: { create: 198, update: 0, skip: 0 } },
+    });
+    expect(done.body.errors).toEqual([
+      { row: 200, error: "Task: 'cmp' is not one of the project's task_types: modeling, animation, lighting, comp, fx", problems: [{ field: 'Task', issue: "'cmp' is not one of the project's task_types: modeling, animation, lighting, comp, fx" }] },
+      { row: 201, error: 'Frame In/Frame Out: start 1100 must be less than end 1001', problems: [{ field: 'Frame In/Frame Out', issue: 'start 1100 must be less than end 1001' }] },
+    ]);
+    expect(done.body.started_at).not.toBeNull();
+    expect(done.body.finished_at).not.toBeNull();
+    expect(await countTasks(ctx, 'ASYNC')).toBe(198);
+
+    await vi.waitFor(() => expect(seen.at(-1)).toBe('completed 100'));
+    unsubscribe();
+    const percents = seen.map((s) => Number(s.split(' ')[1]));
+    expect(percents).toEqual([...percents].sort((a, b) => a - b));
+    expect(seen[0]).toMatch(/^(pending|processing) 0$/);
+  });
+
+  it('refuses at once a file that cannot be imported, creating no job', async () => {
+    await seedImportProject(ctx, team, 'ASYNCBAD');
+    const missing = await postImport(ctx, team.writer, 'import-csv-async', { project_id: 'ASYNCBAD' }, csv('Episode,Sequence,Task', 'ep01,sq0010,comp'));
+    expect(missing.status).toBe(400);
+    expect(expectEnvelope(missing.body, 'VALIDATION_ERROR').message).toBe('Missing required column(s): Shot. Found: Episode, Sequence, Task. The header row needs Episode, Sequence, Shot and Task');
+    const dryRun = await postImport(ctx, team.writer, 'import-csv-async', { project_id: 'ASYNCBAD', validate_only: 'true' }, csv(HEADER, ...shotRows(1)));
+    expect(expectEnvelope(dryRun.body, 'VALIDATION_ERROR').message).toBe('Invalid body: body: Unknown field(s): validate_only');
+    const reader = await postImport(ctx, team.reader, 'import-csv-async', { project_id: 'ASYNCBAD' }, csv(HEADER, ...shotRows(1)));
+    expect(reader.status).toBe(403);
+    const jobs = await ctx.db.collection('import_jobs').where('project_id', '==', 'ASYNCBAD').count().get();
+    expect(jobs.data().count).toBe(0);
+  });
+
+  it('marks a job failed, without writing, when the file turns out broken past its header', async () => {
+    await seedImportProject(ctx, team, 'ASYNCSYN');
+    const jobId = await startJob('ASYNCSYN', csv(HEADER, ...shotRows(30), 'ep01,sq0010,sh9990,comp,"ana,,,,,,,'));
+    await runJob(jobId);
+    const job = (await ctx.db.doc(`import_jobs/${jobId}`).get()).data()!;
+    expect(job).toMatchObject({ status: 'failed', error: 'A quoted cell is never closed (row 32): the file is not valid CSV', created_tasks: 0, written_rows: [] });
+    expect(await countTasks(ctx, 'ASYNCSYN')).toBe(0);
+  });
+
+  it('lets only readers of the project see a job', async () => {
+    await seedImportProject(ctx, team, 'ASYNCPERM');
+    const jobId = await startJob('ASYNCPERM', csv(HEADER, ...shotRows(1)));
+    const outsider = await ctx.http().get(`/api/v1/tasks/import-status/${jobId}`).set('Authorization', team.outsider.bearer).expect(404);
+    expect(expectEnvelope(outsider.body, 'NOT_FOUND').message).toBe(`Import job ${jobId} not found`);
+    const unknown = await ctx.http().get('/api/v1/tasks/import-status/nope123').set('Authorization', team.admin.bearer).expect(404);
+    expect(expectEnvelope(unknown.body, 'NOT_FOUND').message).toBe('Import job nope123 not found');
+    const bad = await ctx.http().get('/api/v1/tasks/import-status/a..b').set('Authorization', team.admin.bearer).expect(400);
+    expect(expectEnvelope(bad.body, 'VALIDATION_ERROR').message).toBe("Invalid path parameter: path.job_id: Import job id may not contain '..'");
+    await ctx.http().get(`/api/v1/tasks/import-status/${jobId}`).set('Authorization', team.writer.bearer).expect(200);
+  });
+
+  it('processes a job once however often the event is delivered, and takes over a job whose run died', async () => {
+    await seedImportProject(ctx, team, 'ASYNCONCE');
+    const jobId = await startJob('ASYNCONCE', csv(HEADER, ...shotRows(40, 300)));
+    await Promise.all([runJob(jobId), runJob(jobId)]);
+    await runJob(jobId);
+    const job = (await ctx.db.doc(`import_jobs/${jobId}`).get()).data()!;
+    expect(job).toMatchObject({ status: 'completed', attempts: 1, created_tasks: 40, invalid_tasks: 0 });
+
+    const stuck = await startJob('ASYNCONCE', csv(HEADER, ...shotRows(10, 340)));
+    await ctx.db.doc(`import_jobs/${stuck}`).update({ status: 'processing', updated_at: Timestamp.fromMillis(Date.now() - 60_000) });
+    await runJob(stuck);
+    expect((await ctx.db.doc(`import_jobs/${stuck}`).get()).get('status')).toBe('processing');
+    await ctx.db.doc(`import_jobs/${stuck}`).update({ updated_at: Timestamp.fromMillis(Date.now() - 11 * 60_000) });
+    await runJob(stuck);
+    expect((await ctx.db.doc(`import_jobs/${stuck}`).get()).data()).toMatchObject({ status: 'completed', attempts: 1, created_tasks: 10 });
+    expect(await countTasks(ctx, 'ASYNCONCE')).toBe(50);
+  });
+
+  it('leaves a job failed with the rows written so far when reading stops mid-way, and importing again finishes it safely', async () => {
+    await seedImportProject(ctx, team, 'ASYNCCUT');
+    const file = csv(HEADER, ...shotRows(300, 2000));
+    const jobId = await startJob('ASYNCCUT', file);
+    // The second pass (the one writing) loses the connection 60% into the file.
+    let opens = 0;
+    const flaky = {
+      file: (key: string) => ({
+        createReadStream: () => {
+          opens++;
+          const real = ctx.deps.bucket.file(key).createReadStream();
+          if (opens === 1) return real;
+          const bytes = Buffer.from(file);
+          return Readable.from(
+            (async function* () {
+              for (let at = 0; at < bytes.length * 0.6; at += 4096) yield bytes.subarray(at, Math.min(at + 4096, bytes.length * 0.6));
+              throw new Error('read ECONNRESET');
+            })(),
+          );
+        },
+      }),
+    } as unknown as Bucket;
+    await runJob(jobId, { ...ctx.deps, bucket: flaky });
+
+    const failed = (await ctx.db.doc(`import_jobs/${jobId}`).get()).data()!;
+    const written = failed.created_tasks as number;
+    expect(failed.status).toBe('failed');
+    // Whole chunks (15 rows: 5% of 300) were written before the connection broke.
+    expect(written % 15).toBe(0);
+    expect(written).toBeGreaterThan(0);
+    expect(written).toBeLessThan(180);
+    expect(failed.error).toBe(
+      `The import stopped after ${written} of 300 rows, having written ${written} task(s): read ECONNRESET. ` +
+        'The rows written so far are listed in written_rows; importing the file again with existing=skip or existing=update finishes it safely',
+    );
+    expect(failed.written_rows).toEqual([{ from: 2, to: written + 1 }]);
+    expect(failed.progress_percent).toBe(Math.floor((written * 100) / 300));
+    expect(await countTasks(ctx, 'ASYNCCUT')).toBe(written);
+
+    const rerun = await startJob('ASYNCCUT', file, { existing: 'skip' });
+    await runJob(rerun);
+    expect((await ctx.db.doc(`import_jobs/${rerun}`).get()).data()).toMatchObject({ status: 'completed', created_tasks: 300 - written, skipped_tasks: written, invalid_tasks: 0 });
+    expect(await countTasks(ctx, 'ASYNCCUT')).toBe(300);
+
+    const times = async () => (await ctx.db.collection('tasks').where('project_id', '==', 'ASYNCCUT').get()).docs.map((d) => `${d.id} ${d.updateTime.toMillis()}`).sort();
+    const before = await times();
+    const again = await startJob('ASYNCCUT', file, { existing: 'update' });
+    await runJob(again);
+    expect((await ctx.db.doc(`import_jobs/${again}`).get()).data()).toMatchObject({ status: 'completed', created_tasks: 0, updated_tasks: 0, skipped_tasks: 300 });
+    expect(await times()).toEqual(before);
+  });
+
+  it('imports 10,000 rows', async () => {
+    await seedImportProject(ctx, team, 'BIG');
+    const jobId = await startJob('BIG', csv(HEADER, ...shotRows(10_000, 5000)));
+    const progress = recordProgress();
+    await runJob(jobId, stillClock);
+    expect((await ctx.db.doc(`import_jobs/${jobId}`).get()).data()).toMatchObject({
+      status: 'completed',
+      progress_percent: 100,
+      total_rows: 10_000,
+      processed_rows: 10_000,
+      created_tasks: 10_000,
+      invalid_tasks: 0,
+      written_rows: [{ from: 2, to: 10_001 }],
+    });
+    expect(progress).toEqual(Array.from({ length: 20 }, (_, i) => i * 500));
+    expect(await countTasks(ctx, 'BIG')).toBe(10_000);
+  });
+});
+
+describe('progress throttle', () => {
+  it('writes once progress moved 5 points or 2 seconds passed, whichever comes first', () => {
+    let now = 0;
+    const throttle = new ProgressThrottle(() => new Date(now));
+    const due = (percent: number, at: number) => {
+      now = at;
+      return throttle.due(percent);
+    };
+    expect([due(0, 0), due(3, 500), due(5, 900), due(6, 1000), due(7, 2899), due(7, 2900), due(12, 3000), due(13, 3100)]).toEqual([true, false, true, false, false, true, true, false]);
+  });
+});
