@@ -339,7 +339,9 @@ export class MediaService {
 
   private async fileOf(caller: Caller, id: string): Promise<DocumentSnapshot> {
     const snap = await this.readable(caller, id);
-    if (snap.get('status') !== 'active') throw unprocessable(`Media ${id} has no file yet (status ${snap.get('status')})`);
+    const status = snap.get('status') as MediaRecord['status'];
+    if (status === 'pending_upload') throw unprocessable(`Media ${id} has no file yet (status pending_upload)`);
+    if (status !== 'active') throw unprocessable(`Media ${id} has no file (${(snap.get('file_error') as string | null) ?? `status ${status}`})`);
     return snap;
   }
 

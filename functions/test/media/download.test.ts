@@ -1,6 +1,7 @@
 // Streaming files and thumbnails: headers, byte ranges, conditional requests, signed-URL redirects.
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { Storage } from '@google-cloud/storage';
+import { cert, initializeApp } from 'firebase-admin/app';
+import { getStorage } from 'firebase-admin/storage';
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
@@ -125,11 +126,14 @@ describe('?redirect=true', () => {
 
   it('with credentials, redirects to a V4 signed URL valid for 5 minutes', async () => {
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const signer = new Storage({
-      projectId: 'demo-montu',
-      credentials: { client_email: 'api@demo-montu.iam.gserviceaccount.com', private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() },
-    });
-    const app = createApp({ ...ctx.deps, bucket: signer.bucket(ctx.deps.bucket.name) });
+    const signer = initializeApp(
+      {
+        projectId: 'demo-montu',
+        credential: cert({ projectId: 'demo-montu', clientEmail: 'api@demo-montu.iam.gserviceaccount.com', privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() }),
+      },
+      'media-signer',
+    );
+    const app = createApp({ ...ctx.deps, bucket: getStorage(signer).bucket(ctx.deps.bucket.name) });
     const res = await request(app).get(`/api/v1/media/${pngId}/thumbnail?redirect=true&size=small`).set('Authorization', studio.viewer.bearer).expect(302);
     const url = new URL(res.headers.location!);
     expect(url.pathname).toBe(`/${ctx.deps.bucket.name}/thumbnails/${TASK}/v001/anim_v001.png_thumb_small.jpg`);

@@ -100,10 +100,28 @@ export function upload(ctx: TestContext, user: TestUser, file: { name: string; d
   return req.attach('file', file.data, file.name);
 }
 
-/** Delivers the finalize event Cloud Storage would send for `key` (as it is stored now). */
-export async function finalize(ctx: TestContext, key: string, settings: ThumbnailSettings = THUMBNAIL_SETTINGS) {
+/**
+ * The CloudEvent Cloud Storage sends when `key` (as stored now) is finalized: its data is the
+ * object resource, generation and size as strings.
+ */
+export async function finalizedEvent(ctx: TestContext, key: string) {
   const [md] = await ctx.deps.bucket.file(key).getMetadata();
-  return handleObjectFinalized(ctx.deps, { bucket: ctx.deps.bucket.name, name: key, generation: String(md.generation) }, settings);
+  return {
+    specversion: '1.0',
+    id: `${md.generation}-${key}`,
+    type: 'google.cloud.storage.object.v1.finalized',
+    source: `//storage.googleapis.com/projects/_/buckets/${md.bucket}`,
+    subject: `objects/${key}`,
+    time: md.updated,
+    bucket: md.bucket,
+    data: { ...md, bucket: md.bucket!, name: md.name!, generation: String(md.generation) },
+  };
+}
+
+/** Delivers that event to the trigger's handler, as the `onObjectFinalized` export does. */
+export async function finalize(ctx: TestContext, key: string, settings: ThumbnailSettings = THUMBNAIL_SETTINGS) {
+  const event = await finalizedEvent(ctx, key);
+  return handleObjectFinalized(ctx.deps, event.data, settings);
 }
 
 export async function objectDeleted(ctx: TestContext, key: string, generation = '1') {
@@ -122,9 +140,10 @@ export async function mediaOfTask(ctx: TestContext, taskId: string): Promise<str
   return snap.docs.map((d) => d.id).sort();
 }
 
-/** Reads a whole binary response body as a Buffer under supertest. */
-export function binary(res: NodeJS.ReadableStream, callback: (err: Error | null, body: Buffer) => void) {
+/** Supertest parser: the whole response body as a Buffer (supertest hands it the response stream). */
+export function binary(res: unknown, callback: (err: Error | null, body: Buffer) => void) {
+  const stream = res as NodeJS.ReadableStream;
   const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => callback(null, Buffer.concat(chunks)));
+  stream.on('data', (c: Buffer) => chunks.push(c));
+  stream.on('end', () => callback(null, Buffer.concat(chunks)));
 }

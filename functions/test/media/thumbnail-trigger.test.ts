@@ -3,7 +3,7 @@
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { handleObjectFinalized } from '../../src/media/thumbnail-trigger.js';
-import { createTestContext } from '../support/context.js';
+import { createTestContext, expectEnvelope } from '../support/context.js';
 import { finalize, fixtures, objectDeleted, seedStudio, seedTask, storedKeys, upload, type Studio } from './helpers.js';
 
 const ctx = createTestContext('media-thumbs', { maxFileSizeBytes: 2 * 1024 * 1024 });
@@ -170,5 +170,7 @@ describe('thumbnails and metadata from the Storage trigger', () => {
     expect(await objectDeleted(ctx, key)).toBe('archived');
     expect(await storedKeys(ctx, `thumbnails/${TASK}/v001/removed.png`)).toEqual([]);
     expect(await record(id)).toMatchObject({ status: 'archived', thumbnail_key: null, thumbnail_small_key: null, file_error: 'The file was deleted from Storage outside the API' });
+    const download = await ctx.http().get(`/api/v1/media/${id}/download`).set('Authorization', studio.viewer.bearer).expect(422);
+    expect(expectEnvelope(download.body, 'UNPROCESSABLE').message).toBe(`Media ${id} has no file (The file was deleted from Storage outside the API)`);
   });
 });

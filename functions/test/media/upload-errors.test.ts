@@ -1,5 +1,7 @@
 // Every refused upload gets a precise envelope and leaves nothing in Storage or Firestore.
+import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app.js';
 import { createTestContext, expectEnvelope } from '../support/context.js';
 import { fixtures, seedStudio, seedTask, storedKeys, upload, type Studio } from './helpers.js';
 
@@ -127,6 +129,25 @@ describe('POST /media refuses bad input and leaves nothing behind', () => {
     const [stored] = await ctx.deps.bucket.file(first.body.storage_key).download();
     expect(Buffer.compare(stored, png)).toBe(0);
     await ctx.http().delete(`/api/v1/media/${first.body.id}`).set('Authorization', studio.artist.bearer).expect(204);
+    await expectNothingStored();
+  });
+});
+
+describe('a failure after the record is reserved', () => {
+  it('takes the record back when Storage refuses the file: 500, nothing left', async () => {
+    const bind = <T extends object>(target: T, value: unknown) => (typeof value === 'function' ? value.bind(target) : value);
+    const refusingSaves = new Proxy(ctx.deps.bucket, {
+      get(bucket, prop) {
+        if (prop !== 'file') return bind(bucket, Reflect.get(bucket, prop));
+        return (name: string) => {
+          const file = bucket.file(name);
+          return new Proxy(file, { get: (f, p) => (p === 'save' ? () => Promise.reject(new Error('storage unavailable')) : bind(f, Reflect.get(f, p))) });
+        };
+      },
+    });
+    const app = createApp({ ...ctx.deps, bucket: refusingSaves });
+    const res = await request(app).post('/api/v1/media').set('Authorization', studio.artist.bearer).field('task_id', TASK).attach('file', png, 'beauty.png').expect(500);
+    expect(expectEnvelope(res.body, 'INTERNAL').message).toBe('Internal server error');
     await expectNothingStored();
   });
 });
