@@ -3,6 +3,7 @@
 import type { DocumentData, Firestore } from 'firebase-admin/firestore';
 import { logger } from 'firebase-functions/logger';
 import { actorOf, bulkIdOf, changedFields, createOnce, eventDocId, versions, type DocumentWrittenEvent } from '../lib/document-change.js';
+import { projectIdSchema } from '../lib/ids.js';
 import { docToJson, toJson } from '../lib/serialize.js';
 import { withoutIndexFields } from '../tasks/rules.js';
 import { feedEventDoc, writeFeedEvent } from './feed.js';
@@ -45,17 +46,19 @@ function fitting(data: Record<string, unknown>): Record<string, unknown> {
 async function publish(db: Firestore, event: DocumentWrittenEvent, planned: PlannedEvent[]): Promise<string[]> {
   if (planned.length === 0) return [];
   const { before, after, ref } = versions(event);
-  const projectId: unknown = after?.project_id;
-  if (typeof projectId !== 'string' || !projectId) {
-    logger.warn('feed: write without a project_id, no event published', { document: ref?.path, event_id: event.id });
+  // A bad project_id would fail the write on every retry: log it and publish nothing.
+  const projectId = projectIdSchema.safeParse(after?.project_id);
+  if (!projectId.success) {
+    logger.warn('feed: write without a valid project_id, no event published', { document: ref?.path, event_id: event.id });
     return [];
   }
   const user = actorOf(before, after) ?? SYSTEM_USER;
-  const timestamp = new Date(event.time);
+  const time = new Date(event.time);
+  const timestamp = Number.isNaN(time.getTime()) ? new Date() : time;
   const written: string[] = [];
   for (const { type, data } of planned) {
     const id = eventDocId(event.id, type);
-    await createOnce(writeFeedEvent(db, projectId, feedEventDoc(type, user, fitting(data), timestamp), { id }));
+    await createOnce(writeFeedEvent(db, projectId.data, feedEventDoc(type, user, fitting(data), timestamp), { id }));
     written.push(id);
   }
   return written;

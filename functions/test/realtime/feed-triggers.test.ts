@@ -106,7 +106,7 @@ describe('task feed events', () => {
     expect((await p.events()).map((e) => e.id)).toEqual([`${event.id}_task_updated`]);
   });
 
-  it('publishes nothing for bookkeeping-only writes, hard deletes, or tasks without a project', async () => {
+  it('publishes nothing for bookkeeping-only writes, hard deletes, or tasks without a valid project', async () => {
     const p = project();
     const ref = db.collection('tasks').doc(uniqueName('t'));
     await ref.create(newTask(p.id));
@@ -114,6 +114,8 @@ describe('task feed events', () => {
     expect(await publishTaskWrite(db, await writeEvent(ref, (r) => r.delete()))).toEqual([]);
     const orphan = db.collection('tasks').doc(uniqueName('t'));
     expect(await publishTaskWrite(db, await writeEvent(orphan, (r) => r.create({ status: 'not_started' })))).toEqual([]);
+    const misfiled = db.collection('tasks').doc(uniqueName('t'));
+    expect(await publishTaskWrite(db, await writeEvent(misfiled, (r) => r.create({ project_id: 'SWA/events/x', status: 'not_started' })))).toEqual([]);
     expect(await p.events()).toEqual([]);
   });
 
