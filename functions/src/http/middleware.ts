@@ -43,10 +43,44 @@ export function cors(origins: string[]): RequestHandler {
 
 /**
  * JSON bodies. In Cloud Functions (and its emulator) the body was already read and parsed; then
- * express.json() leaves it alone. Elsewhere (tests, scripts) it parses here.
+ * express.json() leaves it alone. Elsewhere (tests, scripts) it parses here. Either way the parsed
+ * body is then checked for what no route can take (see `jsonBodyProblem`).
  */
 export function jsonBody(limit = '10mb'): RequestHandler {
-  return express.json({ limit, strict: true });
+  const parse = express.json({ limit, strict: true });
+  return (req, res, next) => {
+    parse(req, res, (err?: unknown) => {
+      if (err) return next(err);
+      next(req.body === undefined ? undefined : jsonBodyProblem(req.body));
+    });
+  };
+}
+
+/** Firestore stores 20 levels; deeper JSON is never legitimate and would exhaust recursive validators' stacks. */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * Walks a parsed body without recursion: refuses nesting deeper than MAX_JSON_DEPTH and strings or
+ * keys that are not well-formed Unicode (a lone surrogate such as `"\ud800"` parses, but Firestore
+ * cannot encode it).
+ */
+export function jsonBodyProblem(body: unknown): ApiError | undefined {
+  const stack: { value: unknown; depth: number; path: string[] }[] = [{ value: body, depth: 0, path: [] }];
+  const field = (path: string[]) => path.join('.') || 'body';
+  while (stack.length > 0) {
+    const { value, depth, path } = stack.pop()!;
+    if (typeof value === 'string') {
+      if (!value.isWellFormed()) return new ApiError('VALIDATION_ERROR', `${field(path)}: text is not valid Unicode (it holds a lone surrogate)`, { field: field(path), issue: 'not valid Unicode' });
+      continue;
+    }
+    if (value === null || typeof value !== 'object') continue;
+    if (depth >= MAX_JSON_DEPTH) return new ApiError('VALIDATION_ERROR', `JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`, { field: field(path), issue: 'nested too deep' });
+    for (const [key, child] of Object.entries(value)) {
+      if (!key.isWellFormed()) return new ApiError('VALIDATION_ERROR', `${field(path)}: a field name is not valid Unicode (it holds a lone surrogate)`, { field: field(path), issue: 'not valid Unicode' });
+      stack.push({ value: child, depth: depth + 1, path: [...path, key] });
+    }
+  }
+  return undefined;
 }
 
 export function errorEnvelope(req: Request, code: keyof typeof ERROR_STATUS, message: string, details?: unknown) {
@@ -97,6 +131,8 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, req: Request, re
   if (e.type === 'entity.parse.failed') return sendError(req, res, new ApiError('VALIDATION_ERROR', `Malformed JSON body: ${e.message ?? 'could not parse'}`));
   if (e.type === 'entity.too.large') return sendError(req, res, new ApiError('PAYLOAD_TOO_LARGE', 'Request body is too large'));
   if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') return sendError(req, res, new ApiError('VALIDATION_ERROR', e.message ?? 'Unsupported body encoding'));
+  // The router could not percent-decode a path parameter (e.g. `/tasks/%E0%A4%A`).
+  if (err instanceof URIError) return sendError(req, res, new ApiError('VALIDATION_ERROR', 'The URL path holds malformed percent-encoding', { field: 'path', issue: 'malformed percent-encoding' }));
   const status = e.status ?? e.statusCode;
   if (status && status >= 400 && status < 500 && e.expose) return sendError(req, res, new ApiError('VALIDATION_ERROR', e.message ?? 'Bad request'));
   logger.error('Unhandled error', { requestId: req.requestId, path: req.path, error: err instanceof Error ? err.stack : String(err) });

@@ -3,6 +3,8 @@
 import { Timestamp, type DocumentSnapshot, type Precondition } from 'firebase-admin/firestore';
 import { preconditionFailed, validationError } from '../http/errors.js';
 
+const MAX_TIMESTAMP_SECONDS = 253_402_300_799;
+
 export function etagOf(snap: DocumentSnapshot): string {
   const t = snap.updateTime;
   return t ? `"${t.seconds}.${String(t.nanoseconds).padStart(9, '0')}"` : '"0"';
@@ -12,7 +14,8 @@ export function etagOf(snap: DocumentSnapshot): string {
 export function ifMatchPrecondition(ifMatch: string | undefined): Precondition {
   if (ifMatch === undefined) return {};
   const m = /^(?:W\/)?"(\d{1,12})\.(\d{9})"$/.exec(ifMatch.trim());
-  if (!m) throw validationError('If-Match must be an ETag returned by this API, e.g. "1724925600.123456789"', { field: 'If-Match', issue: 'malformed' });
+  // Past Firestore's last representable second (9999-12-31) no ETag of ours can exist.
+  if (!m || Number(m[1]) > MAX_TIMESTAMP_SECONDS) throw validationError('If-Match must be an ETag returned by this API, e.g. "1724925600.123456789"', { field: 'If-Match', issue: 'malformed' });
   return { lastUpdateTime: new Timestamp(Number(m[1]), Number(m[2])) };
 }
 
