@@ -3,6 +3,7 @@
 // a stored task carries so that filters, search and sorting are plain indexed Firestore queries.
 // No I/O here: the API (service.ts) and the CSV importer both build on these functions.
 import type { z } from 'zod';
+import { firestoreValueProblem } from '../lib/firestore-value.js';
 import {
   IDENTITY_FIELDS,
   customFieldNameSchema,
@@ -343,8 +344,9 @@ export function checkTaskUpdate(updates: Record<string, unknown>, config: Projec
   for (const [field, value] of Object.entries(updates)) {
     const refused = refusedUpdateField(field);
     if (refused) problems.push({ field, issue: refused });
-    else if (field in mutableTaskFields) known[field] = value;
-    else if (field in current) {
+    // Own properties only: `constructor` or `toString` must not match what every object inherits.
+    else if (Object.hasOwn(mutableTaskFields, field)) known[field] = value;
+    else if (Object.hasOwn(current, field)) {
       const valueProblem = firestoreValueProblem(value);
       if (valueProblem) problems.push({ field, issue: valueProblem });
       else custom[field] = value;
@@ -365,8 +367,11 @@ export function checkTaskUpdate(updates: Record<string, unknown>, config: Projec
   return { ok: true, value: changes };
 }
 
-/** Every field name a custom field may not take: the task's own, the server's, the derived ones. */
-export const RESERVED_FIELD_NAMES: ReadonlySet<string> = new Set([...IDENTITY_FIELDS, ...Object.keys(mutableTaskFields), ...SERVER_FIELDS, ...INDEX_FIELDS]);
+/**
+ * Every field name a custom field may not take: the task's own, the server's, the derived ones, and
+ * what every object inherits (Firestore's update() cannot write a field named `constructor`).
+ */
+export const RESERVED_FIELD_NAMES: ReadonlySet<string> = new Set([...IDENTITY_FIELDS, ...Object.keys(mutableTaskFields), ...SERVER_FIELDS, ...INDEX_FIELDS, ...Object.getOwnPropertyNames(Object.prototype)]);
 
 /**
  * Checks the names and values of custom fields to add to a task. `collisions` lists names the task
@@ -379,39 +384,13 @@ export function checkNewFields(fields: Record<string, unknown>, current: Record<
     const name = customFieldNameSchema.safeParse(field);
     if (!name.success) problems.push({ field, issue: name.error.issues[0]!.message });
     else if (RESERVED_FIELD_NAMES.has(field)) problems.push({ field, issue: `${field} is a task field or reserved; custom fields need another name` });
-    else if (field in current) collisions.push({ field, issue: `The task already has a field ${field}; change it with PATCH /tasks/{task_id}` });
+    else if (Object.hasOwn(current, field)) collisions.push({ field, issue: `The task already has a field ${field}; change it with PATCH /tasks/{task_id}` });
     else {
       const valueProblem = firestoreValueProblem(value);
       if (valueProblem) problems.push({ field, issue: valueProblem });
     }
   }
   return { problems, collisions };
-}
-
-const MAX_DEPTH = 20;
-const MAX_VALUE_BYTES = 64 * 1024;
-
-/** Why a JSON value cannot be stored in a Firestore field (nested arrays, depth over 20, too big), or undefined. */
-export function firestoreValueProblem(value: unknown): string | undefined {
-  if (value === undefined) return 'A value is required';
-  if (Buffer.byteLength(JSON.stringify(value) ?? '') > MAX_VALUE_BYTES) return `Value is larger than ${MAX_VALUE_BYTES / 1024} KiB`;
-  const walk = (v: unknown, depth: number, inArray: boolean): string | undefined => {
-    if (depth > MAX_DEPTH) return `Value is nested deeper than ${MAX_DEPTH} levels`;
-    if (Array.isArray(v)) {
-      if (inArray) return 'Arrays may not directly contain arrays (Firestore cannot store them)';
-      for (const x of v) {
-        const p = walk(x, depth + 1, true);
-        if (p) return p;
-      }
-    } else if (v && typeof v === 'object') {
-      for (const x of Object.values(v)) {
-        const p = walk(x, depth + 1, false);
-        if (p) return p;
-      }
-    }
-    return undefined;
-  };
-  return walk(value, 0, false);
 }
 
 function stripUndefined<T extends Record<string, unknown>>(o: T): Partial<T> {

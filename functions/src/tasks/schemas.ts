@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { paginationQuery, pageSchema } from '../http/pagination.js';
 import { booleanParam, listParam, textParam } from '../http/query.js';
+import { firestoreValueProblem } from '../lib/firestore-value.js';
 import { docIdSchema, projectIdSchema } from '../lib/ids.js';
 
 export const TASK_STATUSES = ['not_started', 'in_progress', 'pending_review', 'needs_revision', 'approved', 'completed', 'on_hold', 'archived'] as const;
@@ -52,6 +53,12 @@ export const frameRangeSchema = z
   })
   .refine((r) => r.start < r.end, 'frame_range.start must be less than frame_range.end');
 
+/** Submission history is free-form JSON: each entry must be storable, the whole well inside a document. */
+const MAX_HISTORY_BYTES = 512 * 1024;
+const storableEntry = (entry: Record<string, unknown>, ctx: z.core.$RefinementCtx<Record<string, unknown>>) => {
+  const problem = firestoreValueProblem(entry);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+};
 const path = (field: string) => z.string({ message: `${field} must be a string` }).max(1024, `${field} is at most 1024 characters`);
 
 /** Fields a client may set on a task after creation (identity fields excluded: they make the id). */
@@ -82,7 +89,10 @@ export const mutableTaskFields = {
   episode_clean: z.string().max(64),
   sequence_clean: z.string().max(64),
   shot_clean: z.string().max(64),
-  client_submission_history: z.array(z.record(z.string(), z.unknown())).max(1000, 'client_submission_history holds at most 1000 entries'),
+  client_submission_history: z
+    .array(z.record(z.string(), z.unknown()).superRefine(storableEntry))
+    .max(1000, 'client_submission_history holds at most 1000 entries')
+    .refine((h) => Buffer.byteLength(JSON.stringify(h)) <= MAX_HISTORY_BYTES, `client_submission_history is at most ${MAX_HISTORY_BYTES / 1024} KiB`),
 };
 export type MutableTaskField = keyof typeof mutableTaskFields;
 
