@@ -2,7 +2,9 @@
 // kept together; and how a review moves the linked task (the spec's Media Review Workflow).
 import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
+import type { z } from 'zod';
 import { FieldValue, Timestamp, type DocumentSnapshot } from 'firebase-admin/firestore';
+import { logger } from 'firebase-functions';
 import { AccessControl } from '../auth/access.js';
 import type { Caller } from '../auth/caller.js';
 import type { AppDeps } from '../deps.js';
@@ -21,7 +23,6 @@ import { allThumbnailKeys, contentTypeOf, fileExtension, mediaIdFor, mediaStorag
 import { fileNameSchema, uploadFields, type approveBody, type listQuery, type updateBody, type uploadUrlBody } from './schemas.js';
 import { MAX_APPROVAL_HISTORY, MAX_INLINE_FILE_BYTES, SIGNED_URL_SECONDS, UPLOAD_SESSION_SECONDS } from './settings.js';
 import { MediaObjects, MediaStore, type ApprovalEntry, type MediaRecord } from './store.js';
-import type { z } from 'zod';
 
 export type MediaJson = Omit<MediaRecord, 'file_generation' | 'deleting'> & { id: string };
 
@@ -35,7 +36,7 @@ const FIRESTORE_ALREADY_EXISTS = 6;
 const FIRESTORE_NOT_FOUND = 5;
 
 /** Where the spec's Media Review Workflow moves a task after a review, or null when it stays. */
-export function taskStatusAfterReview(decision: ApprovalEntry['approval_status'], taskStatus: string | null): string | null {
+function taskStatusAfterReview(decision: ApprovalEntry['approval_status'], taskStatus: string | null): string | null {
   if (taskStatus === null || taskStatus === 'archived') return null;
   if (decision === 'approved') return taskStatus === 'pending_review' ? 'approved' : null;
   return taskStatus === 'needs_revision' ? null : 'needs_revision';
@@ -204,8 +205,8 @@ export class MediaService {
       await this.store.ref(id).update({ status: 'active', updated_at: FieldValue.serverTimestamp() });
     } catch (err) {
       // Nothing half-written: the file (if it landed) and the record go together.
-      await this.objects.delete([record.storage_key, ...allThumbnailKeys(record.storage_key)]).catch(() => undefined);
-      await this.store.ref(id).delete().catch(() => undefined);
+      await this.objects.delete([record.storage_key, ...allThumbnailKeys(record.storage_key)]).catch((e: unknown) => logger.warn('Media upload clean-up left files', { id, error: String(e) }));
+      await this.store.ref(id).delete().catch((e: unknown) => logger.warn('Media upload clean-up left the record', { id, error: String(e) }));
       throw err;
     }
     const snap = await this.store.ref(id).get();
@@ -222,7 +223,7 @@ export class MediaService {
     try {
       uploadUrl = await this.objects.uploadSession(record.storage_key, record.content_type, { media_id: id, uploaded_by: caller.uid }, corsOrigin);
     } catch (err) {
-      await this.store.ref(id).delete().catch(() => undefined);
+      await this.store.ref(id).delete().catch((e: unknown) => logger.warn('Upload URL clean-up left the record', { id, error: String(e) }));
       throw err;
     }
     const snap = await this.store.ref(id).get();
