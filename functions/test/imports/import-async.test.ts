@@ -206,6 +206,8 @@ describe('async CSV import', () => {
         'The rows written so far are listed in written_rows; importing the file again with existing=skip or existing=update finishes it safely',
     );
     expect(failed.written_rows).toEqual([{ from: 2, to: written + 1 }]);
+    const polled = await ctx.http().get(`/api/v1/tasks/import-status/${jobId}`).set('Authorization', team.writer.bearer).expect(200);
+    expect(polled.body).toMatchObject({ status: 'failed', error: failed.error, created_tasks: written, written_rows: failed.written_rows, results: null });
     expect(failed.progress_percent).toBe(Math.floor((written * 100) / 300));
     expect(await countTasks(ctx, 'ASYNCCUT')).toBe(written);
 
