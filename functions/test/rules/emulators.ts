@@ -118,7 +118,11 @@ export async function startOfficialFirestore(java: string, jar: string): Promise
     stdio: 'ignore',
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // Never outlive the test process, even when it ends without running afterAll.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   const stop = async () => {
+    process.off('exit', killOnExit);
     if (child.exitCode === null) child.kill('SIGTERM');
     await exited;
   };
