@@ -5,6 +5,9 @@ import { createOnce } from '../lib/document-change.js';
 
 export const AUDIT_LOGS = 'audit_logs';
 
+/** The equality filters of the audit queries, in any combination, always with a range and order on `time`. */
+export const AUDIT_EQUALITY_FILTERS = ['project_id', 'collection', 'document_id', 'actor'] as const;
+
 export interface AuditFilters {
   project_id?: string | undefined;
   collection?: string | undefined;
@@ -32,7 +35,7 @@ export class AuditStore {
    */
   query(filters: AuditFilters): Query {
     let q: Query = this.db.collection(AUDIT_LOGS);
-    for (const field of ['project_id', 'collection', 'document_id', 'actor'] as const) {
+    for (const field of AUDIT_EQUALITY_FILTERS) {
       const value = filters[field];
       if (value !== undefined) q = q.where(field, '==', value);
     }
