@@ -4,7 +4,7 @@
 // reading the existing tasks of a chunk (reads in proportion to the chunk) and comparing before
 // writing, so re-importing the same file changes nothing. Memory holds one chunk plus the ids seen.
 import type { DocumentSnapshot, Firestore } from 'firebase-admin/firestore';
-import { notFound, payloadTooLarge, validationError } from '../http/errors.js';
+import { notFound, payloadTooLarge, unprocessable, validationError } from '../http/errors.js';
 import { ProjectStore } from '../projects/store.js';
 import { taskConfigOf, type TaskRecord } from '../tasks/rules.js';
 import type { MutableTaskField } from '../tasks/schemas.js';
@@ -104,24 +104,29 @@ function changesOf(task: TaskRecord, provided: readonly MutableTaskField[], curr
   return changes;
 }
 
-/** Runs an import; throws the file-level 400/404/413 before writing, ImportInterrupted after. */
+/** The project tasks are imported into: it must exist (404) and not be archived (422), like for POST /tasks. */
+export async function importableProject(db: Firestore, projectId: string): Promise<DocumentSnapshot> {
+  const project = await new ProjectStore(db).get(projectId);
+  if (!project) throw notFound(`Project ${projectId}`);
+  if (project.get('status') === 'archived') throw unprocessable(`Project ${projectId} is archived; it takes no new tasks`);
+  return project;
+}
+
+/** Runs an import; throws the file-level 400/404/413/422 before writing, ImportInterrupted after. */
 export async function runImport(db: Firestore, source: CsvSource, options: ImportOptions, onProgress?: ProgressHook): Promise<ImportReport> {
   const { header, total, fileStyle } = await scan(source, options.maxRows);
 
-  const project = await new ProjectStore(db).get(options.projectId);
-  if (!project) throw notFound(`Project ${options.projectId}`);
+  const project = await importableProject(db, options.projectId);
   const config = taskConfigOf(project.data());
   const projectPattern = project.get('naming_pattern');
-  const projectStyle = typeof projectPattern === 'string' ? parseNamingPattern(projectPattern) : undefined;
-  const known = resolveStyle([
-    { source: 'request', style: options.namingStyle },
-    { source: 'project', style: projectStyle },
-  ]);
-  const unresolved = SEGMENT_KINDS.some((k) => !known.style[k]);
+  const given = [
+    { source: 'request' as const, style: options.namingStyle },
+    { source: 'project' as const, style: typeof projectPattern === 'string' ? parseNamingPattern(projectPattern) : undefined },
+  ];
+  const sampleNeeded = SEGMENT_KINDS.some((k) => !given.some((g) => g.style?.[k]));
   const { style, sources } = resolveStyle([
-    { source: 'request', style: options.namingStyle },
-    { source: 'project', style: projectStyle },
-    { source: 'existing_tasks', style: unresolved ? await existingStyle(db, options.projectId) : undefined },
+    ...given,
+    { source: 'existing_tasks', style: sampleNeeded ? await existingStyle(db, options.projectId) : undefined },
     { source: 'file', style: fileStyle },
   ]);
 

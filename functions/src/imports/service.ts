@@ -8,22 +8,19 @@ import { ApiError, notFound, validationError } from '../http/errors.js';
 import { readMultipart, type MultipartFile } from '../http/multipart.js';
 import { parseOrThrow } from '../http/validate.js';
 import { docToJson } from '../lib/serialize.js';
-import { ProjectStore } from '../projects/store.js';
 import { openCsv } from './csv.js';
 import { requestNamingStyle } from './padding.js';
-import { ImportInterrupted, runImport } from './processor.js';
+import { ImportInterrupted, importableProject, runImport } from './processor.js';
 import { asyncImportForm, csvImportJobSchema, importForm, type CsvImportJob, type ImportReport } from './schemas.js';
 import { ImportJobStore } from './store.js';
 import type { z } from 'zod';
 
 export class ImportService {
   private readonly access: AccessControl;
-  private readonly projects: ProjectStore;
   private readonly jobs: ImportJobStore;
 
   constructor(private readonly deps: AppDeps) {
     this.access = new AccessControl(deps.db);
-    this.projects = new ProjectStore(deps.db);
     this.jobs = new ImportJobStore(deps.db, deps.bucket);
   }
 
@@ -35,7 +32,7 @@ export class ImportService {
     const file = form.files.find((f) => f.field === 'file');
     if (!file) throw validationError('file is required: send the CSV as the multipart file field "file"', { field: 'file', issue: 'required' });
     await this.access.require(caller, fields.project_id, 'write');
-    if (!(await this.projects.get(fields.project_id))) throw notFound(`Project ${fields.project_id}`);
+    await importableProject(this.deps.db, fields.project_id);
     return { fields, file };
   }
 

@@ -316,7 +316,7 @@ describe('POST /tasks/import-csv', () => {
     });
   });
 
-  it('needs write permission on the project; outsiders are told it does not exist', async () => {
+  it('needs write permission on a project that is not archived; outsiders are told it does not exist', async () => {
     await seedImportProject(ctx, team, 'PERM');
     const file = csv(HEADER, 'ep01,sq0010,sh0010,comp,,,,,,,,');
     const reader = await postImport(ctx, team.reader, 'import-csv', { project_id: 'PERM', validate_only: 'true' }, file);
@@ -327,6 +327,10 @@ describe('POST /tasks/import-csv', () => {
     expect(expectEnvelope(outsider.body, 'NOT_FOUND').message).toBe('Project PERM not found');
     const missing = await postImport(ctx, team.admin, 'import-csv', { project_id: 'NOPE' }, file);
     expect(expectEnvelope(missing.body, 'NOT_FOUND').message).toBe('Project NOPE not found');
+    await seedImportProject(ctx, team, 'ARCH', { status: 'archived' });
+    const archived = await postImport(ctx, team.writer, 'import-csv', { project_id: 'ARCH' }, file);
+    expect(archived.status).toBe(422);
+    expect(expectEnvelope(archived.body, 'UNPROCESSABLE').message).toBe('Project ARCH is archived; it takes no new tasks');
     const anonymous = await ctx.http().post('/api/v1/tasks/import-csv').field('project_id', 'PERM').attach('file', Buffer.from(file), 'a.csv');
     expect(anonymous.status).toBe(401);
     expect(await countTasks(ctx, 'PERM')).toBe(0);
