@@ -84,6 +84,8 @@ export async function readMultipart(req: Request, limits: MultipartLimits): Prom
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('limit', () => fail(payloadTooLarge(`File ${info.filename ?? field} is larger than the ${limits.maxFileBytes}-byte limit`)));
+      // A body cut off inside a file destroys the file stream with an error; unheard, it would crash the process.
+      stream.on('error', (err: Error) => fail(validationError(`Malformed multipart request: ${err.message}`)));
       stream.on('end', () => {
         if (settled || stream.truncated) return;
         files.push({ field, fileName: baseName(info.filename ?? ''), mimeType: info.mimeType, data: Buffer.concat(chunks) });
