@@ -26,23 +26,37 @@ export const DEFAULT_FRAME_PADDING = 4;
 /** Names of templates, filename patterns and path segments (they become placeholders or keys). */
 export const NAME_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
 
-const RAW = '[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?';
-const CLEAN = '[a-z0-9]+';
+/**
+ * How a placeholder's text reads back out of a path: characters allowed first, then, and last, and a
+ * minimum length. Never `/`, so a value stays inside its path segment.
+ */
+interface Span {
+  first: RegExp;
+  rest: RegExp;
+  last: RegExp;
+  min: number;
+}
+const RAW: Span = { first: /[A-Za-z0-9]/, rest: /[A-Za-z0-9_.-]/, last: /[A-Za-z0-9_-]/, min: 1 };
+const CLEAN: Span = { first: /[a-z0-9]/, rest: /[a-z0-9]/, last: /[a-z0-9]/, min: 1 };
+const DIGITS = (min: number): Span => ({ first: /\d/, rest: /\d/, last: /\d/, min });
+const HASHES: Span = { first: /#/, rest: /#/, last: /#/, min: 1 };
+const ALNUM: Span = { first: /[A-Za-z0-9]/, rest: /[A-Za-z0-9]/, last: /[A-Za-z0-9]/, min: 1 };
+const PRINTF_FRAME = /^%0\d{1,2}d/;
 
 /** Placeholders filled from a task (or derived from it), with how each reads back out of a path. */
 export const TASK_PLACEHOLDERS = {
-  episode: { regex: RAW, about: 'the episode as given, e.g. Ep00' },
-  sequence: { regex: RAW, about: 'the sequence as given, e.g. SQ0010' },
-  shot: { regex: RAW, about: 'the shot as given, e.g. SH0020' },
-  task: { regex: RAW, about: 'the task type, e.g. lighting' },
-  artist: { regex: RAW, about: 'the artist, e.g. john_doe' },
-  episode_clean: { regex: CLEAN, about: 'episode without non-alphanumerics, lower-cased: Ep_00 → ep00' },
-  sequence_clean: { regex: CLEAN, about: 'sequence without non-alphanumerics, lower-cased: SQ0010 → sq0010' },
-  shot_clean: { regex: CLEAN, about: 'shot without non-alphanumerics, lower-cased: SH-0020 → sh0020' },
-  version: { regex: '\\d{3,}', about: 'version digits, at least 3: 3, "003" and "v003" all give 003' },
-  frame: { regex: '\\d+|#+|%0\\d+d', about: `frame number zero-padded to frame_padding (default ${DEFAULT_FRAME_PADDING}), or a token such as #### or %04d` },
-  ext: { regex: '[A-Za-z0-9]+', about: 'file extension without the dot, e.g. exr' },
-} as const;
+  episode: { spans: [RAW], about: 'the episode as given, e.g. Ep00' },
+  sequence: { spans: [RAW], about: 'the sequence as given, e.g. SQ0010' },
+  shot: { spans: [RAW], about: 'the shot as given, e.g. SH0020' },
+  task: { spans: [RAW], about: 'the task type, e.g. lighting' },
+  artist: { spans: [RAW], about: 'the artist, e.g. john_doe' },
+  episode_clean: { spans: [CLEAN], about: 'episode without non-alphanumerics, lower-cased: Ep_00 → ep00' },
+  sequence_clean: { spans: [CLEAN], about: 'sequence without non-alphanumerics, lower-cased: SQ0010 → sq0010' },
+  shot_clean: { spans: [CLEAN], about: 'shot without non-alphanumerics, lower-cased: SH-0020 → sh0020' },
+  version: { spans: [DIGITS(3)], about: 'version digits, at least 3: 3, "003" and "v003" all give 003' },
+  frame: { spans: [DIGITS(1), HASHES], about: `frame number zero-padded to frame_padding (default ${DEFAULT_FRAME_PADDING}), or a token such as #### or %04d` },
+  ext: { spans: [ALNUM], about: 'file extension without the dot, e.g. exr' },
+} as const satisfies Record<string, { spans: readonly Span[]; about: string }>;
 export type TaskPlaceholder = keyof typeof TASK_PLACEHOLDERS;
 const TASK_PLACEHOLDER_NAMES = Object.keys(TASK_PLACEHOLDERS) as TaskPlaceholder[];
 
@@ -161,10 +175,6 @@ function driveRoot(value: string): string {
   return normalizePath(value).replace(/\/+$/, '');
 }
 
-function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
 /** Splits `{a}_x{b}` into tokens; reports braces that do not form `{name}`. */
 export function tokenize(text: string): { tokens: Token[] } | { error: string } {
   const tokens: Token[] = [];
@@ -241,7 +251,7 @@ export function configIssues(config: PathConfig): ConfigIssue[] {
     if (unknown.length) {
       issues.push({ field, issue: `Unknown placeholder${unknown.length > 1 ? 's' : ''} ${unknown.map((p) => `{${p}}`).join(', ')} (filename patterns may use ${[...patternKnown].map((p) => `{${p}}`).join(', ')})` });
     }
-    if (!placeholdersOf(parsed.tokens).length && !text.trim()) issues.push({ field, issue: 'A filename pattern may not be empty' });
+    if (!text.trim()) issues.push({ field, issue: 'A filename pattern may not be empty' });
   }
   return issues;
 }
@@ -273,10 +283,10 @@ export class PathConfigError extends Error {
 
 /** A project's path configuration, compiled once; reuse it for every path of a request or batch. */
 export class PathBuilder {
-  private readonly templates = new Map<string, { tokens: Token[]; parts: Part[]; drive: string | null; project: boolean }>();
+  private readonly templates = new Map<string, { parts: Part[]; drive: string | null; project: boolean }>();
   private readonly patterns = new Map<string, { parts: Part[]; project: boolean }>();
   private readonly plans = new Map<string, Plan>();
-  private matchers: { plan: Plan; regex: RegExp; tokens: Part[] }[] | null = null;
+  private matchers: Matcher[] | null = null;
 
   /** Throws PathConfigError listing every problem when the configuration is not usable. */
   static compile(config: PathConfig): PathBuilder {
@@ -296,7 +306,7 @@ export class PathBuilder {
       const tokens = (tokenize(text) as { tokens: Token[] }).tokens;
       const first = tokens[0];
       const drive = first && 'ph' in first && isDrivePlaceholder(first.ph) ? constants(first.ph)! : null;
-      this.templates.set(name, { tokens, parts: compileParts(tokens, constants, true), drive, project: placeholdersOf(tokens).includes('project') });
+      this.templates.set(name, { parts: compileParts(tokens, constants, true), drive, project: placeholdersOf(tokens).includes('project') });
     }
     for (const [name, text] of Object.entries(config.filename_patterns)) {
       const tokens = (tokenize(text) as { tokens: Token[] }).tokens;
@@ -372,21 +382,30 @@ export class PathBuilder {
   validate(rawPath: string): ValidPath | InvalidPath {
     const path = normalizePath(rawPath);
     const matchers = this.allMatchers();
+    const subject = (m: Matcher) => (m.directory && !path.endsWith('/') ? `${path}/` : path);
+    const budget = { steps: MAX_MATCH_STEPS };
     let inconsistent: InvalidPath | undefined;
+    let exhausted = false;
     for (const m of matchers) {
-      const groups = m.regex.exec(path)?.groups;
-      if (!groups) continue;
-      const frame = groups.frame;
+      const s = subject(m);
+      if (m.suffix && !s.endsWith(m.suffix)) continue;
+      const outcome = matchParts(m, s, budget);
+      if (outcome === 'exhausted') {
+        exhausted = true;
+        break;
+      }
+      if (!outcome) continue;
+      const frame = outcome.frame;
       const values: TaskValues = {
-        episode: groups.episode ?? groups.episode_clean,
-        sequence: groups.sequence ?? groups.sequence_clean,
-        shot: groups.shot ?? groups.shot_clean,
-        task: groups.task,
-        artist: groups.artist,
-        version: groups.version,
+        episode: outcome.episode ?? outcome.episode_clean,
+        sequence: outcome.sequence ?? outcome.sequence_clean,
+        shot: outcome.shot ?? outcome.shot_clean,
+        task: outcome.task,
+        artist: outcome.artist,
+        version: outcome.version,
         frame: frame !== undefined && /^\d+$/.test(frame) ? Number(frame) : frame,
         frame_padding: frame !== undefined && /^\d+$/.test(frame) ? frame.length : undefined,
-        ext: groups.ext,
+        ext: outcome.ext,
       };
       const again = this.generate({ template: m.plan.template, pattern: m.plan.pattern ?? undefined, values });
       // Components must regenerate the very same path: this catches derived values that disagree
@@ -401,7 +420,12 @@ export class PathBuilder {
         closest: null,
       };
     }
-    return inconsistent ?? this.explainMismatch(path, matchers);
+    if (inconsistent) return inconsistent;
+    // No template matched: a second pass, with its own budget, records how far each one got.
+    const far = { best: null as Furthest | null };
+    const explainBudget = { steps: MAX_MATCH_STEPS };
+    for (const m of matchers) if (matchParts(m, subject(m), explainBudget, far) === 'exhausted') break;
+    return this.explainMismatch(path, far.best, exhausted || explainBudget.steps < 0);
   }
 
   /** The folder tree for the given shots: every directory (with its parents below the drive) the templates lead to. */
@@ -435,17 +459,24 @@ export class PathBuilder {
     return { directories: [...out].filter((d) => d.length > 0).sort() };
   }
 
-  private allMatchers() {
+  private allMatchers(): Matcher[] {
     if (this.matchers) return this.matchers;
-    const matchers: { plan: Plan; regex: RegExp; tokens: Part[] }[] = [];
+    const matchers: Matcher[] = [];
     for (const template of this.templates.keys()) {
       const hasFilename = this.templates.get(template)!.parts.some((x) => typeof x !== 'string' && x.v === 'filename');
       const candidates: (string | null)[] = hasFilename ? [...this.patterns.keys()] : [...this.patterns.keys(), null];
       for (const pattern of candidates) {
         const plan = this.plan(template, pattern) as Plan;
-        const tokens = flatten(plan);
-        const directory = !plan.needsFilename && typeof tokens.at(-1) === 'string' && (tokens.at(-1) as string).endsWith('/');
-        matchers.push({ plan, tokens, regex: new RegExp(`^${regexSource(tokens)}${directory ? '?' : ''}$`) });
+        const parts = flatten(plan);
+        const last = parts.at(-1);
+        matchers.push({
+          plan,
+          parts,
+          directory: !plan.needsFilename && typeof last === 'string' && last.endsWith('/'),
+          keyNames: keyNames(parts),
+          nextLiteral: parts.map((_, k) => parts.slice(k).find((p): p is string => typeof p === 'string')),
+          suffix: typeof last === 'string' ? last : undefined,
+        });
       }
     }
     // Paths with a file name are tried before bare directories, and templates in the project's order.
@@ -453,37 +484,27 @@ export class PathBuilder {
     return this.matchers;
   }
 
-  /** Finds the template and pattern that match the longest prefix of the path, and says what came next. */
-  private explainMismatch(path: string, matchers: { plan: Plan; tokens: Part[] }[]): InvalidPath {
-    let best: { plan: Plan; position: number; next: Part | undefined; groups: Record<string, string> } | null = null;
-    for (const m of matchers) {
-      let position = 0;
-      let groups: Record<string, string> = {};
-      let k = 0;
-      for (; k < m.tokens.length; k++) {
-        const match = new RegExp(`^${regexSource(m.tokens.slice(0, k + 1))}`).exec(path);
-        if (!match) break;
-        position = match[0].length;
-        groups = match.groups ?? {};
-      }
-      if (!best || position > best.position) best = { plan: m.plan, position, next: m.tokens[k], groups };
-    }
+  /** Names the template and pattern that matched the longest prefix of the path, and says what came next. */
+  private explainMismatch(path: string, best: Furthest | null, exhausted: boolean): InvalidPath {
     if (!best) return { valid: false, path, message: `Project ${this.config.id} has no templates to match against`, closest: null };
+    const position = Math.min(best.position, path.length);
     const next = best.next;
     const expected =
       next === undefined
         ? 'end of path'
         : typeof next === 'string'
           ? `'${next}'`
-          : next.v !== 'filename' && best.groups[next.v] !== undefined
-            ? `{${next.v}} again ('${best.groups[next.v]}', as earlier in the path)`
+          : best.spans[next.v] !== undefined
+            ? `{${next.v}} again ('${best.text.slice(...best.spans[next.v]!)}', as earlier in the path)`
             : describePlaceholder(next.v);
-    const found = path.slice(best.position) || 'end of path';
+    const found = path.slice(position) || 'end of path';
     return {
       valid: false,
       path,
-      message: `Path follows template ${describePlan(best.plan)} up to character ${best.position} ('${path.slice(0, best.position)}'), then expected ${expected} but found '${found}'`,
-      closest: { template: best.plan.template, pattern: best.plan.pattern, position: best.position, matched: path.slice(0, best.position), expected, found },
+      message:
+        `Path follows template ${describePlan(best.plan)} up to character ${position} ('${path.slice(0, position)}'), then expected ${expected} but found '${found}'` +
+        (exhausted ? ` (checking stopped after ${MAX_MATCH_STEPS} steps: adjacent placeholders make this path too ambiguous to check against every template)` : ''),
+      closest: { template: best.plan.template, pattern: best.plan.pattern, position, matched: path.slice(0, position), expected, found },
     };
   }
 }
@@ -589,18 +610,125 @@ function flatten(plan: Plan): Part[] {
   return mergeLiterals(plan.parts.flatMap((p) => (typeof p !== 'string' && p.v === 'filename' ? plan.patternParts ?? [p] : [p])));
 }
 
-/** A regex for the parts: a placeholder's first use captures it, later uses must repeat it. */
-function regexSource(parts: Part[]): string {
-  const seen = new Set<string>();
-  return parts
-    .map((p) => {
-      if (typeof p === 'string') return escapeRegex(p);
-      if (p.v === 'filename') return '[^/]+';
-      if (seen.has(p.v)) return `\\k<${p.v}>`;
-      seen.add(p.v);
-      return `(?<${p.v}>${TASK_PLACEHOLDERS[p.v].regex})`;
-    })
-    .join('');
+interface Matcher {
+  plan: Plan;
+  /** The plan's parts with the filename pattern inlined. */
+  parts: Part[];
+  /** A directory template: the path's trailing separator is optional. */
+  directory: boolean;
+  /** Per part: placeholders captured before it and used again from it on (they shape what can still match). */
+  keyNames: string[][];
+  /** Per part: the next literal part from it on, if any. */
+  nextLiteral: (string | undefined)[];
+  /** The literal the path must end with, when the parts end with one. */
+  suffix: string | undefined;
+}
+
+interface Furthest {
+  plan: Plan;
+  position: number;
+  /** The part that did not match there (undefined: the path should have ended). */
+  next: Part | undefined;
+  /** What the placeholders had captured there, as offsets into `text`. */
+  spans: Record<string, [number, number]>;
+  text: string;
+}
+
+/**
+ * Placeholders used again later make the state depend on what they captured, so a long segment of
+ * adjacent ones repeated elsewhere can still have very many splits. One validation takes at most
+ * this many steps over all templates (a real path needs a few dozen per template), which bounds a
+ * hostile path's cost; when they run out the answer says so.
+ */
+export const MAX_MATCH_STEPS = 20_000;
+
+function keyNames(parts: Part[]): string[][] {
+  const names = (from: number, to: number) => new Set(parts.slice(from, to).flatMap((p) => (typeof p === 'string' ? [] : [p.v])));
+  return parts.map((_, k) => {
+    const later = names(k, parts.length);
+    return [...names(0, k)].filter((n) => later.has(n));
+  });
+}
+
+/** Where a placeholder's text may end when it starts at `i`, longest first. */
+function spanEnds(name: TaskPlaceholder | 'filename', s: string, i: number): number[] {
+  const ends: number[] = [];
+  if (name === 'frame') {
+    const printf = PRINTF_FRAME.exec(s.slice(i, i + 6));
+    if (printf) ends.push(i + printf[0].length);
+  }
+  const spans = name === 'filename' ? [{ first: /[^/]/, rest: /[^/]/, last: /[^/]/, min: 1 }] : TASK_PLACEHOLDERS[name].spans;
+  for (const span of spans) {
+    if (i >= s.length || !span.first.test(s[i]!)) continue;
+    let j = i + 1;
+    while (j < s.length && span.rest.test(s[j]!)) j++;
+    for (let end = j; end - i >= span.min; end--) if (span.last.test(s[end - 1]!)) ends.push(end);
+  }
+  // One span already lists its ends longest first; only frame's alternatives need merging.
+  return spans.length > 1 || name === 'frame' ? ends.sort((a, b) => b - a) : ends;
+}
+
+/**
+ * Matches a path against a plan's parts: a placeholder's first use captures its text, later uses
+ * must repeat it. Failed (part, position, relevant captures) states are remembered and the steps
+ * are bounded, so adjacent or ambiguous placeholders never cost the exponential backtracking a
+ * regex would allow on a hostile path. Returns the captured text, null, or 'exhausted' when the
+ * budget ran out; with `far`, also records the furthest position any attempt reached.
+ */
+function matchParts(m: Matcher, s: string, budget: { steps: number }, far?: { best: Furthest | null }): Record<string, string> | null | 'exhausted' {
+  const { parts } = m;
+  const failed = new Set<number | string>();
+  const endsAt = new Map<string, number[]>();
+  const ends = (name: TaskPlaceholder | 'filename', i: number) => {
+    const key = `${name}:${i}`;
+    let found = endsAt.get(key);
+    if (!found) endsAt.set(key, (found = spanEnds(name, s, i)));
+    return found;
+  };
+  // The next literal must still occur after a placeholder: ends past its last occurrence cannot match.
+  const limits = m.nextLiteral.map((literal) => (literal === undefined ? s.length : s.lastIndexOf(literal)));
+  // Captures as [start, end] offsets: cheap to copy and to put in a memo key, however long the text.
+  const spans: Record<string, [number, number]> = {};
+  const reached = (position: number, next: Part | undefined) => {
+    if (far && position > (far.best?.position ?? -1)) far.best = { plan: m.plan, position, next, spans: { ...spans }, text: s };
+  };
+  const step = (k: number, i: number): boolean => {
+    if (--budget.steps < 0) throw budget;
+    reached(i, parts[k]);
+    if (k === parts.length) return i === s.length;
+    const names = m.keyNames[k]!;
+    let key: number | string = k * (s.length + 1) + i;
+    for (const n of names) key = `${key}:${spans[n]![0]}-${spans[n]![1]}`;
+    if (failed.has(key)) return false;
+    const part = parts[k]!;
+    let ok = false;
+    if (typeof part === 'string') ok = s.startsWith(part, i) && step(k + 1, i + part.length);
+    else if (spans[part.v]) {
+      const [a, b] = spans[part.v]!;
+      ok = s.startsWith(s.slice(a, b), i) && step(k + 1, i + b - a);
+    } else {
+      // Only ends the following literal can start at, and not past the next literal's last
+      // occurrence; the others are only noted as reached (for the mismatch report).
+      const next = parts[k + 1];
+      for (const end of ends(part.v, i)) {
+        spans[part.v] = [i, end];
+        if (end > limits[k]! || (typeof next === 'string' && !s.startsWith(next, end))) {
+          reached(end, next);
+          continue;
+        }
+        if ((ok = step(k + 1, end))) break;
+      }
+      if (!ok) delete spans[part.v];
+    }
+    if (!ok) failed.add(key);
+    return ok;
+  };
+  try {
+    return step(0, 0) ? Object.fromEntries(Object.entries(spans).map(([n, [a, b]]) => [n, s.slice(a, b)])) : null;
+  } catch (err) {
+    if (err !== budget) throw err;
+    return 'exhausted';
+  }
 }
 
 /**

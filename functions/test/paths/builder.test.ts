@@ -264,6 +264,21 @@ describe('Path Builder: validation (parsing paths back)', () => {
     });
   });
 
+  it('answers a hostile path for ambiguous placeholders without exponential backtracking', () => {
+    const flat = PathBuilder.compile(config({ templates: { t: '{drive_working}/{filename}' }, filename_patterns: { p: '{episode}_{sequence}_{shot}_{task}_{artist}.ma' } }));
+    const long = `V:/${'a_'.repeat(400)}x.mb`;
+    expect(flat.validate(long)).toMatchObject({ valid: false, closest: { template: 't', pattern: 'p' } });
+    const packed = PathBuilder.compile(
+      config({
+        templates: { u: '{drive_working}/{episode_clean}{sequence_clean}{shot_clean}{task}/{filename}' },
+        filename_patterns: { p: '{episode_clean}{sequence_clean}{shot_clean}{task}{artist}v{version}.ma' },
+      }),
+    );
+    const result = packed.validate(`V:/${'a'.repeat(500)}/${'a'.repeat(500)}v12.ma`);
+    expect(result.valid).toBe(false);
+    expect(!result.valid && result.message).toMatch(/\(checking stopped after 20000 steps: adjacent placeholders make this path too ambiguous to check against every template\)$/);
+  });
+
   it('round-trips any well-formed task values through generate and validate', () => {
     const segment = fc.stringMatching(/^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,10}[A-Za-z0-9])?$/);
     fc.assert(
