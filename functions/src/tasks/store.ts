@@ -22,13 +22,15 @@ export function storedNewTask(task: TaskRecord, config: ProjectTaskConfig, actor
 }
 
 /**
- * The update data for `changes` to a stored task: the changes, the derived query fields recomputed
- * from the merged task, the actor and the server time. `bulk_id` is reset on every write so a
- * later single change is never mistaken for part of an earlier bulk call.
+ * The update data for `changes` to a stored task: the changes, the derived query fields that the
+ * merged task no longer matches (so an artist change does not rewrite the search tokens), the
+ * actor and the server time. `bulk_id` is reset on every write so a later single change is never
+ * mistaken for part of an earlier bulk call.
  */
 export function storedChanges(current: Record<string, unknown>, changes: Record<string, unknown>, config: ProjectTaskConfig, actor: string, bulkId: string | null = null) {
   const merged = { ...current, ...changes } as unknown as TaskRecord;
-  return { ...changes, ...indexFieldsOf(merged, config), updated_by: actor, bulk_id: bulkId, updated_at: FieldValue.serverTimestamp() };
+  const derived = Object.entries(indexFieldsOf(merged, config)).filter(([field, value]) => JSON.stringify(current[field]) !== JSON.stringify(value));
+  return { ...changes, ...Object.fromEntries(derived), updated_by: actor, bulk_id: bulkId, updated_at: FieldValue.serverTimestamp() };
 }
 
 /** One write of `writeTasks`: a new task, or changes to a stored one (`current` is its data). */

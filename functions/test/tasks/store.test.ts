@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createTestContext } from '../support/context.js';
-import { writeTasks } from '../../src/tasks/store.js';
+import { storedChanges, storedNewTask, writeTasks } from '../../src/tasks/store.js';
 import { configOf, newTask } from './fixture.js';
 
 const ctx = createTestContext('tasks-store');
@@ -32,5 +32,17 @@ describe('writeTasks (the bulk writer the CSV importer reuses)', () => {
     const updated = (await ctx.db.doc('tasks/ep02_sq0100_sh0010_lighting').get()).data()!;
     expect(updated).toMatchObject({ priority: 'urgent', priority_rank: 3, artist: 'Mia', artist_key: 'mia', updated_by: 'importer-uid', created_by: 'importer-uid', bulk_id: 'evt-1', shot: 'SH0010', shot_key: 'sh0010' });
     expect(updated.updated_at.toMillis()).toBeGreaterThanOrEqual(current.updated_at.toMillis());
+  });
+});
+
+describe('storedChanges', () => {
+  it('rewrites only the derived fields a change affects', () => {
+    const config = configOf('SWA');
+    const current = storedNewTask(newTask({ project_id: 'SWA', episode: 'Ep01', sequence: 'sq0010', shot: 'SH0010', task: 'comp' }, config), config, 'a') as unknown as Record<string, unknown>;
+    const keys = (changes: Record<string, unknown>) => Object.keys(storedChanges(current, changes, config, 'b')).sort();
+    expect(keys({ artist: 'Zed' })).toEqual(['artist', 'artist_key', 'bulk_id', 'updated_at', 'updated_by']);
+    expect(keys({ priority: 'high' })).toEqual(['bulk_id', 'priority', 'priority_key', 'priority_rank', 'updated_at', 'updated_by']);
+    expect(keys({ name: 'Hero', status: 'archived' })).toEqual(['archived', 'bulk_id', 'name', 'search_tokens', 'status', 'updated_at', 'updated_by']);
+    expect(keys({ milestone_note: 'x' })).toEqual(['bulk_id', 'milestone_note', 'updated_at', 'updated_by']);
   });
 });
