@@ -95,3 +95,61 @@ describe('task rules: new tasks', () => {
     expect(r.ok ? [] : r.problems).toEqual([{ field: 'task', issue: 'The project has no task_types configured' }]);
   });
 });
+
+describe('task rules: updates and custom fields', () => {
+  const current = { ...valid({ project_id: 'SWA', episode: 'Ep00', sequence: 'sq0010', shot: 'SH0020', task: 'comp' }), workflow_status: 'x' } as Record<string, unknown>;
+
+  it('normalises known fields and accepts existing custom fields', () => {
+    expect(checkTaskUpdate({ priority: 'URGENT', status: 'in_progress', workflow_status: { a: 1 }, deadline: '2025-10-01' }, config, current)).toEqual({
+      ok: true,
+      value: { workflow_status: { a: 1 }, priority: 'urgent', status: 'in_progress', deadline: '2025-10-01' },
+    });
+  });
+
+  it('refuses identity, server and unknown fields and bad values, all at once', () => {
+    const r = checkTaskUpdate({ episode: 'Ep01', updated_by: 'me', search_tokens: [], stauts: 'done', status: 'done', milestone: 'nope', frame_range: { start: 5, end: 5 } }, config, current);
+    expect(r.ok ? [] : r.problems).toEqual([
+      { field: 'episode', issue: "episode cannot be changed: it is part of the task's identity (create a new task instead)" },
+      { field: 'updated_by', issue: 'updated_by is maintained by the server' },
+      { field: 'search_tokens', issue: 'search_tokens is maintained by the server' },
+      { field: 'stauts', issue: 'Unknown field stauts; add custom fields with POST /tasks/{task_id}/add-field first' },
+      { field: 'status', issue: 'status must be one of not_started, in_progress, pending_review, needs_revision, approved, completed, on_hold, archived' },
+      { field: 'frame_range', issue: 'frame_range.start must be less than frame_range.end' },
+      { field: 'milestone', issue: "'nope' is not one of the project's milestones: not_started, final_comp" },
+    ]);
+    expect(checkTaskUpdate({}, config, current)).toEqual({ ok: false, problems: [{ field: 'updates', issue: 'Give at least one field to change' }] });
+  });
+
+  it('refuses custom field names that collide with task fields, and values Firestore cannot store', () => {
+    expect(checkNewFields({ frontend_metadata: { ui_color: '#ff6b6b' }, status: 'x', bulk_id: 'y', workflow_status: 'z', nested: [[1]], '1bad': 1 }, current)).toEqual({
+      problems: [
+        { field: 'status', issue: 'status is a task field or reserved; custom fields need another name' },
+        { field: 'bulk_id', issue: 'bulk_id is a task field or reserved; custom fields need another name' },
+        { field: 'nested', issue: 'Arrays may not directly contain arrays (Firestore cannot store them)' },
+        { field: '1bad', issue: 'Field names start with a letter and hold only letters, digits and _ (at most 64)' },
+      ],
+      collisions: [{ field: 'workflow_status', issue: 'The task already has a field workflow_status; change it with PATCH /tasks/{task_id}' }],
+    });
+  });
+});
+
+describe('task rules: derived query fields', () => {
+  it('stores case-insensitive keys, the priority rank, a sortable deadline and the archived flag', () => {
+    const t = valid({ project_id: 'SWA', episode: 'ep00', sequence: 'sq0010', shot: 'sh0020', task: 'comp', artist: 'John_Doe', priority: 'high', deadline: '2025-10-01T12:00:00+02:00', status: 'archived' });
+    const f = indexFieldsOf(t, config);
+    expect({ ...f, search_tokens: undefined }).toEqual({
+      episode_key: 'ep00', sequence_key: 'sq0010', shot_key: 'sh0020', task_key: 'comp', artist_key: 'john_doe', priority_key: 'high', priority_rank: 2,
+      deadline_key: '2025-10-01T10:00:00.000Z', archived: true, search_tokens: undefined,
+    });
+    expect(indexFieldsOf({ ...t, deadline: null, priority: 'gone' }, config)).toMatchObject({ deadline_key: NO_DEADLINE_KEY, priority_rank: -1 });
+    expect(withoutIndexFields({ id: 'x', ...f })).toEqual({ id: 'x' });
+  });
+
+  it('makes search tokens from word prefixes of name and description and word runs of the id', () => {
+    const tokens = searchTokens({ id: 'ep00_sq0010_sh0020_comp', task: 'comp', name: 'Hero shot', description: 'Fix the Explosion edge' });
+    for (const q of ['ep00', 'ep00_sq0010', 'sq0010_sh0020_comp', 'sh00', 'comp', 'hero_shot', 'her', 'explo', 'edge', 'fix']) expect(tokens).toContain(q);
+    for (const q of ['e', 'xplosion', 'fix_the', 'shot_hero']) expect(tokens).not.toContain(q);
+    expect(searchKey('  SQ0010 sh0020 ')).toBe('sq0010_sh0020');
+    expect(searchKey('Explosion')).toBe('explosion');
+  });
+});
