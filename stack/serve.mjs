@@ -7,6 +7,7 @@
 //
 // Ports are firebase.json's; MONTU_<SERVICE>_PORT (HOSTING, FUNCTIONS, FIRESTORE, AUTH, STORAGE,
 // HUB, LOGGING) moves one, so a second stack (the end-to-end test) can run beside a developer's.
+// MONTU_SEED=0 serves an empty stack.
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -61,42 +62,55 @@ async function waitFor(url, ms) {
   return false;
 }
 
-// The firebase-tools child and what runs in this process, stopped on Ctrl-C, SIGTERM or failure.
-let child;
+// Child processes and what runs in this process, stopped on Ctrl-C, SIGTERM or failure.
+const children = new Set();
 const services = [];
 let stopping = false;
+
+/** Stops a child (the emulators save nothing, but shut down cleanly on SIGINT) and waits for it. */
+async function stopChild(proc, signal = 'SIGINT') {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise((resolve) => proc.once('exit', resolve));
+  proc.kill(signal);
+  await exited;
+}
+
 async function shutdown(code) {
   if (stopping) return;
   stopping = true;
-  if (child && child.exitCode === null && child.signalCode === null) {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGINT');
-    await exited;
-  }
+  await Promise.all([...children].map((proc) => stopChild(proc)));
   for (const stop of services.reverse()) await stop();
   process.exit(code);
 }
 process.once('SIGINT', () => shutdown(0));
 process.once('SIGTERM', () => shutdown(0));
 
+/** After a step that may outlast a shutdown request: go no further once stopping. */
+const unlessStopping = () => (stopping ? new Promise(() => {}) : undefined);
+
+function run(command, args, options) {
+  const proc = spawn(command, args, { cwd: ROOT, stdio: 'inherit', ...options });
+  children.add(proc);
+  proc.once('exit', () => children.delete(proc));
+  return proc;
+}
+
+/** The firebase-tools child running the emulators. */
+let emulators;
+
 /** Starts the emulators in a firebase-tools child; resolves true once Hosting serves the API's health route. */
 function startEmulators(only, env) {
-  child = spawn(process.execPath, [FIREBASE_CLI, ...CONFIG_ARGS, 'emulators:start', '--only', only, '--project', PROJECT_ID], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: 'inherit',
-  });
-  const exited = new Promise((resolve) => child.once('exit', () => resolve(false)));
+  // firebase-tools looks for Google credentials, which probes for a GCE metadata server: about 20 s
+  // of timeouts off Google Cloud, for a demo project that needs no credentials.
+  const quiet = { METADATA_SERVER_DETECTION: process.env.METADATA_SERVER_DETECTION ?? 'none' };
+  emulators = run(process.execPath, [FIREBASE_CLI, ...CONFIG_ARGS, 'emulators:start', '--only', only, '--project', PROJECT_ID], { env: { ...process.env, ...quiet, ...env } });
+  const exited = new Promise((resolve) => emulators.once('exit', () => resolve(false)));
   return Promise.race([waitFor(`http://127.0.0.1:${PORTS.hosting}/health`, 120_000), exited]);
 }
 
 async function startOfficial() {
   if (!(await startEmulators('auth,functions,firestore,storage,hosting', {}))) {
-    if (child.exitCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGINT');
-      await exited;
-    }
+    await stopChild(emulators);
     return null;
   }
   return {
@@ -168,11 +182,16 @@ const wantOfficial = process.env.MONTU_OFFLINE !== '1' && javaMajor() >= 21;
 let stack = wantOfficial ? await startOfficial() : null;
 if (wantOfficial && !stack) console.log('[serve] the official emulators did not start (Java 21 and the emulator downloads are needed); using the offline stack');
 stack ??= await startOffline();
+await unlessStopping();
 
-// Not spawnSync: the stand-in answering the seed runs on this process's event loop.
-const seed = spawn(process.execPath, [path.join(ROOT, 'scripts', 'seed.mjs'), '--if-empty'], { cwd: ROOT, env: { ...process.env, ...stack.env, GCLOUD_PROJECT: PROJECT_ID }, stdio: 'inherit' });
-const seeded = await new Promise((resolve) => seed.once('exit', (code) => resolve(code === 0)));
-if (!seeded) console.log('[serve] seeding failed; the API still serves');
+if (process.env.MONTU_SEED === '0') console.log('[serve] not seeding (MONTU_SEED=0)');
+else {
+  // Not spawnSync: the stand-in answering the seed runs on this process's event loop.
+  const seed = run(process.execPath, [path.join(ROOT, 'scripts', 'seed.mjs'), '--if-empty'], { env: { ...process.env, ...stack.env, GCLOUD_PROJECT: PROJECT_ID } });
+  const seeded = await new Promise((resolve) => seed.once('exit', (code) => resolve(code === 0)));
+  await unlessStopping();
+  if (!seeded) console.log('[serve] seeding failed; the API still serves');
+}
 
 console.log(`
 Montu Manager API is serving.
@@ -184,4 +203,4 @@ Montu Manager API is serving.
   Triggers     : ${await stack.triggers()}
 Press Ctrl-C to stop.`);
 
-child.once('exit', (code) => shutdown(code ?? 1));
+emulators.once('exit', (code) => shutdown(code ?? 1));

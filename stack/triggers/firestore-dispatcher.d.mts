@@ -27,6 +27,7 @@ export function startFirestoreTriggers(options: {
   subscribe(listener: DocumentChangeListener): () => void;
   /** Matching starts once this settles (the emulator has loaded its functions). */
   ready?: Promise<unknown>;
+  /** Calls of one trigger at a time (default 1: each trigger sees changes in commit order). */
   maxInFlightPerTrigger?: number;
   log?: Pick<Console, 'warn' | 'error'>;
 }): FirestoreTriggerDispatcher;

@@ -7,8 +7,9 @@
 // posts a CloudEvent per match to the route the official emulator calls back
 // (/functions/projects/{project}/triggers/{key}).
 //
-// Per trigger and document, events go one at a time in commit order; different documents run in
-// parallel (a few per trigger: each concurrent call is a worker process in the emulator).
+// Each trigger gets its events one at a time, in commit order: every concurrent call would be
+// another worker process in the emulator, and a feed then reads in the order things happened.
+// With maxInFlightPerTrigger > 1, different documents go side by side, each still in commit order.
 // Delivery is at least once: an event the emulator did not take (not reachable, reloading its
 // functions, no answer) is sent again with the same id. A handler that throws is logged and not
 // retried, as with the official emulators.
@@ -30,7 +31,7 @@ const shortName = (trigger) => trigger.entryPoint ?? trigger.name ?? trigger.id;
  * Functions emulator at `functionsUrl` for project `projectId`. Changes are taken from now on;
  * matching waits for `ready` (the emulator has loaded its functions).
  */
-export function startFirestoreTriggers({ functionsUrl, projectId, subscribe, ready = Promise.resolve(), maxInFlightPerTrigger = 4, log = console }) {
+export function startFirestoreTriggers({ functionsUrl, projectId, subscribe, ready = Promise.resolve(), maxInFlightPerTrigger = 1, log = console }) {
   const base = functionsUrl.replace(/\/$/, '');
   const stats = { delivered: 0, failed: 0, dropped: 0 };
   let stopped = false;
@@ -136,44 +137,38 @@ export function startFirestoreTriggers({ functionsUrl, projectId, subscribe, rea
     }
   }
 
-  // ---- ordering: one lane per (trigger, document), a few lanes per trigger at a time ----
-  const lanes = new Map(); // `${trigger id} ${document name}` -> { triggerId, items, busy }
-  const running = new Map(); // trigger id -> lanes delivering now
-  const waiting = new Map(); // trigger id -> lanes ready to deliver
+  // ---- ordering: per trigger, a queue in commit order; the earliest event whose document has no
+  // call in flight goes next, up to maxInFlightPerTrigger calls at a time ----
+  const queues = new Map(); // trigger id -> { items: [{ trigger, event, document }], busy: Set<document>, active }
   const idleWaiters = new Set();
 
-  function enqueue(trigger, event, documentName) {
-    const key = `${trigger.id} ${documentName}`;
-    let lane = lanes.get(key);
-    if (!lane) {
-      lane = { key, triggerId: trigger.id, items: [], busy: false };
-      lanes.set(key, lane);
+  function enqueue(trigger, event, document) {
+    let queue = queues.get(trigger.id);
+    if (!queue) {
+      queue = { items: [], busy: new Set(), active: 0 };
+      queues.set(trigger.id, queue);
     }
-    lane.items.push({ trigger, event });
-    if (!lane.busy && lane.items.length === 1) ready(lane);
+    queue.items.push({ trigger, event, document });
+    startNext(trigger.id, queue);
   }
 
-  function ready(lane) {
-    const active = running.get(lane.triggerId) ?? 0;
-    if (active >= maxInFlightPerTrigger) {
-      if (!waiting.has(lane.triggerId)) waiting.set(lane.triggerId, []);
-      waiting.get(lane.triggerId).push(lane);
-      return;
+  function startNext(triggerId, queue) {
+    while (queue.active < maxInFlightPerTrigger) {
+      const i = queue.items.findIndex((item) => !queue.busy.has(item.document));
+      if (i < 0) return;
+      const [item] = queue.items.splice(i, 1);
+      queue.active++;
+      queue.busy.add(item.document);
+      deliver(item)
+        .catch((err) => log.error('[triggers] delivery failed unexpectedly:', err))
+        .finally(() => {
+          queue.active--;
+          queue.busy.delete(item.document);
+          if (!queue.items.length && !queue.active) queues.delete(triggerId);
+          else startNext(triggerId, queue);
+          settleIfIdle();
+        });
     }
-    running.set(lane.triggerId, active + 1);
-    lane.busy = true;
-    deliver(lane.items[0])
-      .catch((err) => log.error('[triggers] delivery failed unexpectedly:', err))
-      .finally(() => {
-        lane.items.shift();
-        lane.busy = false;
-        running.set(lane.triggerId, running.get(lane.triggerId) - 1);
-        const next = waiting.get(lane.triggerId)?.shift();
-        if (lane.items.length) ready(lane);
-        else lanes.delete(lane.key);
-        if (next) ready(next);
-        settleIfIdle();
-      });
   }
 
   // ---- intake: changes are matched in commit order, after the table is known ----
@@ -209,7 +204,7 @@ export function startFirestoreTriggers({ functionsUrl, projectId, subscribe, rea
   }
 
   function settleIfIdle() {
-    if (pending.length || pumping || lanes.size) return;
+    if (pending.length || pumping || queues.size) return;
     for (const resolve of idleWaiters) resolve();
     idleWaiters.clear();
   }

@@ -198,6 +198,23 @@ describe('Firestore triggers offline', () => {
     expect(emulator.state.maxInFlight).toBeGreaterThan(1);
   });
 
+  it('by default gives each trigger every change in commit order, across documents', async () => {
+    const port = await freePort();
+    const ordered = await fakeFunctionsEmulator(port);
+    ordered.state.delayMs = () => 5 + Math.floor(Math.random() * 15);
+    const serial = startFirestoreTriggers({ functionsUrl: `http://127.0.0.1:${port}`, projectId: PROJECT, subscribe: (l) => standIn.onDocumentChange(l) });
+    const writes = ['s1', 's2', 's3', 's1', 's3', 's2', 's1'].map((id, n) => ({ id, n }));
+    for (const { id, n } of writes) await db.doc(`tasks/${id}`).set({ n });
+    await serial.idle();
+    serial.stop();
+    await ordered.close();
+
+    const seen = ordered.received.filter((r) => r.fn === 'taskWritten').map((r) => `${r.document} ${r.after!.n}`);
+    expect(seen).toEqual(writes.map(({ id, n }) => `tasks/${id} ${n}`));
+    // One call per trigger at a time: the written, created and updated triggers at most.
+    expect(ordered.state.maxInFlight).toBeLessThanOrEqual(3);
+  });
+
   it('logs a handler that throws, does not retry it, and goes on with the next change', async () => {
     await db.doc('fragile/f1').set({ n: 1 });
     await db.doc('fragile/f1').set({ n: 2 });
