@@ -1,0 +1,230 @@
+// The served offline stack end to end: `node stack/serve.mjs` (what `npm run serve` runs after
+// building) on free ports, driven over HTTP at its Hosting URL with ID tokens from its Auth
+// emulator. Audit entries, feed events and thumbnails come from the emulated functions' own
+// triggers, fired by the stack; the test never calls a handler. Needs functions/lib built
+// (`npm test` builds first).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { deleteApp, initializeApp, type App } from 'firebase-admin/app';
+import { getAuth } from 'firebase-admin/auth';
+import { getFirestore, type DocumentData, type Firestore } from 'firebase-admin/firestore';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { freePort } from '../../../stack/ports.mjs';
+import { signIn, uniqueName } from '../support/context.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const PROJECT_ID = 'demo-montu';
+const SERVICES = ['hosting', 'functions', 'firestore', 'auth', 'storage', 'hub', 'logging'] as const;
+// Emulator start-up dominates; a cold function worker takes a second or two on top.
+const START_MS = 55_000;
+const soon = { timeout: 15_000, interval: 100 };
+/** The served stack's output, to read when a test fails. */
+const LOG_FILE = path.join(tmpdir(), `montu-served-stack-${process.pid}.log`);
+
+let serve: ChildProcess;
+let log = '';
+let ports: Record<(typeof SERVICES)[number], number>;
+let admin: App;
+let db: Firestore;
+let bearer: string;
+const EMULATOR_VARIABLES = ['FIRESTORE_EMULATOR_HOST', 'FIREBASE_AUTH_EMULATOR_HOST', 'FIREBASE_STORAGE_EMULATOR_HOST', 'STORAGE_EMULATOR_HOST'] as const;
+const savedEnv = Object.fromEntries(EMULATOR_VARIABLES.map((name) => [name, process.env[name]]));
+
+/** Starts the serve command and resolves once it prints its summary. */
+async function startServe(): Promise<void> {
+  // No demo data: the test makes what it needs, and the seed's own trigger work stays out of it.
+  const env: NodeJS.ProcessEnv = { ...process.env, MONTU_OFFLINE: '1', MONTU_SEED: '0' };
+  // The test run's own emulators are not the served stack's.
+  for (const name of EMULATOR_VARIABLES) delete env[name];
+  for (const s of SERVICES) env[`MONTU_${s.toUpperCase()}_PORT`] = String(ports[s]);
+  // Its own process group: whatever it starts can be stopped with it.
+  writeFileSync(LOG_FILE, '');
+  console.log(`[e2e] the served stack logs to ${LOG_FILE}`);
+  serve = spawn(process.execPath, ['stack/serve.mjs'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the served stack did not come up in ${START_MS} ms:\n${log.slice(-3000)}`)), START_MS);
+    const onData = (chunk: Buffer) => {
+      log += chunk.toString();
+      appendFileSync(LOG_FILE, chunk);
+      if (log.includes('Montu Manager API is serving.')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    serve.stdout!.on('data', onData);
+    serve.stderr!.on('data', onData);
+    serve.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the serve command exited (${code}):\n${log.slice(-3000)}`));
+    });
+  });
+}
+
+async function stopServe(): Promise<void> {
+  if (!serve || serve.exitCode !== null) return;
+  const exited = new Promise((resolve) => serve.once('exit', resolve));
+  serve.kill('SIGTERM');
+  const clean = await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 15_000))]);
+  if (!clean) process.kill(-serve.pid!, 'SIGKILL');
+}
+
+/** A call to the served API (through Hosting's /api rewrite) as the seeded studio admin. */
+async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: DocumentData; headers: Headers }> {
+  const headers: Record<string, string> = { authorization: bearer };
+  let payload: FormData | string | undefined;
+  if (body instanceof FormData) payload = body;
+  else if (body !== undefined) {
+    headers['content-type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
+  const res = await fetch(`http://127.0.0.1:${ports.hosting}/api/v1${path}`, { method, headers, body: payload });
+  const text = await res.text();
+  return { status: res.status, body: text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text, headers: res.headers };
+}
+
+async function createProject(): Promise<string> {
+  const id = uniqueName('E2E').toUpperCase().replace(/-/g, '_');
+  const res = await api('POST', '/projects', { id, name: `End to end ${id}` });
+  expect(res.status).toBe(201);
+  return id;
+}
+
+async function createTask(projectId: string, shot: string): Promise<string> {
+  const res = await api('POST', '/tasks', { project_id: projectId, episode: 'Ep01', sequence: 'sq0010', shot, task: 'comp' });
+  expect(res.status).toBe(201);
+  return res.body.id as string;
+}
+
+beforeAll(async () => {
+  expect(existsSync(`${ROOT}functions/lib/index.js`), 'functions/lib is not built: run npm run build').toBe(true);
+  ports = Object.fromEntries(await Promise.all(SERVICES.map(async (s) => [s, await freePort()] as const))) as typeof ports;
+  await startServe();
+  // This file's clients read the served stack (each test file runs in its own process).
+  process.env.FIRESTORE_EMULATOR_HOST = `127.0.0.1:${ports.firestore}`;
+  process.env.FIREBASE_AUTH_EMULATOR_HOST = `127.0.0.1:${ports.auth}`;
+  admin = initializeApp({ projectId: PROJECT_ID }, uniqueName('served'));
+  db = getFirestore(admin);
+  // A studio admin in the served Auth emulator, signed in there for a real ID token.
+  const email = `${uniqueName('admin')}@studio.test`;
+  const { uid } = await getAuth(admin).createUser({ email, password: 'e2e-password' });
+  await getAuth(admin).setCustomUserClaims(uid, { admin: true });
+  bearer = `Bearer ${(await signIn(email, 'e2e-password')).idToken}`;
+}, START_MS + 5_000);
+
+afterAll(async () => {
+  if (admin) await deleteApp(admin);
+  await stopServe();
+  for (const [name, value] of Object.entries(savedEnv)) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+});
+
+describe('the served offline stack fires the triggers', () => {
+  it('a task PATCHed over HTTP gets its audit entries and its feed event', async () => {
+    const projectId = await createProject();
+    const taskId = await createTask(projectId, 'SH0010');
+    const patched = await api('PATCH', `/tasks/${taskId}`, { status: 'in_progress' });
+    expect(patched.status).toBe(200);
+    const uid = patched.body.updated_by as string;
+
+    await vi.waitFor(async () => {
+      const history = await api('GET', `/tasks/${taskId}/history`);
+      expect(history.body.items.map((e: DocumentData) => e.action)).toEqual(['update', 'create']);
+    }, soon);
+    const [update] = (await api('GET', `/tasks/${taskId}/history`)).body.items;
+    expect(update).toMatchObject({
+      collection: 'tasks',
+      document_id: taskId,
+      document_path: `tasks/${taskId}`,
+      project_id: projectId,
+      action: 'update',
+      changes: { status: { old: 'not_started', new: 'in_progress' } },
+      actor: uid,
+      bulk_id: null,
+    });
+
+    await vi.waitFor(async () => {
+      const events = await db.collection(`projects/${projectId}/events`).where('type', '==', 'task_updated').get();
+      expect(events.docs.map((d) => d.get('data'))).toEqual([{ task_id: taskId, changes: { status: 'in_progress' }, user: uid, timestamp: update.time }]);
+    }, soon);
+  });
+
+  it('a media upload over HTTP gets its thumbnails and image facts', async () => {
+    const projectId = await createProject();
+    const taskId = await createTask(projectId, 'SH0020');
+    const png = await sharp({ create: { width: 640, height: 360, channels: 3, background: { r: 200, g: 90, b: 30 } } }).png().toBuffer();
+    const form = new FormData();
+    form.set('task_id', taskId);
+    form.set('version', 'v001');
+    form.set('file', new Blob([png], { type: 'image/png' }), 'comp_v001.png');
+    const uploaded = await api('POST', '/media', form);
+    expect(uploaded.status).toBe(201);
+    expect(uploaded.body.thumbnail_status).toBe('pending');
+    const mediaId = uploaded.body.id as string;
+
+    await vi.waitFor(async () => expect((await api('GET', `/media/${mediaId}`)).body.thumbnail_status).toBe('ready'), soon);
+    const media = (await api('GET', `/media/${mediaId}`)).body;
+    expect(media).toMatchObject({
+      thumbnail_key: `thumbnails/${taskId}/v001/comp_v001.png_thumb.jpg`,
+      thumbnail_small_key: `thumbnails/${taskId}/v001/comp_v001.png_thumb_small.jpg`,
+      metadata: { width: 640, height: 360, format: 'png' },
+    });
+    const thumb = await fetch(`http://127.0.0.1:${ports.hosting}/api/v1/media/${mediaId}/thumbnail`, { headers: { authorization: bearer } });
+    expect(thumb.status).toBe(200);
+    expect(thumb.headers.get('content-type')).toBe('image/jpeg');
+    expect((await sharp(Buffer.from(await thumb.arrayBuffer())).metadata()).format).toBe('jpeg');
+  });
+
+  it('a listener on the project feed receives task messages as the API creates, updates and bulk-updates tasks', async () => {
+    const projectId = await createProject();
+    const received: DocumentData[] = [];
+    const stop = db
+      .collection(`projects/${projectId}/events`)
+      .orderBy('created_at')
+      .onSnapshot((snap) => {
+        for (const change of snap.docChanges()) if (change.type === 'added') received.push(change.doc.data());
+      });
+
+    const a = await createTask(projectId, 'SH0030');
+    const b = await createTask(projectId, 'SH0040');
+    const patched = await api('PATCH', `/tasks/${a}`, { status: 'in_progress' });
+    expect(patched.status).toBe(200);
+    const bulk = await api('PATCH', '/tasks/bulk-update', [
+      { task_id: a, updates: { priority: 'high' } },
+      { task_id: b, updates: { priority: 'high' } },
+    ]);
+    expect(bulk.body).toMatchObject({ updated_count: 2, updated_tasks: [a, b] });
+
+    const summary = (m: DocumentData) => {
+      const d = m.data as DocumentData;
+      if (m.type === 'task_created') return `created ${d.task.id}`;
+      if (m.type === 'task_updated') return `updated ${d.task_id} ${JSON.stringify(d.changes)}${d.part_of ? ' (bulk)' : ''}`;
+      return `${m.type} ${d.task_ids.join(',')} ${JSON.stringify(d.changes)}`;
+    };
+    const expected = [
+      `created ${a}`,
+      `created ${b}`,
+      `updated ${a} {"status":"in_progress"}`,
+      `tasks_bulk_updated ${a},${b} {"priority":"high"}`,
+      `updated ${a} {"priority":"high"} (bulk)`,
+      `updated ${b} {"priority":"high"} (bulk)`,
+    ];
+    await vi.waitFor(() => expect(received.map(summary).sort()).toEqual([...expected].sort()), soon);
+    stop();
+    const arrived = received.map(summary);
+    // The triggers write the task messages in commit order; the bulk endpoint writes its own event
+    // at once, so it comes before the messages that are part of it.
+    expect(arrived.filter((m) => !m.startsWith('tasks_bulk_updated'))).toEqual(expected.filter((m) => !m.startsWith('tasks_bulk_updated')));
+    expect(arrived.indexOf(expected[3]!)).toBeLessThan(arrived.indexOf(expected[4]!));
+    // Each message's timestamp is its write's time: in that order, the messages follow the calls.
+    expect([...received].sort((x, y) => x.data.timestamp.localeCompare(y.data.timestamp)).map(summary)).toEqual(expected);
+    const bulkId = (await db.doc(`tasks/${a}`).get()).get('bulk_id');
+    expect(received.filter((m) => m.data.part_of).map((m) => m.data.part_of)).toEqual([bulkId, bulkId]);
+    expect(new Set(received.map((m) => m.data.user))).toEqual(new Set([patched.body.updated_by]));
+  });
+});
