@@ -325,6 +325,8 @@ export async function seedDemoData(deps, { passwords = {}, log = () => {} } = {}
 // ---------------------------------------------------------------------------------------------
 // Command line
 
+const SEED_ATTEMPTS = 3;
+
 const EMULATORS = [
   { service: 'firestore', env: 'FIRESTORE_EMULATOR_HOST' },
   { service: 'auth', env: 'FIREBASE_AUTH_EMULATOR_HOST' },
@@ -388,7 +390,17 @@ async function main() {
   // Documented passwords are for the emulators only.
   const passwords = missing.length ? Object.fromEntries(DATASET.users.map((u) => [u.uid, randomBytes(12).toString('base64url')])) : {};
   console.log(`[seed] seeding ${missing.length ? `project ${projectId} (forced; ${missing.join(', ')} not emulated)` : `the emulators (project ${projectId}, Firestore ${process.env.FIRESTORE_EMULATOR_HOST})`}`);
-  await seedDemoData(deps, { passwords, log: console.log });
+  // Seeding is idempotent, so a run cut short by a busy emulator (a dropped connection) resumes.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await seedDemoData(deps, { passwords, log: console.log });
+      break;
+    } catch (err) {
+      if (attempt === SEED_ATTEMPTS) throw err;
+      console.log(`[seed] attempt ${attempt} failed (${err?.message ?? err}); resuming`);
+      await new Promise((resolve) => setTimeout(resolve, 2000 * attempt));
+    }
+  }
   console.log(`[seed] demo users: ${DATASET.users.map((u) => `${u.email} / ${passwords[u.uid] ?? u.password}`).join(', ')}`);
   return 0;
 }
