@@ -71,7 +71,7 @@ export class TaskService {
     let projectIds: readonly string[] | undefined;
     let implicit = false;
     if (project_id) {
-      for (const id of project_id) await this.access.require(caller, id, 'read');
+      await Promise.all(project_id.map((id) => this.access.require(caller, id, 'read')));
       projectIds = project_id;
     } else {
       const readable = await this.access.readableProjects(caller);
