@@ -1,4 +1,4 @@
-import { FieldValue, type DocumentSnapshot, type Firestore, type Query } from 'firebase-admin/firestore';
+import { FieldValue, type DocumentSnapshot, type Firestore, type Query, type Transaction } from 'firebase-admin/firestore';
 import { PROJECTS } from '../projects/store.js';
 import type { Permission } from './caller.js';
 
@@ -40,12 +40,12 @@ export class MemberStore {
     return snap.data().count;
   }
 
-  async upsert(record: MemberRecord, actor: string, isNew: boolean): Promise<void> {
+  /** Writes a membership; inside `tx` when given, so it lands exactly when the caller's change does. */
+  async upsert(record: MemberRecord, actor: string, isNew: boolean, tx?: Transaction): Promise<void> {
     const now = FieldValue.serverTimestamp();
-    await this.ref(record.project_id, record.uid).set(
-      { ...record, updated_by: actor, updated_at: now, ...(isNew ? { added_by: actor, added_at: now } : {}) },
-      { merge: true },
-    );
+    const data = { ...record, updated_by: actor, updated_at: now, ...(isNew ? { added_by: actor, added_at: now } : {}) };
+    if (tx) tx.set(this.ref(record.project_id, record.uid), data, { merge: true });
+    else await this.ref(record.project_id, record.uid).set(data, { merge: true });
   }
 
   async remove(projectId: string, uid: string): Promise<void> {

@@ -58,7 +58,7 @@ export async function paginate<T>(
   params: PageParams,
   options: { orderBy: { field: string; direction: 'asc' | 'desc' }[]; fingerprint: unknown; map: (snap: DocumentSnapshot) => T },
 ): Promise<Page<T>> {
-  const fingerprint = createHash('sha256').update(JSON.stringify(options.fingerprint)).digest('base64url').slice(0, 16);
+  const fingerprint = queryFingerprint(options.fingerprint);
   let ordered = query;
   for (const o of options.orderBy) ordered = ordered.orderBy(o.field, o.direction);
   const lastDirection = options.orderBy.at(-1)?.direction ?? 'asc';
@@ -94,9 +94,32 @@ export async function paginate<T>(
   };
 }
 
+/** A short hash of what identifies a query (its filters and sort), bound into its page tokens. */
+export function queryFingerprint(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('base64url').slice(0, 16);
+}
+
+/** Seals a page token: JSON in base64url carrying the query fingerprint under `q`. */
+export function encodePageToken(body: { q: string } & Record<string, unknown>): string {
+  return Buffer.from(JSON.stringify(body)).toString('base64url');
+}
+
+/** Opens a page token of the given shape, refusing malformed ones and ones from another query (400). */
+export function decodePageToken<S extends z.ZodType<{ q: string }>>(raw: string, shape: S, fingerprint: string): z.output<S> {
+  let parsed: z.output<S>;
+  try {
+    parsed = shape.parse(JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')));
+  } catch {
+    throw validationError('page_token is not a valid page token', { field: 'page_token', issue: 'malformed' });
+  }
+  if (parsed.q !== fingerprint) throw MISMATCH;
+  return parsed;
+}
+
+const MISMATCH = validationError('page_token belongs to a different query (filters or sort changed)', { field: 'page_token', issue: 'mismatch' });
+
 function encodeToken(body: TokenBody): string {
-  const values = body.v.map((v) => (v instanceof Timestamp ? { $ts: [v.seconds, v.nanoseconds] } : v));
-  return Buffer.from(JSON.stringify({ ...body, v: values })).toString('base64url');
+  return encodePageToken({ ...body, v: body.v.map((v) => (v instanceof Timestamp ? { $ts: [v.seconds, v.nanoseconds] } : v)) });
 }
 
 const tokenShape = z.object({
@@ -106,15 +129,8 @@ const tokenShape = z.object({
 });
 
 function decodeToken(raw: string, fingerprint: string, orderFields: number): { p: number; v: unknown[] } {
-  let parsed: z.infer<typeof tokenShape>;
-  try {
-    parsed = tokenShape.parse(JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')));
-  } catch {
-    throw validationError('page_token is not a valid page token', { field: 'page_token', issue: 'malformed' });
-  }
-  if (parsed.q !== fingerprint || parsed.v.length !== orderFields + 1 || typeof parsed.v.at(-1) !== 'string') {
-    throw validationError('page_token belongs to a different query (filters or sort changed)', { field: 'page_token', issue: 'mismatch' });
-  }
+  const parsed = decodePageToken(raw, tokenShape, fingerprint);
+  if (parsed.v.length !== orderFields + 1 || typeof parsed.v.at(-1) !== 'string') throw MISMATCH;
   const v = parsed.v.map((x) => (x && typeof x === 'object' && '$ts' in x ? new Timestamp(x.$ts[0], x.$ts[1]) : x));
   return { p: parsed.p, v };
 }

@@ -1,15 +1,14 @@
 // Project domain service: who may see and change which project, the configuration rules that span
 // fields (templates need the drives they use), listing by membership, stats by aggregation, and
 // directory plans from the Path Builder.
-import { createHash } from 'node:crypto';
-import { FieldPath, FieldValue, type DocumentData, type DocumentSnapshot, type UpdateData } from 'firebase-admin/firestore';
+import { FieldPath, FieldValue, type DocumentData, type DocumentSnapshot, type Transaction, type UpdateData } from 'firebase-admin/firestore';
 import { z } from 'zod';
 import { AccessControl, normalizePermissions } from '../auth/access.js';
 import type { Caller } from '../auth/caller.js';
 import { MemberStore } from '../auth/members-store.js';
 import type { AppDeps } from '../deps.js';
 import { conflict, notFound, unprocessable, validationError } from '../http/errors.js';
-import { MAX_OFFSET, paginate, type Page, type PageParams } from '../http/pagination.js';
+import { decodePageToken, encodePageToken, MAX_OFFSET, paginate, queryFingerprint, type Page, type PageParams } from '../http/pagination.js';
 import { assertIfMatch, etagOf, ifMatchPrecondition } from '../lib/etag.js';
 import { docToJson } from '../lib/serialize.js';
 import { configIssues, type ConfigIssue, type PathConfig } from '../paths/builder.js';
@@ -111,7 +110,7 @@ export class ProjectService {
     const size = params.page_size;
     const chunkSize = Math.floor(MAX_DISJUNCTIONS / filters.statuses.length);
     const chunks = (ids: string[]) => Array.from({ length: Math.ceil(ids.length / chunkSize) }, (_, i) => ids.slice(i * chunkSize, (i + 1) * chunkSize));
-    const fingerprint = createHash('sha256').update(JSON.stringify(['projects', filters])).digest('base64url').slice(0, 16);
+    const fingerprint = queryFingerprint(['projects', filters]);
     const ids = [...readable].sort();
     const all = chunks(ids);
     const counts = await Promise.all(all.map(async (c) => (await this.projects.query({ ...filters, ids: c }).count().get()).data().count));
@@ -121,7 +120,7 @@ export class ProjectService {
     let walk = all;
     let skip = (page - 1) * size;
     if (params.page_token) {
-      const token = decodeMemberToken(params.page_token, fingerprint);
+      const token = decodePageToken(params.page_token, memberToken, fingerprint);
       page = token.p;
       walk = chunks(ids.filter((id) => id > token.a));
       skip = 0;
@@ -143,7 +142,7 @@ export class ProjectService {
       if (docs.length > size) break;
     }
     const items = docs.slice(0, size);
-    const next = docs.length > size ? Buffer.from(JSON.stringify({ p: page + 1, a: items.at(-1)!.id, q: fingerprint })).toString('base64url') : null;
+    const next = docs.length > size ? encodePageToken({ p: page + 1, a: items.at(-1)!.id, q: fingerprint }) : null;
     return { items: items.map(toProject), total, page, page_size: size, total_pages: Math.ceil(total / size), next_page_token: next };
   }
 
@@ -169,19 +168,15 @@ export class ProjectService {
       priority_levels: fields.priority_levels ?? [...DEFAULT_TASK_CONFIG.priority_levels],
       ...projectIndexFields(id, fields.name, fields.description),
     };
-    if (!(await this.projects.create(id, data, caller.uid))) {
-      throw conflict(`Project ${id} already exists (project ids are unique in any letter case)`, { field: 'id', issue: 'duplicate' });
-    }
-    // MemberStore writes on its own, so a failed membership write takes the new project back out.
-    try {
-      await this.members.upsert(
+    const creatorIsAdmin = (tx: Transaction) =>
+      this.members.upsert(
         { uid: caller.uid, project_id: id, email: caller.email, display_name: caller.displayName, permissions: normalizePermissions(['admin']) },
         caller.uid,
         true,
+        tx,
       );
-    } catch (err) {
-      await this.projects.discard(id);
-      throw err;
+    if (!(await this.projects.create(id, data, caller.uid, creatorIsAdmin))) {
+      throw conflict(`Project ${id} already exists (project ids are unique in any letter case)`, { field: 'id', issue: 'duplicate' });
     }
     const snap = await this.existing(id);
     return { project: toProject(snap), etag: etagOf(snap) };
@@ -325,15 +320,4 @@ export class ProjectService {
     });
     return docToJson(operation);
   }
-}
-
-function decodeMemberToken(raw: string, fingerprint: string) {
-  let token: z.infer<typeof memberToken>;
-  try {
-    token = memberToken.parse(JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')));
-  } catch {
-    throw validationError('page_token is not a valid page token', { field: 'page_token', issue: 'malformed' });
-  }
-  if (token.q !== fingerprint) throw validationError('page_token belongs to a different query (filters changed)', { field: 'page_token', issue: 'mismatch' });
-  return token;
 }

@@ -52,21 +52,18 @@ export class ProjectStore {
 
   /**
    * Creates the project unless its id exists in any letter case (`swa` beside `SWA` would confuse
-   * every path and task id). Returns false on a duplicate.
+   * every path and task id). Returns false on a duplicate. `alongside` adds writes to the same
+   * transaction (the creator's membership), so a project never exists without its admin.
    */
-  async create(id: string, data: DocumentData & { id_key: string }, actor: string): Promise<boolean> {
+  async create(id: string, data: DocumentData & { id_key: string }, actor: string, alongside?: (tx: Transaction) => Promise<void>): Promise<boolean> {
     return this.db.runTransaction(async (tx) => {
       const [same, sameKey] = await Promise.all([tx.get(this.ref(id)), tx.get(this.db.collection(PROJECTS).where('id_key', '==', data.id_key).limit(1))]);
       if (same.exists || !sameKey.empty) return false;
       const now = FieldValue.serverTimestamp();
       tx.create(this.ref(id), { ...data, created_by: actor, updated_by: actor, created_at: now, updated_at: now });
+      await alongside?.(tx);
       return true;
     });
-  }
-
-  /** Removes a project whose creation could not be completed (its creator's membership failed). */
-  async discard(id: string): Promise<void> {
-    await this.ref(id).delete();
   }
 
   /** Reads the project inside a transaction and applies `change` to it; `change` may throw to abort. */

@@ -107,6 +107,6 @@ describe('GET /projects', () => {
     expect(expectEnvelope(token.body, 'VALIDATION_ERROR').message).toBe('page_token is not a valid page token');
     const first = await list(member, { page_size: 5 });
     const other = await ctx.http().get(`${api}/projects`).query({ page_token: first.next_page_token, status: 'archived' }).set('Authorization', member.bearer).expect(400);
-    expect(expectEnvelope(other.body, 'VALIDATION_ERROR').message).toBe('page_token belongs to a different query (filters changed)');
+    expect(expectEnvelope(other.body, 'VALIDATION_ERROR').message).toBe('page_token belongs to a different query (filters or sort changed)');
   });
 });
