@@ -100,10 +100,17 @@ let emulators;
 
 /** Starts the emulators in a firebase-tools child; resolves true once Hosting serves the API's health route. */
 function startEmulators(only, env) {
-  // firebase-tools looks for Google credentials, which probes for a GCE metadata server: about 20 s
-  // of timeouts off Google Cloud, for a demo project that needs no credentials.
-  const quiet = { METADATA_SERVER_DETECTION: process.env.METADATA_SERVER_DETECTION ?? 'none' };
-  emulators = run(process.execPath, [FIREBASE_CLI, ...CONFIG_ARGS, 'emulators:start', '--only', only, '--project', PROJECT_ID], { env: { ...process.env, ...quiet, ...env } });
+  const defaults = {
+    // firebase-tools looks for Google credentials, which probes for a GCE metadata server: about
+    // 20 s of timeouts off Google Cloud, for a demo project that needs no credentials.
+    METADATA_SERVER_DETECTION: 'none',
+    // Each function call running at once is a Node worker process; a burst of uploads would start
+    // dozens (Storage events are not queued), and on a small machine none of them would get ready
+    // within the 30 s the emulator allows: bound the calls at once, and allow slow starts.
+    FUNCTIONS_EMULATOR_PARALLEL: '8',
+    FUNCTIONS_DISCOVERY_TIMEOUT: '120',
+  };
+  emulators = run(process.execPath, [FIREBASE_CLI, ...CONFIG_ARGS, 'emulators:start', '--only', only, '--project', PROJECT_ID], { env: { ...defaults, ...process.env, ...env } });
   const exited = new Promise((resolve) => emulators.once('exit', () => resolve(false)));
   return Promise.race([waitFor(`http://127.0.0.1:${PORTS.hosting}/health`, 120_000), exited]);
 }

@@ -19,6 +19,9 @@ export async function startStorageEmulator({ host = '127.0.0.1', port, projectId
   const server = await new Promise((resolve, reject) => {
     const s = app.listen(port, host, () => resolve(s)).on('error', reject);
   });
+  // Node's clients keep idle sockets 5 s, as long as its servers do: a busy client then reuses a
+  // socket the server is closing ("socket hang up"). The server waits longer, so clients let go first.
+  server.keepAliveTimeout = 30_000;
   return {
     host: `${host}:${port}`,
     emulator,
