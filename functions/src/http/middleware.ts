@@ -60,9 +60,10 @@ export function jsonBody(limit = '10mb'): RequestHandler {
 export const MAX_JSON_DEPTH = 64;
 
 /**
- * Walks a parsed body without recursion: refuses nesting deeper than MAX_JSON_DEPTH and strings or
- * keys that are not well-formed Unicode (a lone surrogate such as `"\ud800"` parses, but Firestore
- * cannot encode it).
+ * Walks a parsed body without recursion: refuses nesting deeper than MAX_JSON_DEPTH, keys named
+ * `__proto__` (copied by assignment, as validators do, they set a prototype instead of a field),
+ * and strings or keys that are not well-formed Unicode (a lone surrogate such as `"\ud800"` parses,
+ * but Firestore cannot encode it).
  */
 export function jsonBodyProblem(body: unknown): ApiError | undefined {
   const stack: { value: unknown; depth: number; path: string[] }[] = [{ value: body, depth: 0, path: [] }];
@@ -76,6 +77,7 @@ export function jsonBodyProblem(body: unknown): ApiError | undefined {
     if (value === null || typeof value !== 'object') continue;
     if (depth >= MAX_JSON_DEPTH) return new ApiError('VALIDATION_ERROR', `JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`, { field: field(path), issue: 'nested too deep' });
     for (const [key, child] of Object.entries(value)) {
+      if (key === '__proto__') return new ApiError('VALIDATION_ERROR', `${field(path)}: a field may not be named __proto__`, { field: field([...path, key]), issue: 'reserved name' });
       if (!key.isWellFormed()) return new ApiError('VALIDATION_ERROR', `${field(path)}: a field name is not valid Unicode (it holds a lone surrogate)`, { field: field(path), issue: 'not valid Unicode' });
       stack.push({ value: child, depth: depth + 1, path: [...path, key] });
     }
