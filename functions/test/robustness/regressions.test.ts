@@ -77,6 +77,17 @@ describe('the shared HTTP layer', () => {
   });
 });
 
+describe('a __proto__ key in a JSON body', () => {
+  it('is refused before validation, which would turn it into the prototype of the parsed fields', async () => {
+    const res = await ctx.http().post(`/api/v1/tasks/${task}/add-field`).set('Authorization', world.admin.bearer).set('Content-Type', 'application/json').send('{"__proto__":{"admin":true},"admin":true}').expect(400);
+    const error = expectEnvelope(res.body, 'VALIDATION_ERROR');
+    expect(error.message).toBe('body: a field may not be named __proto__');
+    expect(error.details).toEqual({ field: '__proto__', issue: 'reserved name' });
+    const after = await ctx.http().get(`/api/v1/tasks/${task}`).set('Authorization', world.admin.bearer).expect(200);
+    expect(after.body.admin).toBeUndefined();
+  });
+});
+
 describe('task fields named like what every object inherits', () => {
   it('are unknown fields in an update, not a crash', async () => {
     for (const name of ['constructor', 'toString', 'hasOwnProperty', 'valueOf']) {
