@@ -1,5 +1,4 @@
 import type { DocumentChangeListener } from '../firestore.d.mts';
-import type { EmulatedTrigger } from './firestore-events.d.mts';
 
 export interface DispatchStats {
   /** Events the function acknowledged. */
@@ -11,8 +10,6 @@ export interface DispatchStats {
 }
 
 export interface FirestoreTriggerDispatcher {
-  /** The Firestore triggers the emulator has now. */
-  triggers(): Promise<EmulatedTrigger[]>;
   /** Resolves once every change so far has been delivered, failed or dropped. */
   idle(): Promise<void>;
   stats(): DispatchStats;

@@ -216,8 +216,6 @@ export function startFirestoreTriggers({ functionsUrl, projectId, subscribe, rea
   });
 
   return {
-    /** The Firestore triggers the emulator has now (re-read). */
-    triggers: () => table({ fresh: true }),
     /** Resolves once every change so far has been delivered, failed or dropped. */
     idle: () =>
       new Promise((resolve) => {
