@@ -4,7 +4,7 @@
 // triggers, fired by the stack; the test never calls a handler. Needs functions/lib built
 // (`npm test` builds first).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,8 +68,11 @@ async function stopServe(): Promise<void> {
   if (!serve || serve.exitCode !== null) return;
   const exited = new Promise((resolve) => serve.once('exit', resolve));
   serve.kill('SIGTERM');
-  const clean = await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 15_000))]);
-  if (!clean) process.kill(-serve.pid!, 'SIGKILL');
+  const clean = await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 40_000))]);
+  if (clean) return;
+  process.kill(-serve.pid!, 'SIGKILL');
+  // What the serve command removes on a clean exit.
+  rmSync(path.join(ROOT, `.serve-${ports.hosting}.firebase.json`), { force: true });
 }
 
 /** A call to the served API (through Hosting's /api rewrite) as the seeded studio admin. */
