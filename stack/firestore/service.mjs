@@ -16,6 +16,23 @@ const { Document } = requireFromPackage('@firestore-emulator/proto/dist/google/f
 
 export const definition = v1.UnimplementedFirestoreService.definition;
 
+// Per message class: its fields (generated accessors with a getter and a setter) and, for oneof or
+// optional ones, the `has_` flag to consult. Working this out per message, or asking `toObject()`,
+// walked the whole subtree again at every level and dominated the stand-in's CPU.
+const fieldsByClass = new Map();
+function fieldsOf(message) {
+  const proto = Object.getPrototypeOf(message);
+  let fields = fieldsByClass.get(proto);
+  if (!fields) {
+    const descriptors = Object.getOwnPropertyDescriptors(proto);
+    fields = Object.entries(descriptors)
+      .filter(([name, d]) => d.get && d.set && !name.startsWith('has_'))
+      .map(([name]) => [name, `has_${name}` in descriptors ? `has_${name}` : null]);
+    fieldsByClass.set(proto, fields);
+  }
+  return fields;
+}
+
 /**
  * A generated message as a plain object holding only the fields that are set. (The classes'
  * own toObject() fills every member of a oneof with its default, so a Value would look like all
@@ -24,8 +41,8 @@ export const definition = v1.UnimplementedFirestoreService.definition;
 export function toPlain(message) {
   if (message instanceof pb.Message) {
     const out = {};
-    for (const key of Object.keys(message.toObject())) {
-      if (`has_${key}` in message && !message[`has_${key}`]) continue;
+    for (const [key, has] of fieldsOf(message)) {
+      if (has && !message[has]) continue;
       out[key] = toPlain(message[key]);
     }
     return out;
