@@ -101,8 +101,8 @@ let emulators;
 /** Starts the emulators in a firebase-tools child; resolves true once Hosting serves the API's health route. */
 function startEmulators(only, env) {
   const defaults = {
-    // firebase-tools looks for Google credentials, which probes for a GCE metadata server: about
-    // 20 s of timeouts off Google Cloud, for a demo project that needs no credentials.
+    // firebase-tools looks for Google credentials, which probes for a Google Cloud metadata
+    // server (seconds of timeouts where that address hangs), for a demo project that needs none.
     METADATA_SERVER_DETECTION: 'none',
     // Each function call running at once is a Node worker process; a burst of uploads would start
     // dozens (Storage events are not queued), and on a small machine none of them would get ready
