@@ -1,10 +1,10 @@
 // Load on the API over the local offline stack: autocannon with 50 connections for 30 s on list
-// tasks, get task and patch task (and /health, the server's floor without auth or data). Prints
+// tasks, get task and patch task (and /health: no token, one Firestore probe, for comparison). Prints
 // requests per second, p50/p99 latency, errors (must be zero) and the serving process's RSS before
 // and after (growth must stay under 20%). Three processes so each figure is its own: the stack
 // (Firestore stand-in, Auth and Storage emulators), the API server, and this one driving the load.
 // Run: npx tsc -p tsconfig.build.json && node bench/load.mjs
-//   LOAD_SECONDS (30) and LOAD_CONNECTIONS (50) change the run.
+//   LOAD_SECONDS (30), LOAD_CONNECTIONS (50) and LOAD_WARMUP_SECONDS (5 per scenario) change the run.
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -33,15 +33,16 @@ if (role === '--stack') {
   db.settings({ ignoreUndefinedProperties: true });
   const deps = { db, auth: getAuth(app), bucket: getStorage(app).bucket(), clock: () => new Date(), config: defaultConfig({ projectId: 'demo-montu', rateLimitPerMinute: 1e9 }) };
   const server = createApp(deps).listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
-  process.on('message', (m) => {
-    if (m !== 'memory') return;
-    global.gc?.();
-    process.send({ memory: process.memoryUsage() });
+  // Memory on request: after a full GC for the before/after figures, as it stands for the samples.
+  process.on('message', ({ id, gc }) => {
+    if (gc) global.gc?.();
+    process.send({ id, memory: process.memoryUsage() });
   });
   process.on('disconnect', () => server.close(() => process.exit(0)));
 } else {
   const SECONDS = Number(process.env.LOAD_SECONDS ?? 30);
   const CONNECTIONS = Number(process.env.LOAD_CONNECTIONS ?? 50);
+  const WARMUP_SECONDS = Number(process.env.LOAD_WARMUP_SECONDS ?? 5);
   const TASKS = 200;
   const { default: autocannon } = await import('autocannon');
   const self = fileURLToPath(import.meta.url);
@@ -53,10 +54,16 @@ if (role === '--stack') {
   const serverProcess = fork(self, ['--serve'], { env: process.env, execArgv: ['--expose-gc'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const { port } = await new Promise((resolve) => serverProcess.once('message', resolve));
   const base = `http://127.0.0.1:${port}`;
-  const memory = () =>
+  const pending = new Map();
+  serverProcess.on('message', (m) => {
+    pending.get(m.id)?.(m.memory);
+    pending.delete(m.id);
+  });
+  let asked = 0;
+  const memory = (gc = true) =>
     new Promise((resolve) => {
-      serverProcess.once('message', (m) => resolve(m.memory));
-      serverProcess.send('memory');
+      pending.set(++asked, resolve);
+      serverProcess.send({ id: asked, gc });
     });
 
   // Users from the Auth emulator, signed in through its REST API: a producer (global admin) who sets
@@ -110,15 +117,20 @@ if (role === '--stack') {
     );
   };
   const scenarios = [
-    { name: 'GET /health (no auth, no data)', requests: [{ method: 'GET', path: '/health' }] },
+    { name: 'GET /health (no auth; one Firestore probe)', requests: [{ method: 'GET', path: '/health' }] },
     { name: 'list tasks (GET /tasks?project_id=SWA, 50 a page)', requests: [{ method: 'GET', path: '/api/v1/tasks?project_id=SWA&page_size=50', headers }] },
     { name: 'get task (GET /tasks/{id}, random of 200)', requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/api/v1/tasks/${random()}`, headers }) }] },
     { name: 'patch task (PATCH /tasks/{id}, own tasks per connection)', requests: [{ method: 'PATCH', path: '/api/v1/tasks' }], setupClient: ownTasks },
   ];
 
-  // A few seconds of light traffic first, so "before" is a warmed-up server rather than a cold one.
-  await autocannon({ url: base, connections: 5, duration: 5, requests: scenarios[2].requests });
+  // Every scenario briefly at full load first, so "before" is a warmed-up server (code compiled,
+  // sockets, buffers and allocator arenas sized) and growth afterwards means memory kept.
+  for (const s of scenarios) await autocannon({ url: base, connections: CONNECTIONS, duration: WARMUP_SECONDS, requests: s.requests, setupClient: s.setupClient });
   const before = await memory();
+  let peakRss = before.rss;
+  const sampler = setInterval(async () => {
+    peakRss = Math.max(peakRss, (await memory(false)).rss);
+  }, 1000);
 
   const rows = [];
   for (const s of scenarios) {
@@ -132,13 +144,17 @@ if (role === '--stack') {
       errors: result.errors + result.timeouts + result.non2xx,
     });
   }
+  clearInterval(sampler);
   const after = await memory();
 
   const mb = (n) => Math.round((n / 1024 / 1024) * 10) / 10;
   console.log(`\n${CONNECTIONS} connections, ${SECONDS} s per scenario, Node ${process.version}, one artist token, ${TASKS} tasks\n`);
   console.table(rows);
   const growth = (after.rss - before.rss) / before.rss;
-  console.log(`API server RSS: ${mb(before.rss)} MB before, ${mb(after.rss)} MB after (${(growth * 100).toFixed(1)}%); heap used ${mb(before.heapUsed)} → ${mb(after.heapUsed)} MB (after a GC each time)`);
+  console.log(
+    `API server RSS: ${mb(before.rss)} MB after warm-up, ${mb(after.rss)} MB after the run (${(growth * 100).toFixed(1)}%), peak ${mb(peakRss)} MB; ` +
+      `V8 heap used ${mb(before.heapUsed)} → ${mb(after.heapUsed)} MB of ${mb(before.heapTotal)} → ${mb(after.heapTotal)} MB committed, external ${mb(before.external)} → ${mb(after.external)} MB (after a GC each time)`,
+  );
   const errors = rows.reduce((n, r) => n + r.errors, 0);
   console.log(errors === 0 ? 'errors: none' : `ERRORS: ${errors}`);
   console.log(growth < 0.2 ? 'memory growth under 20%' : 'MEMORY GROWTH 20% OR MORE');
