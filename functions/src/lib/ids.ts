@@ -19,4 +19,8 @@ export const docIdSchema = (what: string) =>
     .describe(`${what} id`);
 
 /** A Firebase Auth uid. */
-export const uidSchema = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'User id must be 1-128 letters, digits, _ or -').describe('Firebase Auth uid');
+export const uidSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,128}$/, 'User id must be 1-128 letters, digits, _ or -')
+  .refine((id) => !/^__.*__$/.test(id), 'User id may not have the form __x__ (reserved by Firestore)')
+  .describe('Firebase Auth uid');
