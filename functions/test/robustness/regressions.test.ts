@@ -24,6 +24,11 @@ describe('the shared HTTP layer', () => {
     expect(expectEnvelope(res.body, 'VALIDATION_ERROR').message).toBe('The URL path holds malformed percent-encoding');
   });
 
+  it("refuses a user id of Firestore's reserved __x__ form before it names a membership document", async () => {
+    const res = await ctx.http().delete('/api/v1/projects/SWA/users/__name__').set('Authorization', world.admin.bearer).expect(400);
+    expect(expectEnvelope(res.body, 'VALIDATION_ERROR').message).toBe('Invalid path parameter: path.user_id: User id may not have the form __x__ (reserved by Firestore)');
+  });
+
   it('answers an If-Match past the year 9999 as malformed (400), not as a crash', async () => {
     const res = await patchTask('{"status":"on_hold"}', { 'If-Match': '"999999999999.000000000"' }).expect(400);
     expect(expectEnvelope(res.body, 'VALIDATION_ERROR').details).toEqual({ field: 'If-Match', issue: 'malformed' });
