@@ -14,20 +14,22 @@ import type { AppDeps } from '../deps.js';
 import { ApiError } from './errors.js';
 import { sendError } from './middleware.js';
 
-/** Past this many tracked keys, keys that have fully recovered are forgotten (they hold no state). */
-const SWEEP_ABOVE = 10_000;
-
 /**
  * Token buckets, one per key: `capacity` tokens, refilled continuously at `capacity` per
- * `windowMs`. A client may burst up to the whole budget, then runs at the sustained rate.
+ * `windowMs`. A client may burst up to the whole budget, then runs at the sustained rate. At most
+ * `maxKeys` keys are tracked, so a flood of new keys (made-up emails) cannot grow memory without
+ * bound: keys that have fully recovered are forgotten first (they hold no state), then the least
+ * recently used.
  */
 export class TokenBuckets {
+  /** In least-recently-used order: a key is moved to the end whenever it is used. */
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
 
   constructor(
     private readonly capacity: number,
     private readonly windowMs: number,
     private readonly now: () => number,
+    private readonly maxKeys = 100_000,
   ) {}
 
   private level(key: string, at: number): number {
@@ -41,7 +43,8 @@ export class TokenBuckets {
     const at = this.now();
     const tokens = this.level(key, at);
     if (tokens < 1) return Math.ceil(((1 - tokens) * this.windowMs) / this.capacity);
-    this.sweep(at);
+    this.buckets.delete(key);
+    if (this.buckets.size >= this.maxKeys) this.evict(at);
     this.buckets.set(key, { tokens: tokens - 1, at });
     return 0;
   }
@@ -63,9 +66,19 @@ export class TokenBuckets {
     this.buckets.delete(key);
   }
 
-  private sweep(at: number): void {
-    if (this.buckets.size < SWEEP_ABOVE) return;
+  /** Frees a tenth of the room: recovered keys first, then the least recently used. */
+  private evict(at: number): void {
+    const target = Math.floor(this.maxKeys * 0.9);
     for (const key of this.buckets.keys()) if (this.level(key, at) >= this.capacity) this.buckets.delete(key);
+    for (const key of this.buckets.keys()) {
+      if (this.buckets.size <= target) break;
+      this.buckets.delete(key);
+    }
+  }
+
+  /** How many keys are tracked. */
+  get size(): number {
+    return this.buckets.size;
   }
 }
 

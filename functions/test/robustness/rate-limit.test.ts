@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { TokenBuckets } from '../../src/http/rate-limit.js';
 import { createTestContext, expectEnvelope, type TestUser } from '../support/context.js';
 
 // A budget of 5 requests a minute: one token every 12 s.
@@ -58,6 +59,23 @@ describe('per-user request budget', () => {
     const statuses = (await Promise.all(Array.from({ length: 45 }, () => roomy.http().get('/api/v1/auth/me').set('Authorization', user.bearer)))).map((r) => r.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(40);
     expect(statuses.filter((s) => s === 429)).toHaveLength(5);
+  });
+});
+
+describe('the buckets', () => {
+  it('track at most maxKeys keys: fully recovered keys are forgotten first, then the least recently used', () => {
+    let t = 0;
+    const buckets = new TokenBuckets(2, 60_000, () => t, 10);
+    for (const key of 'abcdefghij') buckets.take(key);
+    expect(buckets.size).toBe(10);
+    buckets.take('a'); // a is now the most recently used, and empty
+    buckets.take('k'); // full: b, the least recently used, makes room
+    expect(buckets.size).toBe(10);
+    expect(buckets.wait('a')).toBe(30_000);
+    expect(buckets.wait('c')).toBe(0);
+    t += 60_000; // everyone has recovered
+    buckets.take('l');
+    expect(buckets.size).toBe(1);
   });
 });
 
