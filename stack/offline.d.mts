@@ -6,3 +6,4 @@ export function startOfflineStack(options: {
   projectId: string;
   ports: { firestore: number; auth: number; storage: number };
 }): Promise<OfflineStack>;
+export function startOfflineStackOnFreePorts(options?: { projectId?: string }): Promise<OfflineStack>;

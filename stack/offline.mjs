@@ -3,6 +3,7 @@
 // and a Firestore stand-in. Used by the serve command and by the test setup.
 import { startAuthEmulator } from './auth.mjs';
 import { startFirestoreStandIn } from './firestore.mjs';
+import { freePort } from './ports.mjs';
 import { startStorageEmulator } from './storage.mjs';
 
 export async function startOfflineStack({ projectId, ports }) {
@@ -25,4 +26,9 @@ export async function startOfflineStack({ projectId, ports }) {
       await firestore.stop();
     },
   };
+}
+
+/** The offline stack on free loopback ports, for tests and benchmarks that run beside a served stack. */
+export async function startOfflineStackOnFreePorts({ projectId = 'demo-montu' } = {}) {
+  return startOfflineStack({ projectId, ports: { firestore: await freePort(), auth: await freePort(), storage: await freePort() } });
 }

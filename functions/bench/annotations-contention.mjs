@@ -4,14 +4,10 @@
 // Run: npx tsc -p tsconfig.build.json && node bench/annotations-contention.mjs
 import { initializeApp } from 'firebase-admin/app';
 import { getFirestore } from 'firebase-admin/firestore';
-import { startOfflineStack } from '../../stack/offline.mjs';
-import { freePort } from '../../stack/ports.mjs';
+import { startOfflineStackOnFreePorts } from '../../stack/offline.mjs';
 
 process.env.METADATA_SERVER_DETECTION ??= 'none';
-const stack = await startOfflineStack({
-  projectId: 'demo-montu',
-  ports: { firestore: await freePort(), auth: await freePort(), storage: await freePort() },
-});
+const stack = await startOfflineStackOnFreePorts();
 Object.assign(process.env, stack.env);
 // Loaded after the environment points at the stack.
 const { AnnotationService } = await import('../lib/annotations/service.js');

@@ -10,9 +10,8 @@ import { getStorage } from 'firebase-admin/storage';
 
 if (process.argv[2] === '--stack') {
   // The child: runs the offline stack and reports its environment.
-  const { startOfflineStack } = await import('../../stack/offline.mjs');
-  const { freePort } = await import('../../stack/ports.mjs');
-  const stack = await startOfflineStack({ projectId: 'demo-montu', ports: { firestore: await freePort(), auth: await freePort(), storage: await freePort() } });
+  const { startOfflineStackOnFreePorts } = await import('../../stack/offline.mjs');
+  const stack = await startOfflineStackOnFreePorts();
   process.send(stack.env);
   process.on('disconnect', async () => {
     await stack.stop();

@@ -11,9 +11,8 @@ import { fileURLToPath } from 'node:url';
 const role = process.argv[2];
 
 if (role === '--stack') {
-  const { startOfflineStack } = await import('../../stack/offline.mjs');
-  const { freePort } = await import('../../stack/ports.mjs');
-  const stack = await startOfflineStack({ projectId: 'demo-montu', ports: { firestore: await freePort(), auth: await freePort(), storage: await freePort() } });
+  const { startOfflineStackOnFreePorts } = await import('../../stack/offline.mjs');
+  const stack = await startOfflineStackOnFreePorts();
   process.send(stack.env);
   process.on('disconnect', async () => {
     await stack.stop();

@@ -63,11 +63,10 @@ async function triggerChild(fixturePath) {
 }
 
 async function main() {
-  const { startOfflineStack } = await import('../../stack/offline.mjs');
-  const { freePort } = await import('../../stack/ports.mjs');
+  const { startOfflineStackOnFreePorts } = await import('../../stack/offline.mjs');
   process.env.METADATA_SERVER_DETECTION ??= 'none';
   process.env.GCLOUD_PROJECT ??= PROJECT;
-  const stack = await startOfflineStack({ projectId: PROJECT, ports: { firestore: await freePort(), auth: await freePort(), storage: await freePort() } });
+  const stack = await startOfflineStackOnFreePorts({ projectId: PROJECT });
   Object.assign(process.env, stack.env);
   const dir = await mkdtemp(join(tmpdir(), 'media-bench-'));
   try {

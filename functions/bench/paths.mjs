@@ -4,14 +4,10 @@
 // Run: npx tsc -p tsconfig.build.json && node bench/paths.mjs
 import { initializeApp } from 'firebase-admin/app';
 import { getFirestore } from 'firebase-admin/firestore';
-import { startOfflineStack } from '../../stack/offline.mjs';
-import { freePort } from '../../stack/ports.mjs';
+import { startOfflineStackOnFreePorts } from '../../stack/offline.mjs';
 
 process.env.METADATA_SERVER_DETECTION ??= 'none';
-const stack = await startOfflineStack({
-  projectId: 'demo-montu',
-  ports: { firestore: await freePort(), auth: await freePort(), storage: await freePort() },
-});
+const stack = await startOfflineStackOnFreePorts();
 Object.assign(process.env, stack.env);
 // Loaded after the environment points at the stack.
 const { PathBuilder } = await import('../lib/paths/builder.js');

@@ -8,14 +8,10 @@ import { FieldValue, getFirestore, Timestamp } from 'firebase-admin/firestore';
 import { Change } from 'firebase-functions/v2';
 import { initializeApp as initializeWebApp, deleteApp } from 'firebase/app';
 import { connectFirestoreEmulator, getFirestore as getWebFirestore, terminate } from 'firebase/firestore';
-import { startOfflineStack } from '../../stack/offline.mjs';
-import { freePort } from '../../stack/ports.mjs';
+import { startOfflineStackOnFreePorts } from '../../stack/offline.mjs';
 
 process.env.METADATA_SERVER_DETECTION ??= 'none';
-const stack = await startOfflineStack({
-  projectId: 'demo-montu',
-  ports: { firestore: await freePort(), auth: await freePort(), storage: await freePort() },
-});
+const stack = await startOfflineStackOnFreePorts();
 Object.assign(process.env, stack.env);
 // Loaded after the environment points at the stack.
 const { recordAuditEntry } = await import('../lib/audit/triggers.js');

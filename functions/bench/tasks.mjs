@@ -43,11 +43,10 @@ const quantile = (xs, q) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1
 const fmt = (ms) => `${ms.toFixed(1)} ms`;
 
 async function main() {
-  const { startOfflineStack } = await import('../../stack/offline.mjs');
-  const { freePort } = await import('../../stack/ports.mjs');
+  const { startOfflineStackOnFreePorts } = await import('../../stack/offline.mjs');
   process.env.METADATA_SERVER_DETECTION ??= 'none';
   process.env.GCLOUD_PROJECT ??= PROJECT;
-  const stack = await startOfflineStack({ projectId: PROJECT, ports: { firestore: await freePort(), auth: await freePort(), storage: await freePort() } });
+  const stack = await startOfflineStackOnFreePorts({ projectId: PROJECT });
   Object.assign(process.env, stack.env);
   try {
     await run();

@@ -1,7 +1,6 @@
 // Starts the offline emulator stack for the test run, unless the environment already points at
 // running emulators (e.g. under `firebase emulators:exec` with the official suite).
-import { startOfflineStack, type OfflineStack } from '../../../stack/offline.mjs';
-import { freePort } from '../../../stack/ports.mjs';
+import { startOfflineStackOnFreePorts, type OfflineStack } from '../../../stack/offline.mjs';
 
 export const TEST_PROJECT_ID = 'demo-montu';
 
@@ -19,10 +18,7 @@ export async function setup(): Promise<void> {
     console.log('[tests] using running emulators from the environment');
     return;
   }
-  stack = await startOfflineStack({
-    projectId: TEST_PROJECT_ID,
-    ports: { firestore: await freePort(), auth: await freePort(), storage: await freePort() },
-  });
+  stack = await startOfflineStackOnFreePorts({ projectId: TEST_PROJECT_ID });
   Object.assign(process.env, stack.env);
   console.log(`[tests] offline stack: ${JSON.stringify(stack.env)}`);
 }
