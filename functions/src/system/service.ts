@@ -18,15 +18,22 @@ export class SystemService {
     private readonly clock: () => Date,
   ) {}
 
+  /** The last Firestore probe, reused for a few seconds: /health is public and must not buy a read per call. */
+  private probe: { at: number; reachable: Promise<boolean> } | undefined;
+
   /** Healthy when Firestore answers a one-document read within the deadline. */
-  async health(deadlineMs = 3000) {
+  async health(deadlineMs = 3000, reuseMs = 5000) {
     const timestamp = this.clock().toISOString();
-    const probe = this.db.collection('projects').limit(1).get().then(
-      () => true,
-      () => false,
-    );
-    const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), deadlineMs).unref());
-    const reachable = await Promise.race([probe, timeout]);
+    const now = this.clock().getTime();
+    if (!this.probe || now - this.probe.at > reuseMs) {
+      const read = this.db.collection('projects').limit(1).get().then(
+        () => true,
+        () => false,
+      );
+      const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), deadlineMs).unref());
+      this.probe = { at: now, reachable: Promise.race([read, timeout]) };
+    }
+    const reachable = await this.probe.reachable;
     return reachable
       ? { status: 'healthy' as const, timestamp }
       : { status: 'degraded' as const, timestamp, checks: { firestore: 'unreachable' } };
