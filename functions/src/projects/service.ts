@@ -13,7 +13,8 @@ import { assertIfMatch, etagOf, ifMatchPrecondition } from '../lib/etag.js';
 import { docToJson } from '../lib/serialize.js';
 import { configIssues, type ConfigIssue, type PathConfig } from '../paths/builder.js';
 import { builderFor, pathConfigOf } from '../paths/service.js';
-import { configured, DEFAULT_TASK_CONFIG, MIN_TOKEN, searchKey, searchTokens, taskConfigOf } from '../tasks/rules.js';
+import { MIN_TOKEN, searchKey, searchTokensOf } from '../lib/search.js';
+import { configured, DEFAULT_TASK_CONFIG, taskConfigOf } from '../tasks/rules.js';
 import { TASK_STATUSES } from '../tasks/schemas.js';
 import { MAX_DISJUNCTIONS } from '../tasks/store.js';
 import { MAX_CONFIG_ENTRIES, type DirectoryStructureInput, type ProjectCreateInput, type ProjectListQuery, type ProjectPatchInput, type ProjectStatus } from './schemas.js';
@@ -62,7 +63,7 @@ function configError(issues: ConfigIssue[]) {
  * that write projects directly store these too.
  */
 export function projectIndexFields(id: string, name: string, description: string): { id_key: string; search_tokens: string[] } {
-  return { id_key: id.toLowerCase(), search_tokens: searchTokens({ id, task: '', name, description }) };
+  return { id_key: id.toLowerCase(), search_tokens: searchTokensOf({ phrases: [id, name], words: [description] }) };
 }
 
 /** A member's page cursor: the page it leads to and the last project id shown. */

@@ -2,6 +2,7 @@
 // derived, how an input is checked against its project's configuration, and which derived fields
 // a stored task carries so that filters, search and sorting are plain indexed Firestore queries.
 // No I/O here: the API (service.ts) and the CSV importer both build on these functions.
+import { searchTokensOf } from '../lib/search.js';
 import type { z } from 'zod';
 import { firestoreValueProblem } from '../lib/firestore-value.js';
 import {
@@ -209,39 +210,11 @@ export function withoutIndexFields(data: Record<string, unknown>): Record<string
 }
 
 // ---------------------------------------------------------------------------------------------
-// Search
-//
-// Firestore has no full-text search. Each task stores `search_tokens`: every prefix (2..32
-// characters) of each word of its name and description, and of each run of words of its id and
-// name joined by `_` (so `sq0010_sh0020` and `sh0020_comp` match `ep00_sq0010_sh0020_comp`).
-// A search is one `array-contains` on the normalised query.
-
-export const MIN_TOKEN = 2;
-export const MAX_TOKEN = 32;
-const MAX_DESCRIPTION_WORDS = 50;
-const MAX_PHRASE_WORDS = 8;
-
-function wordsOf(text: unknown): string[] {
-  return (typeof text === 'string' ? text : '').toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
-}
-
-function addPrefixes(into: Set<string>, s: string) {
-  for (let n = MIN_TOKEN; n <= Math.min(s.length, MAX_TOKEN); n++) into.add(s.slice(0, n));
-}
+// Search (the scheme is in lib/search.ts): a task is found by its id and name as phrases, its type
+// and description word by word.
 
 export function searchTokens(task: Pick<TaskRecord, 'id' | 'task'> & { name?: string | undefined; description?: string | undefined }): string[] {
-  const tokens = new Set<string>();
-  for (const text of [task.id, task.name]) {
-    const words = wordsOf(text).slice(0, MAX_PHRASE_WORDS);
-    for (let i = 0; i < words.length; i++) addPrefixes(tokens, words.slice(i).join('_'));
-  }
-  for (const w of [...new Set([...wordsOf(task.task), ...wordsOf(task.description)])].slice(0, MAX_DESCRIPTION_WORDS)) addPrefixes(tokens, w);
-  return [...tokens].sort();
-}
-
-/** The token a search query is looked up by: lower-cased, words joined by `_`, at most 32 characters. */
-export function searchKey(query: string): string {
-  return wordsOf(query).join('_').slice(0, MAX_TOKEN);
+  return searchTokensOf({ phrases: [task.id, task.name], words: [task.task, task.description] });
 }
 
 // ---------------------------------------------------------------------------------------------

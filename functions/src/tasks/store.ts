@@ -3,7 +3,8 @@
 // composite indexes in firestore.indexes.json are derived from).
 import { FieldValue, type DocumentSnapshot, type Firestore, type Query, type Transaction } from 'firebase-admin/firestore';
 import { validationError } from '../http/errors.js';
-import { indexFieldsOf, matchKey, searchKey, type ProjectTaskConfig, type TaskRecord } from './rules.js';
+import { searchKey } from '../lib/search.js';
+import { indexFieldsOf, matchKey, type ProjectTaskConfig, type TaskRecord } from './rules.js';
 import type { SortField, TaskStatus } from './schemas.js';
 
 export const TASKS = 'tasks';

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { searchKey } from '../../src/lib/search.js';
 import {
   DEFAULT_TASK_CONFIG,
   checkNewFields,
@@ -8,7 +9,6 @@ import {
   indexFieldsOf,
   matchKey,
   normaliseSegment,
-  searchKey,
   searchTokens,
   taskConfigOf,
   withoutIndexFields,
