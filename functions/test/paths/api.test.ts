@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SWA_PROJECT } from '../../src/projects/swa-example.js';
 import { createTestContext, expectEnvelope, type TestUser } from '../support/context.js';
+import { SPEC_COMPONENTS, SPEC_PATH, SPEC_TASK } from './spec-example.js';
 
 const ctx = createTestContext('paths');
 let admin: TestUser;
@@ -8,8 +9,6 @@ let reader: TestUser;
 let outsider: TestUser;
 
 const api = '/api/v1';
-const specTask = { episode: 'ep01', sequence: 'sq010', shot: 'sh020', task: 'lighting', version: 'v003', artist: 'john_doe' };
-const specPath = 'V:/SWA/all/scene/ep01/sq010/sh020/lighting/version/ep01_sq010_sh020_lighting_master_v003.ma';
 
 function generate(body: Record<string, unknown>, user = reader) {
   return ctx.http().post(`${api}/paths/generate`).set('Authorization', user.bearer).send(body);
@@ -27,20 +26,11 @@ beforeAll(async () => {
 
 describe('POST /paths/generate', () => {
   it("answers the spec's example exactly", async () => {
-    const res = await generate({ project_id: 'SWA', template_type: 'working_file', task_data: specTask, filename_pattern: 'maya_scene' }).expect(200);
+    const res = await generate({ project_id: 'SWA', template_type: 'working_file', task_data: SPEC_TASK, filename_pattern: 'maya_scene' }).expect(200);
     expect(JSON.stringify(res.body)).toBe(
       JSON.stringify({
-        generated_path: specPath,
-        components: {
-          drive: 'V:',
-          project: 'SWA',
-          episode: 'ep01',
-          sequence_clean: 'sq010',
-          shot_clean: 'sh020',
-          task: 'lighting',
-          version: 'v003',
-          filename: 'ep01_sq010_sh020_lighting_master_v003.ma',
-        },
+        generated_path: SPEC_PATH,
+        components: SPEC_COMPONENTS,
         template_used: 'working_file',
         pattern_used: 'maya_scene',
       }),
@@ -52,11 +42,11 @@ describe('POST /paths/generate', () => {
       project_id: 'SWA',
       template_type: 'render_output',
       filename_pattern: 'render_sequence',
-      task_data: { ...specTask, task: 'LIGHTING', version: 3, frame: 1001, ext: 'exr' },
+      task_data: { ...SPEC_TASK, task: 'LIGHTING', version: 3, frame: 1001, ext: 'exr' },
     }).expect(200);
     expect(res.body.generated_path).toBe('W:/SWA/all/scene/ep01/sq010/sh020/lighting/version/v003/ep01_sq010_sh020_lighting_v003.1001.exr');
     expect(res.body.pattern_used).toBe('render_sequence');
-    const dir = await generate({ project_id: 'SWA', template_type: 'media_file', task_data: specTask }).expect(200);
+    const dir = await generate({ project_id: 'SWA', template_type: 'media_file', task_data: SPEC_TASK }).expect(200);
     expect(dir.body).toMatchObject({ generated_path: 'E:/SWA/all/scene/ep01/sq010/sh020/lighting/version/v003/media/', pattern_used: null });
   });
 
@@ -68,20 +58,20 @@ describe('POST /paths/generate', () => {
   });
 
   it("refuses templates, patterns and task types the project does not have with 422", async () => {
-    const template = await generate({ project_id: 'SWA', template_type: 'cache_file', task_data: specTask }).expect(422);
+    const template = await generate({ project_id: 'SWA', template_type: 'cache_file', task_data: SPEC_TASK }).expect(422);
     expect(expectEnvelope(template.body, 'UNPROCESSABLE').details).toEqual({ field: 'template_type', issue: 'unknown', available: ['working_file', 'render_output', 'media_file'] });
-    const pattern = await generate({ project_id: 'SWA', template_type: 'working_file', filename_pattern: 'houdini_scene', task_data: specTask }).expect(422);
+    const pattern = await generate({ project_id: 'SWA', template_type: 'working_file', filename_pattern: 'houdini_scene', task_data: SPEC_TASK }).expect(422);
     expect(expectEnvelope(pattern.body, 'UNPROCESSABLE').message).toBe("Project SWA has no filename pattern 'houdini_scene'");
-    const type = await generate({ project_id: 'SWA', template_type: 'working_file', filename_pattern: 'maya_scene', task_data: { ...specTask, task: 'painting' } }).expect(422);
+    const type = await generate({ project_id: 'SWA', template_type: 'working_file', filename_pattern: 'maya_scene', task_data: { ...SPEC_TASK, task: 'painting' } }).expect(422);
     expect(expectEnvelope(type.body, 'UNPROCESSABLE').message).toBe(`task 'painting' is not one of project SWA's task_types: ${SWA_PROJECT.task_types.join(', ')}`);
   });
 
   it('refuses malformed values with 400 naming the field', async () => {
     const cases: [Record<string, unknown>, string][] = [
-      [{ ...specTask, version: 'version3' }, 'task_data.version'],
-      [{ ...specTask, episode: '../ep01' }, 'task_data.episode'],
-      [{ ...specTask, frame: '#x' }, 'task_data.frame'],
-      [{ ...specTask, colour: 'red' }, 'task_data'],
+      [{ ...SPEC_TASK, version: 'version3' }, 'task_data.version'],
+      [{ ...SPEC_TASK, episode: '../ep01' }, 'task_data.episode'],
+      [{ ...SPEC_TASK, frame: '#x' }, 'task_data.frame'],
+      [{ ...SPEC_TASK, colour: 'red' }, 'task_data'],
     ];
     for (const [taskData, field] of cases) {
       const res = await generate({ project_id: 'SWA', template_type: 'working_file', filename_pattern: 'maya_scene', task_data: taskData }).expect(400);
@@ -90,14 +80,14 @@ describe('POST /paths/generate', () => {
   });
 
   it('is for project members; others hear the project does not exist', async () => {
-    const res = await generate({ project_id: 'SWA', template_type: 'working_file', filename_pattern: 'maya_scene', task_data: specTask }, outsider).expect(404);
+    const res = await generate({ project_id: 'SWA', template_type: 'working_file', filename_pattern: 'maya_scene', task_data: SPEC_TASK }, outsider).expect(404);
     expect(expectEnvelope(res.body, 'NOT_FOUND').message).toBe('Project SWA not found');
-    await ctx.http().post(`${api}/paths/generate`).send({ project_id: 'SWA', template_type: 'working_file', task_data: specTask }).expect(401);
+    await ctx.http().post(`${api}/paths/generate`).send({ project_id: 'SWA', template_type: 'working_file', task_data: SPEC_TASK }).expect(401);
   });
 
   it("answers 422 naming the problems when a stored project's configuration is unusable", async () => {
     await ctx.seedProject('BROKEN', { drive_mapping: {}, templates: { working_file: '{drive_working}/{project}/{shto}/' } });
-    const res = await generate({ project_id: 'BROKEN', template_type: 'working_file', task_data: specTask }, admin).expect(422);
+    const res = await generate({ project_id: 'BROKEN', template_type: 'working_file', task_data: SPEC_TASK }, admin).expect(422);
     expect(expectEnvelope(res.body, 'UNPROCESSABLE').details).toEqual({
       errors: [
         { field: 'templates.working_file', issue: 'Unknown placeholder {shto}' },
@@ -109,23 +99,14 @@ describe('POST /paths/generate', () => {
 
 describe('GET /paths/validate', () => {
   it('parses a generated path back into its template, pattern and components', async () => {
-    const res = await validate(specPath).expect(200);
+    const res = await validate(SPEC_PATH).expect(200);
     expect(res.body).toEqual({
       valid: true,
-      path: specPath,
+      path: SPEC_PATH,
       project_id: 'SWA',
       template_used: 'working_file',
       pattern_used: 'maya_scene',
-      components: {
-        drive: 'V:',
-        project: 'SWA',
-        episode: 'ep01',
-        sequence_clean: 'sq010',
-        shot_clean: 'sh020',
-        task: 'lighting',
-        version: 'v003',
-        filename: 'ep01_sq010_sh020_lighting_master_v003.ma',
-      },
+      components: SPEC_COMPONENTS,
       message: null,
       mismatch: null,
     });
@@ -153,7 +134,7 @@ describe('GET /paths/validate', () => {
   it('needs a path and a project the caller can read', async () => {
     const missing = await ctx.http().get(`${api}/paths/validate`).query({ project_id: 'SWA' }).set('Authorization', reader.bearer).expect(400);
     expect((expectEnvelope(missing.body, 'VALIDATION_ERROR').details as { field: string }).field).toBe('query.path');
-    await validate(specPath, 'SWA', outsider).expect(404);
+    await validate(SPEC_PATH, 'SWA', outsider).expect(404);
   });
 });
 
@@ -168,9 +149,9 @@ describe('POST /paths/generate-batch', () => {
         template_type: 'working_file',
         filename_pattern: 'nuke_script',
         tasks: [
-          { ...specTask, task: 'comp', task_id: 'ep01_sq010_sh020_comp' },
-          { ...specTask, task: 'fx', version: undefined },
-          { ...specTask, task: 'painting', task_id: 'ep01_sq010_sh020_painting' },
+          { ...SPEC_TASK, task: 'comp', task_id: 'ep01_sq010_sh020_comp' },
+          { ...SPEC_TASK, task: 'fx', version: undefined },
+          { ...SPEC_TASK, task: 'painting', task_id: 'ep01_sq010_sh020_painting' },
         ],
       })
       .expect(200);
@@ -219,13 +200,13 @@ describe('POST /paths/generate-batch', () => {
   });
 
   it('takes up to 500 tasks, and fails the whole call for an unknown template', async () => {
-    const tasks = Array.from({ length: 500 }, (_, i) => ({ ...specTask, shot: `sh${String(i).padStart(4, '0')}` }));
+    const tasks = Array.from({ length: 500 }, (_, i) => ({ ...SPEC_TASK, shot: `sh${String(i).padStart(4, '0')}` }));
     const ok = await ctx.http().post(`${api}/paths/generate-batch`).set('Authorization', reader.bearer).send({ project_id: 'SWA', template_type: 'render_output', tasks }).expect(200);
     expect(ok.body).toMatchObject({ total: 500, succeeded: 500, failed: 0 });
     expect(ok.body.results[499].generated_path).toBe('W:/SWA/all/scene/ep01/sq010/sh0499/lighting/version/v003/');
-    const tooMany = await ctx.http().post(`${api}/paths/generate-batch`).set('Authorization', reader.bearer).send({ project_id: 'SWA', template_type: 'render_output', tasks: [...tasks, specTask] }).expect(400);
+    const tooMany = await ctx.http().post(`${api}/paths/generate-batch`).set('Authorization', reader.bearer).send({ project_id: 'SWA', template_type: 'render_output', tasks: [...tasks, SPEC_TASK] }).expect(400);
     expect(expectEnvelope(tooMany.body, 'VALIDATION_ERROR').message).toContain('At most 500 tasks per call');
-    const unknown = await ctx.http().post(`${api}/paths/generate-batch`).set('Authorization', reader.bearer).send({ project_id: 'SWA', template_type: 'nope', tasks: [specTask] }).expect(422);
+    const unknown = await ctx.http().post(`${api}/paths/generate-batch`).set('Authorization', reader.bearer).send({ project_id: 'SWA', template_type: 'nope', tasks: [SPEC_TASK] }).expect(422);
     expect(expectEnvelope(unknown.body, 'UNPROCESSABLE').message).toBe("Project SWA has no template 'nope'");
   });
 });

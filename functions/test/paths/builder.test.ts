@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cleanValue, configIssues, normalizePath, PathBuilder, PathConfigError, versionDigits, type PathConfig } from '../../src/paths/builder.js';
 import { SWA_PROJECT } from '../../src/projects/swa-example.js';
+import { SPEC_COMPONENTS, SPEC_PATH } from './spec-example.js';
 
 const swa: PathConfig = SWA_PROJECT;
 const builder = PathBuilder.compile(swa);
@@ -15,17 +16,8 @@ describe('Path Builder: generation', () => {
   it("reproduces the spec's example to the character", () => {
     expect(builder.generate({ template: 'working_file', pattern: 'maya_scene', values: shot })).toEqual({
       ok: true,
-      path: 'V:/SWA/all/scene/ep01/sq010/sh020/lighting/version/ep01_sq010_sh020_lighting_master_v003.ma',
-      components: {
-        drive: 'V:',
-        project: 'SWA',
-        episode: 'ep01',
-        sequence_clean: 'sq010',
-        shot_clean: 'sh020',
-        task: 'lighting',
-        version: 'v003',
-        filename: 'ep01_sq010_sh020_lighting_master_v003.ma',
-      },
+      path: SPEC_PATH,
+      components: SPEC_COMPONENTS,
       template: 'working_file',
       pattern: 'maya_scene',
     });
@@ -172,21 +164,12 @@ describe('Path Builder: validation (parsing paths back)', () => {
   });
 
   it('parses the spec example back into its components', () => {
-    expect(builder.validate('V:/SWA/all/scene/ep01/sq010/sh020/lighting/version/ep01_sq010_sh020_lighting_master_v003.ma')).toEqual({
+    expect(builder.validate(SPEC_PATH)).toEqual({
       valid: true,
-      path: 'V:/SWA/all/scene/ep01/sq010/sh020/lighting/version/ep01_sq010_sh020_lighting_master_v003.ma',
+      path: SPEC_PATH,
       template: 'working_file',
       pattern: 'maya_scene',
-      components: {
-        drive: 'V:',
-        project: 'SWA',
-        episode: 'ep01',
-        sequence_clean: 'sq010',
-        shot_clean: 'sh020',
-        task: 'lighting',
-        version: 'v003',
-        filename: 'ep01_sq010_sh020_lighting_master_v003.ma',
-      },
+      components: SPEC_COMPONENTS,
     });
   });
 
