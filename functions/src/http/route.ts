@@ -47,7 +47,10 @@ export interface RouteDefinition<P extends Schema | undefined = undefined, Q ext
   query?: Q;
   /** A JSON body, validated before the handler runs. */
   body?: B;
-  /** A non-JSON body (multipart, CSV) the handler parses itself; documented only. */
+  /**
+   * A body the handler parses itself (multipart, or JSON whose shape problems it reports together
+   * with the project's rules); documented from `schema`. A JSON one must still arrive as JSON.
+   */
   rawBody?: { contentType: string; schema: z.ZodType; description?: string };
   responses: Record<number, ResponseDoc>;
   handler: (ctx: RouteContext<Out<P>, Out<Q>, Out<B>>) => Promise<Reply | undefined>;
@@ -82,7 +85,8 @@ export function mountRoutes(router: Router, routes: AnyRoute[], authenticate: Au
         if (!route.public && afterAuthenticate) await afterAuthenticate(caller, req, res);
         const params = route.params ? parseOrThrow(route.params, req.params, 'path') : undefined;
         const query = route.query ? parseOrThrow(route.query, req.query ?? {}, 'query') : undefined;
-        if (route.body && req.body === undefined) throw validationError('Request body must be JSON (Content-Type: application/json)');
+        const wantsJson = route.body !== undefined || route.rawBody?.contentType === 'application/json';
+        if (wantsJson && req.body === undefined) throw validationError('Request body must be JSON (Content-Type: application/json)');
         const body = route.body ? parseOrThrow(route.body, req.body, 'body') : undefined;
         const reply = await route.handler({ params, query, body, caller, req, res });
         if (!reply || res.headersSent) return;

@@ -24,12 +24,7 @@ const tags = ['Tasks'];
  * Task inputs are checked by rules.ts, which reports every problem at once (schema and project
  * configuration); the routes declare their schema for the documentation and hand the JSON on.
  */
-function jsonBody(body: unknown): unknown {
-  if (body === undefined) throw validationError('Request body must be JSON (Content-Type: application/json)');
-  return body;
-}
-function jsonObject(body: unknown): Record<string, unknown> {
-  const json = jsonBody(body);
+function jsonObject(json: unknown): Record<string, unknown> {
   if (!json || typeof json !== 'object' || Array.isArray(json)) throw validationError('Request body must be a JSON object', { field: 'body', issue: 'Expected an object' });
   return json as Record<string, unknown>;
 }
@@ -82,7 +77,7 @@ export function taskRoutes(deps: AppDeps) {
       responses: { 200: { description: 'What was updated and what failed', schema: bulkUpdateResponse }, ...bulkErrors },
       handler: async ({ caller, req }) => {
         // Parsed by the form the client chose, so errors name the real problem rather than "no union branch matched".
-        const body = jsonBody(req.body);
+        const body: unknown = req.body;
         const { atomic, updates } = Array.isArray(body) ? { atomic: false, updates: parseOrThrow(bulkItems, body, 'body') } : parseOrThrow(bulkUpdateObject, body, 'body');
         const r = await service.bulkUpdate(caller, updates, { atomic, operation: 'bulk_update' });
         return ok({ message: `Successfully updated ${r.updated.length} tasks`, updated_count: r.updated.length, failed_count: r.errors.length, updated_tasks: r.updated, errors: r.errors });
