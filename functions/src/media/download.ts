@@ -60,7 +60,7 @@ export async function sendObject(
   const range = ifRange !== undefined && !etagMatches(ifRange, etag) ? 'whole' : parseRange(req.get('range'), stat.size);
   if (typeof range === 'object' && 'error' in range) {
     res.set('Content-Range', `bytes */${stat.size}`);
-    res.status(416).json(errorEnvelope(req, 'VALIDATION_ERROR', range.error, { field: 'Range', issue: 'not satisfiable' }));
+    res.status(416).json(errorEnvelope(req, 'RANGE_NOT_SATISFIABLE', range.error, { field: 'Range', issue: 'not satisfiable' }));
     return undefined;
   }
   res.set({

@@ -66,7 +66,7 @@ describe('GET /media/{id}/download', () => {
     for (const [range, message] of cases) {
       const res = await ctx.http().get(`/api/v1/media/${movieId}/download`).set('Authorization', studio.viewer.bearer).set('Range', range).expect(416);
       expect(res.headers['content-range']).toBe('bytes */100000');
-      expect(expectEnvelope(res.body, 'VALIDATION_ERROR').message).toBe(message);
+      expect(expectEnvelope(res.body, 'RANGE_NOT_SATISFIABLE').message).toBe(message);
     }
   });
 
