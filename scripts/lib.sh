@@ -11,7 +11,7 @@ stale() { # stale <package dir>: node_modules missing or older than the lockfile
 
 ensure_installed() {
   if stale "$ROOT"; then
-    echo "[setup] installing root packages (firebase-tools, Node 24, Firestore stand-in)"
+    echo "[setup] installing root packages (firebase-tools, Node 24)"
     (cd "$ROOT" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
   fi
   export PATH="$ROOT/node_modules/.bin:$PATH"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command: installs, typechecks, builds and runs every test. The test setup
-# starts the offline emulator stack itself unless the environment points at running emulators.
+# starts the official emulators itself (stack/emulators.mjs) unless the environment points at
+# running ones.
 source "$(dirname "$0")/lib.sh"
 ensure_installed
 build_functions

@@ -1,7 +1,6 @@
 // Firestore conformance suite: the Firestore behaviour the product relies on, asserted with exact
-// results against whatever endpoint FIRESTORE_EMULATOR_HOST names (the offline stand-in here, the
-// official emulator under `firebase emulators:exec`). Each Firestore instance uses its own
-// project id, so this file never sees another test file's data.
+// results against the official Firestore emulator the test setup starts (FIRESTORE_EMULATOR_HOST).
+// Each Firestore instance uses its own project id, so this file never sees another test file's data.
 import { randomBytes } from 'node:crypto';
 import {
   AggregateField,
@@ -14,9 +13,7 @@ import {
   type DocumentSnapshot,
   type QuerySnapshot,
 } from '@google-cloud/firestore';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startFirestoreStandIn, type DocumentChangeEvent, type FirestoreStandIn } from '../../../stack/firestore.mjs';
-import { freePort } from '../../../stack/ports.mjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 if (!process.env.FIRESTORE_EMULATOR_HOST) {
   throw new Error('The Firestore conformance suite only runs against an emulator (FIRESTORE_EMULATOR_HOST).');
@@ -111,8 +108,9 @@ describe('documents', () => {
       'stats.count': FieldValue.increment(1),
     });
     const snap = await ref.get();
+    // The server's clock at the write: the emulator stamps it a moment before the write's own time.
     expect(snap.get('at')).toBeInstanceOf(Timestamp);
-    expect((snap.get('at') as Timestamp).isEqual(result.writeTime)).toBe(true);
+    expect(Math.abs((snap.get('at') as Timestamp).toMillis() - result.writeTime.toMillis())).toBeLessThan(1000);
     const { at: _at, ...rest } = snap.data()!;
     expect(rest).toEqual({ n: 3, d: 2.5, tags: ['a', 'b'], fresh: ['x'], gone: ['r'], stats: { count: 1 } });
 
@@ -144,13 +142,15 @@ describe('documents', () => {
   it('commits a batch atomically: one failing write rejects all of them', async () => {
     const col = db.collection('batches');
     await col.doc('existing').set({ v: 1 });
+    await col.doc('other').set({ v: 1 });
     const batch = db.batch();
     batch.set(col.doc('fresh'), { v: 1 });
-    batch.update(col.doc('existing'), { v: 2 });
+    batch.update(col.doc('other'), { v: 2 });
     batch.create(col.doc('existing'), { v: 3 });
     expect(await codeOf(batch.commit())).toBe(GRPC.ALREADY_EXISTS);
     expect((await col.doc('fresh').get()).exists).toBe(false);
     expect((await col.doc('existing').get()).get('v')).toBe(1);
+    expect((await col.doc('other').get()).get('v')).toBe(1);
   });
 
   it('getAll returns documents in request order, missing ones included, with field masks', async () => {
@@ -528,86 +528,6 @@ describe('listeners', () => {
       expect((await live.next()).exists).toBe(false);
     } finally {
       live.unsubscribe();
-    }
-  });
-});
-
-// Not Firestore behaviour but the stand-in's own hook for delivering Firestore-trigger events: it
-// starts a private stand-in, so it runs the same whichever endpoint the suite above uses.
-describe('stand-in change feed (onDocumentChange)', () => {
-  let standIn: FirestoreStandIn;
-  let local: Firestore;
-  beforeAll(async () => {
-    standIn = await startFirestoreStandIn({ port: await freePort() });
-    const shared = process.env.FIRESTORE_EMULATOR_HOST; // the SDK reads it when constructed
-    process.env.FIRESTORE_EMULATOR_HOST = standIn.host;
-    try {
-      local = new Firestore({ projectId: 'demo-change-feed' });
-    } finally {
-      process.env.FIRESTORE_EMULATOR_HOST = shared;
-    }
-  });
-  afterAll(async () => {
-    await local?.terminate();
-    await standIn?.stop();
-  });
-
-  it('reports before/after of every committed write in commit order, for commits and BatchWrite', async () => {
-    const events: DocumentChangeEvent[] = [];
-    const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined);
-    const stopThrowing = standIn.onDocumentChange(() => {
-      throw new Error('a broken listener');
-    });
-    const stopRejecting = standIn.onDocumentChange(async () => {
-      throw new Error('a broken async listener');
-    });
-    const stop = standIn.onDocumentChange((e) => void events.push(e));
-    try {
-      const ref = local.doc('feed/a');
-      const created = await ref.set({ n: 1, s: 'x' });
-      await ref.update({ n: FieldValue.increment(1) });
-      const batch = local.batch();
-      batch.set(local.doc('feed/b'), { ok: true });
-      batch.delete(ref);
-      const batched = await batch.commit();
-      await local.doc('feed/missing').delete(); // deleting nothing changes nothing
-      await ref.set({ n: 9 }); // recreated
-      await ref.set({ n: 9 }); // identical: no change
-      const bulk = local.bulkWriter({ throttling: false });
-      void bulk.set(local.doc('feed/c'), { via: 'bulk' });
-      await bulk.close();
-
-      expect(events.map((e) => [e.path, e.before ? 'before' : null, e.after ? 'after' : null])).toEqual([
-        ['feed/a', null, 'after'],
-        ['feed/a', 'before', 'after'],
-        ['feed/b', null, 'after'],
-        ['feed/a', 'before', null],
-        ['feed/a', null, 'after'],
-        ['feed/c', null, 'after'],
-      ]);
-      const [first, second, , deleted] = events;
-      expect(first).toMatchObject({
-        name: 'projects/demo-change-feed/databases/(default)/documents/feed/a',
-        projectId: 'demo-change-feed',
-        databaseId: '(default)',
-        after: { fields: { n: { integerValue: '1' }, s: { stringValue: 'x' } } },
-      });
-      expect(Date.parse(first!.commitTime)).toBe(created.writeTime.toMillis());
-      expect(first!.updateTime).toBe(first!.after!.updateTime);
-      expect(second!.before).toEqual(first!.after);
-      expect(second!.after!.fields).toEqual({ n: { integerValue: '2' }, s: { stringValue: 'x' } });
-      expect(second!.after!.createTime).toBe(first!.after!.createTime);
-      expect(deleted!.before).toEqual(second!.after);
-      expect(Date.parse(deleted!.commitTime)).toBe(batched[1]!.writeTime.toMillis());
-      expect(events[2]!.commitTime).toBe(deleted!.commitTime); // one commit, one time
-      const failures = logged.mock.calls.map((args) => String(args[1]));
-      expect(failures.filter((m) => m.includes('a broken listener'))).toHaveLength(6);
-      expect(failures.filter((m) => m.includes('a broken async listener'))).toHaveLength(6);
-    } finally {
-      stop();
-      stopThrowing();
-      stopRejecting();
-      logged.mockRestore();
     }
   });
 });

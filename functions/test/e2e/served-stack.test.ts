@@ -1,4 +1,4 @@
-// The served offline stack end to end: `node stack/serve.mjs` (what `npm run serve` runs after
+// The served stack end to end: `node stack/serve.mjs` (what `npm run serve` runs after
 // building) on free ports, driven over HTTP at its Hosting URL with ID tokens from its Auth
 // emulator. Audit entries, feed events and thumbnails come from the emulated functions' own
 // triggers, fired by the stack; the test never calls a handler. Needs functions/lib built
@@ -13,12 +13,11 @@ import { getAuth } from 'firebase-admin/auth';
 import { getFirestore, type DocumentData, type Firestore } from 'firebase-admin/firestore';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { freePort } from '../../../stack/ports.mjs';
+import { freePorts, portVariables, type Ports } from '../../../stack/emulators.mjs';
 import { signIn, uniqueName } from '../support/context.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const PROJECT_ID = 'demo-montu';
-const SERVICES = ['hosting', 'functions', 'firestore', 'auth', 'storage', 'hub', 'logging'] as const;
 // Emulator start-up dominates; a cold function worker takes a second or two on top.
 const START_MS = 55_000;
 const soon = { timeout: 15_000, interval: 100 };
@@ -27,7 +26,7 @@ const LOG_FILE = path.join(tmpdir(), `montu-served-stack-${process.pid}.log`);
 
 let serve: ChildProcess;
 let log = '';
-let ports: Record<(typeof SERVICES)[number], number>;
+let ports: Ports;
 let admin: App;
 let db: Firestore;
 let bearer: string;
@@ -37,10 +36,9 @@ const savedEnv = Object.fromEntries(EMULATOR_VARIABLES.map((name) => [name, proc
 /** Starts the serve command and resolves once it prints its summary. */
 async function startServe(): Promise<void> {
   // No demo data: the test makes what it needs, and the seed's own trigger work stays out of it.
-  const env: NodeJS.ProcessEnv = { ...process.env, MONTU_OFFLINE: '1', MONTU_SEED: '0' };
+  const env: NodeJS.ProcessEnv = { ...process.env, MONTU_SEED: '0', ...portVariables(ports) };
   // The test run's own emulators are not the served stack's.
   for (const name of EMULATOR_VARIABLES) delete env[name];
-  for (const s of SERVICES) env[`MONTU_${s.toUpperCase()}_PORT`] = String(ports[s]);
   // Its own process group: whatever it starts can be stopped with it.
   writeFileSync(LOG_FILE, '');
   console.log(`[e2e] the served stack logs to ${LOG_FILE}`);
@@ -72,7 +70,7 @@ async function stopServe(): Promise<void> {
   if (clean) return;
   process.kill(-serve.pid!, 'SIGKILL');
   // What the serve command removes on a clean exit.
-  rmSync(path.join(ROOT, `.serve-${ports.hosting}.firebase.json`), { force: true });
+  rmSync(path.join(ROOT, `.serve-${ports.hub}.firebase.json`), { force: true });
 }
 
 /** A call to the served API (through Hosting's /api rewrite) as the seeded studio admin. */
@@ -104,7 +102,7 @@ async function createTask(projectId: string, shot: string): Promise<string> {
 
 beforeAll(async () => {
   expect(existsSync(`${ROOT}functions/lib/index.js`), 'functions/lib is not built: run npm run build').toBe(true);
-  ports = Object.fromEntries(await Promise.all(SERVICES.map(async (s) => [s, await freePort()] as const))) as typeof ports;
+  ports = await freePorts();
   await startServe();
   // This file's clients read the served stack (each test file runs in its own process).
   process.env.FIRESTORE_EMULATOR_HOST = `127.0.0.1:${ports.firestore}`;
@@ -127,7 +125,7 @@ afterAll(async () => {
   }
 });
 
-describe('the served offline stack fires the triggers', () => {
+describe('the served stack fires the triggers', () => {
   it('a task PATCHed over HTTP gets its audit entries and its feed event', async () => {
     const projectId = await createProject();
     const taskId = await createTask(projectId, 'SH0010');

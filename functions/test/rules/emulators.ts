@@ -1,15 +1,9 @@
-// Security rules are evaluated only by the official emulators. These helpers find one: the
-// Firestore emulator the environment points at when it is the official one (under
-// `firebase emulators:exec`), else an official Firestore emulator this machine can start itself
-// (its jar and a Java 21+ runtime), else a clear reason to skip. The offline stack's Firestore
-// stand-in and its in-process Storage emulator do not evaluate rules.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { freePort } from '../../../stack/ports.mjs';
+// Security rules are evaluated only by the official emulators. These probes tell whether the
+// emulators the tests were given evaluate them: the official Firestore emulator always does; the
+// Storage emulator only when the Firebase CLI started it with its rules runtime (a download), not
+// when it runs in-process without one (stack/storage.mjs).
 
-export type RulesTarget = { ok: true; host: string; port: number; stop: () => Promise<void> } | { ok: false; reason: string };
+export type RulesTarget = { ok: true; host: string; port: number } | { ok: false; reason: string };
 
 /** A syntactically valid ruleset that allows nothing: what the probes load. */
 export const PROBE_FIRESTORE_RULES = "rules_version = '2';\nservice cloud.firestore { match /databases/{database}/documents { match /{d=**} { allow read, write: if false; } } }\n";
@@ -51,7 +45,7 @@ export async function probeFirestoreRules(host: string | undefined): Promise<Rul
     const answer = 'error' in rules ? `failed (${rules.error})` : `answered ${rules.status} ${JSON.stringify(rules.text.slice(0, 120))}`;
     return { ok: false, reason: `the Firestore emulator at ${host} does not accept security rules (PUT :securityRules ${answer})` };
   }
-  return { ok: true, ...split(host), stop: async () => {} };
+  return { ok: true, ...split(host) };
 }
 
 /**
@@ -62,7 +56,7 @@ export async function probeFirestoreRules(host: string | undefined): Promise<Rul
  */
 export async function probeStorageRules(host: string | undefined, hub: string | undefined): Promise<RulesTarget> {
   if (!host) return { ok: false, reason: 'FIREBASE_STORAGE_EMULATOR_HOST is not set' };
-  const offline = `the Storage emulator at ${host} is not one the Firebase CLI started, so it cannot evaluate security rules (run under the official emulators: npm run test:official)`;
+  const offline = `the Storage emulator at ${host} is not one the Firebase CLI started, so it cannot evaluate security rules (its rules runtime is a download this machine cannot make)`;
   if (!hub) return { ok: false, reason: `${offline}; FIREBASE_EMULATOR_HUB is not set` };
   const listed = await request(`http://${hub}/emulators`);
   if ('error' in listed || listed.status !== 200) return { ok: false, reason: `${offline}; the Emulator hub at ${hub} did not answer` };
@@ -74,81 +68,15 @@ export async function probeStorageRules(host: string | undefined, hub: string | 
   }
   const target = split(host);
   if (!storage || storage.port !== target.port) return { ok: false, reason: `${offline}; the Emulator hub at ${hub} lists no Storage emulator on port ${target.port}` };
-  return { ok: true, ...target, stop: async () => {} };
-}
-
-/** Java's major version from `java -version` output (`openjdk version "21.0.2"`, `"1.8.0_392"`). */
-export function javaMajorVersion(versionOutput: string): number | null {
-  const m = /version "(\d+)(?:\.(\d+))?/.exec(versionOutput);
-  if (!m) return null;
-  return m[1] === '1' && m[2] ? Number(m[2]) : Number(m[1]);
-}
-
-function javaCandidates(): string[] {
-  const found = [process.env.JAVA_HOME && join(process.env.JAVA_HOME, 'bin', 'java'), 'java'];
-  if (existsSync('/usr/lib/jvm')) for (const dir of readdirSync('/usr/lib/jvm')) found.push(join('/usr/lib/jvm', dir, 'bin', 'java'));
-  return found.filter((j): j is string => !!j);
-}
-
-/** A Java 21+ runtime (what the Firestore emulator needs), or null. */
-export function findJava(): string | null {
-  for (const java of javaCandidates()) {
-    if (java !== 'java' && !existsSync(java)) continue;
-    const run = spawnSync(java, ['-version'], { encoding: 'utf8', timeout: 10_000 });
-    const major = javaMajorVersion(`${run.stderr ?? ''}${run.stdout ?? ''}`);
-    if (major !== null && major >= 21) return java;
-  }
-  return null;
-}
-
-/** The official Firestore emulator jar: firebase-tools' download cache, or the Google Cloud CLI's component. */
-export function findFirestoreJar(): string | null {
-  const candidates: string[] = [];
-  if (process.env.FIRESTORE_EMULATOR_JAR) candidates.push(process.env.FIRESTORE_EMULATOR_JAR);
-  const cache = join(homedir(), '.cache', 'firebase', 'emulators');
-  if (existsSync(cache)) candidates.push(...readdirSync(cache).filter((f) => /^cloud-firestore-emulator.*\.jar$/.test(f)).sort().reverse().map((f) => join(cache, f)));
-  candidates.push('/usr/lib/google-cloud-sdk/platform/cloud-firestore-emulator/cloud-firestore-emulator.jar');
-  return candidates.find((c) => existsSync(c)) ?? null;
-}
-
-/** Starts the official Firestore emulator on a free port and waits until it answers. */
-export async function startOfficialFirestore(java: string, jar: string): Promise<RulesTarget> {
-  const port = await freePort();
-  const child: ChildProcess = spawn(java, ['-Duser.language=en', '-cp', jar, 'com.google.cloud.datastore.emulator.firestore.CloudFirestore', 'start', '--host=127.0.0.1', `--port=${port}`], {
-    stdio: 'ignore',
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  // Never outlive the test process, even when it ends without running afterAll.
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  const stop = async () => {
-    process.off('exit', killOnExit);
-    if (child.exitCode === null) child.kill('SIGTERM');
-    await exited;
-  };
-  const host = `127.0.0.1:${port}`;
-  const deadline = Date.now() + 40_000;
-  while (Date.now() < deadline && child.exitCode === null) {
-    const probe = await probeFirestoreRules(host);
-    if (probe.ok) return { ...probe, stop };
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  await stop();
-  return { ok: false, reason: `the official Firestore emulator (${jar}) did not start on ${host}` };
+  return { ok: true, ...target };
 }
 
 /**
- * Where to run Firestore rules tests: the environment's emulator when it is the official one,
- * else one started here, else why not.
+ * Where the Firestore rules tests run: the test run's Firestore emulator, which must be the official
+ * one (the test setup starts it). Never a reason to skip: a run without it is a failed run.
  */
-export async function firestoreRulesTarget(env: NodeJS.ProcessEnv = process.env): Promise<RulesTarget> {
-  const configured = await probeFirestoreRules(env.FIRESTORE_EMULATOR_HOST);
-  if (configured.ok) return configured;
-  const jar = findFirestoreJar();
-  const java = jar ? findJava() : null;
-  if (!jar || !java) {
-    const missing = !jar ? 'no official Firestore emulator jar was found' : 'no Java 21+ runtime was found';
-    return { ok: false, reason: `${configured.reason}; ${missing} to start one here (run under the official emulators: npm run test:official)` };
-  }
-  return startOfficialFirestore(java, jar);
+export async function firestoreRulesTarget(env: NodeJS.ProcessEnv = process.env): Promise<{ host: string; port: number }> {
+  const probe = await probeFirestoreRules(env.FIRESTORE_EMULATOR_HOST);
+  if (!probe.ok) throw new Error(`the Firestore rules tests need the official Firestore emulator: ${probe.reason}`);
+  return probe;
 }

@@ -1,7 +1,7 @@
 // firestore.rules under the official Firestore emulator: every collection and path, for a project
 // member, a member without 'read', a user of another project, an anonymous caller and a global
-// admin, reading, listing, listening and writing. Skipped, with the reason, where no official
-// emulator can run (the offline stack's stand-in does not evaluate rules).
+// admin, reading, listing, listening and writing. Never skipped: the test setup starts the official
+// emulator, and without it this file fails.
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { assertFails, assertSucceeds, initializeTestEnvironment, type RulesTestEnvironment } from '@firebase/rules-unit-testing';
@@ -29,14 +29,13 @@ import { firestoreRulesTarget } from './emulators.js';
 setLogLevel('silent');
 
 const target = await firestoreRulesTarget();
-if (!target.ok) console.warn(`[rules] firestore.rules tests skipped: ${target.reason}`);
 
 const RULES = readFileSync(new URL('../../../firestore.rules', import.meta.url), 'utf8');
 
 /** The project-scoped collections: top-level documents carrying `project_id`. */
 const SCOPED = ['tasks', 'media', 'annotations', 'import_jobs'] as const;
 
-describe.skipIf(!target.ok)('firestore.rules', () => {
+describe('firestore.rules', () => {
   let env: RulesTestEnvironment;
   // The caller kinds of the matrix.
   let member: Firestore;
@@ -46,7 +45,6 @@ describe.skipIf(!target.ok)('firestore.rules', () => {
   let admin: Firestore;
 
   beforeAll(async () => {
-    if (!target.ok) return;
     env = await initializeTestEnvironment({
       projectId: `demo-rules-${randomBytes(4).toString('hex')}`,
       firestore: { host: target.host, port: target.port, rules: RULES },
@@ -84,7 +82,6 @@ describe.skipIf(!target.ok)('firestore.rules', () => {
 
   afterAll(async () => {
     await env?.cleanup();
-    if (target.ok) await target.stop();
   });
 
   describe('projects', () => {

@@ -1,8 +1,8 @@
 // storage.rules under the official emulators: media and thumbnails are readable by members of the
 // task's project (a cross-service read of `tasks/{task_id}` and the membership), by nobody else,
 // and nobody writes or deletes from a client. The Storage emulator must be one the Firebase CLI
-// started (with its rules runtime) next to the official Firestore emulator it reads from, as under
-// `npm run test:official`; elsewhere the file is skipped with the reason.
+// started (with its rules runtime, a download) next to the official Firestore emulator it reads from;
+// where that runtime cannot be had, the file is skipped and prints why.
 import { readFileSync } from 'node:fs';
 import { assertFails, assertSucceeds, initializeTestEnvironment, type RulesTestEnvironment } from '@firebase/rules-unit-testing';
 import { doc, setDoc, setLogLevel, type Firestore } from 'firebase/firestore';
