@@ -69,7 +69,12 @@ export async function paginate<T>(
   if (params.page_token) {
     const token = decodeToken(params.page_token, fingerprint, options.orderBy.length);
     page = token.p;
-    pageQuery = pageQuery.startAfter(...token.v);
+    // The values are the client's to forge: whatever the SDK refuses as a cursor is a malformed token.
+    try {
+      pageQuery = pageQuery.startAfter(...token.v.map((x) => (x && typeof x === 'object' && '$ts' in x ? new Timestamp(x.$ts[0], x.$ts[1]) : x)));
+    } catch {
+      throw MALFORMED;
+    }
   } else {
     const offset = (page - 1) * params.page_size;
     if (offset > MAX_OFFSET) throw validationError(`page is too deep for offset paging (more than ${MAX_OFFSET} items skipped); follow next_page_token instead`);
@@ -110,12 +115,13 @@ export function decodePageToken<S extends z.ZodType<{ q: string }>>(raw: string,
   try {
     parsed = shape.parse(JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')));
   } catch {
-    throw validationError('page_token is not a valid page token', { field: 'page_token', issue: 'malformed' });
+    throw MALFORMED;
   }
   if (parsed.q !== fingerprint) throw MISMATCH;
   return parsed;
 }
 
+const MALFORMED = validationError('page_token is not a valid page token', { field: 'page_token', issue: 'malformed' });
 const MISMATCH = validationError('page_token belongs to a different query (filters or sort changed)', { field: 'page_token', issue: 'mismatch' });
 
 function encodeToken(body: TokenBody): string {
@@ -128,9 +134,8 @@ const tokenShape = z.object({
   v: z.array(z.union([z.string(), z.number(), z.boolean(), z.null(), z.object({ $ts: z.tuple([z.number().int(), z.number().int()]) })])),
 });
 
-function decodeToken(raw: string, fingerprint: string, orderFields: number): { p: number; v: unknown[] } {
+function decodeToken(raw: string, fingerprint: string, orderFields: number): z.output<typeof tokenShape> {
   const parsed = decodePageToken(raw, tokenShape, fingerprint);
   if (parsed.v.length !== orderFields + 1 || typeof parsed.v.at(-1) !== 'string') throw MISMATCH;
-  const v = parsed.v.map((x) => (x && typeof x === 'object' && '$ts' in x ? new Timestamp(x.$ts[0], x.$ts[1]) : x));
-  return { p: parsed.p, v };
+  return parsed;
 }
