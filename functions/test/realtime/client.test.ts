@@ -1,32 +1,64 @@
-// The front-end helper (web SDK listeners) against the test stack: channels map to the right
-// listeners, messages arrive in order, and useTasks keeps its state live. The trigger handlers are
-// invoked with CloudEvents as the deployed triggers would be.
+// The front-end helper (web SDK listeners) against the test stack, as a real front end uses it:
+// the web SDK signs in through the Auth emulator as a user who is a member (read) of the projects
+// it listens to, and the Firestore emulator evaluates firestore.rules on every listener. Channels
+// map to the right listeners, messages arrive in order, useTasks keeps its state live, and a
+// channel of a project the user is not a member of is refused. The trigger handlers are invoked
+// with CloudEvents as the deployed triggers would be.
 import { deleteApp, initializeApp, type FirebaseApp } from 'firebase/app';
+import { connectAuthEmulator, getAuth, inMemoryPersistence, setPersistence, signInWithEmailAndPassword } from 'firebase/auth';
 import { connectFirestoreEmulator, getFirestore, type Firestore } from 'firebase/firestore';
-import { FieldValue } from 'firebase-admin/firestore';
+import { FieldValue, type DocumentReference } from 'firebase-admin/firestore';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseChannel, subscribe, useTasks, type ReactHooks, type ReceivedMessage } from '../../src/realtime/client.js';
 import { feedEventDoc, writeFeedEvent } from '../../src/realtime/feed.js';
 import { publishAnnotationWrite, publishMediaWrite, publishTaskWrite } from '../../src/realtime/triggers.js';
-import { createTestContext, uniqueName } from '../support/context.js';
+import { createTestContext, uniqueName, type TestUser } from '../support/context.js';
 import { writeEvent } from './cloud-events.js';
 
 const ctx = createTestContext('realtime-client');
 const admin = ctx.db;
-let app: FirebaseApp;
+const apps: FirebaseApp[] = [];
+/** The web SDK signed in as `member`, a user with 'read' on each project a test makes (`memberOf`). */
 let web: Firestore;
+let member: TestUser;
 
 const soon = { timeout: 5000, interval: 20 };
 
-beforeAll(() => {
-  app = initializeApp({ projectId: ctx.dataProjectId, apiKey: 'demo-api-key' }, uniqueName('web'));
-  web = getFirestore(app);
+/** A web SDK client (its own Firebase app) signed in through the Auth emulator as `user`. */
+async function signedInClient(user: TestUser): Promise<{ db: Firestore; uid: string }> {
+  const app = initializeApp({ projectId: ctx.dataProjectId, apiKey: 'demo-api-key' }, uniqueName('web'));
+  apps.push(app);
+  const auth = getAuth(app);
+  connectAuthEmulator(auth, `http://${process.env.FIREBASE_AUTH_EMULATOR_HOST}`, { disableWarnings: true });
+  await setPersistence(auth, inMemoryPersistence);
+  const { user: signedIn } = await signInWithEmailAndPassword(auth, user.email, user.password);
+  const db = getFirestore(app);
   const [host, port] = process.env.FIRESTORE_EMULATOR_HOST!.split(':');
-  connectFirestoreEmulator(web, host!, Number(port));
+  connectFirestoreEmulator(db, host!, Number(port));
+  return { db, uid: signedIn.uid };
+}
+
+/**
+ * Writes, and returns the event a deployed trigger gets for the write: its time is the commit time
+ * (the new version's update time), which is what a message's `timestamp` says.
+ */
+async function committedEvent(ref: DocumentReference, write: (ref: DocumentReference) => Promise<unknown>) {
+  const event = await writeEvent(ref, write);
+  return { ...event, time: event.data!.after.updateTime!.toDate().toISOString() };
+}
+
+/** Gives the signed-in web user read access to a project, as the API's member endpoints do. */
+const memberOf = (projectId: string) => ctx.addMember(projectId, member, ['read']);
+
+beforeAll(async () => {
+  member = await ctx.createUser({ name: 'listener' });
+  const client = await signedInClient(member);
+  expect(client.uid).toBe(member.uid);
+  web = client.db;
 });
 
 afterAll(async () => {
-  await deleteApp(app);
+  await Promise.all(apps.map((app) => deleteApp(app)));
 });
 
 const task = (projectId: string, status = 'not_started') => ({ project_id: projectId, status, updated_by: 'artist-1', updated_at: FieldValue.serverTimestamp() });
@@ -43,6 +75,7 @@ describe('parseChannel', () => {
 describe('channels', () => {
   it('/ws/tasks/{project}: the project\'s tasks live, and task messages published after subscribing, in order', async () => {
     const p = uniqueName('PRJ');
+    await memberOf(p);
     await admin.doc(`tasks/${p}_a`).set(task(p));
     await admin.doc(`tasks/other_${p}`).set(task('OTHER'));
     await writeFeedEvent(admin, p, feedEventDoc('task_updated', 'earlier', { task_id: `${p}_a`, changes: {} }));
@@ -58,22 +91,18 @@ describe('channels', () => {
     await vi.waitFor(() => expect(ready).toBe(true), soon);
     expect(docs).toEqual([`${p}_a`]);
 
-    const created = await writeEvent(admin.doc(`tasks/${p}_b`), (r) => r.create(task(p)), { time: '2025-08-29T10:00:00.000Z' });
+    const created = await committedEvent(admin.doc(`tasks/${p}_b`), (r) => r.create(task(p)));
     await publishTaskWrite(admin, created);
-    const updated = await writeEvent(admin.doc(`tasks/${p}_a`), (r) => r.update({ status: 'in_progress', updated_by: 'supervisor' }), { time: '2025-08-29T10:00:01.000Z' });
+    const updated = await committedEvent(admin.doc(`tasks/${p}_a`), (r) => r.update({ status: 'in_progress', updated_by: 'supervisor' }));
     await publishTaskWrite(admin, updated);
-    await writeFeedEvent(
-      admin,
-      p,
-      feedEventDoc('tasks_bulk_updated', 'supervisor', { task_ids: [`${p}_a`, `${p}_b`], operation: 'update_status', changes: { status: 'on_hold' } }, new Date('2025-08-29T10:00:02.000Z')),
-    );
-    await writeFeedEvent(admin, p, feedEventDoc('media_uploaded', 'artist-1', { media: { id: 'm1' } }, new Date('2025-08-29T10:00:03.000Z')));
+    await writeFeedEvent(admin, p, feedEventDoc('tasks_bulk_updated', 'supervisor', { task_ids: [`${p}_a`, `${p}_b`], operation: 'update_status', changes: { status: 'on_hold' } }));
+    await writeFeedEvent(admin, p, feedEventDoc('media_uploaded', 'artist-1', { media: { id: 'm1' } }));
 
     await vi.waitFor(() => expect(messages.map((m) => m.type)).toEqual(['task_created', 'task_updated', 'tasks_bulk_updated']), soon);
     expect(messages[1]).toEqual({
       id: `${updated.id}_task_updated`,
       type: 'task_updated',
-      data: { task_id: `${p}_a`, changes: { status: 'in_progress' }, user: 'supervisor', timestamp: '2025-08-29T10:00:01.000Z' },
+      data: { task_id: `${p}_a`, changes: { status: 'in_progress' }, user: 'supervisor', timestamp: updated.time },
     });
     expect(messages[2]?.data).toMatchObject({ task_ids: [`${p}_a`, `${p}_b`], operation: 'update_status', user: 'supervisor' });
     await vi.waitFor(() => expect(docs).toEqual([`${p}_a`, `${p}_b`]), soon);
@@ -82,6 +111,7 @@ describe('channels', () => {
 
   it('/ws/media/{project}: the project\'s media and media messages only', async () => {
     const p = uniqueName('PRJ');
+    await memberOf(p);
     let docs: string[] = [];
     const messages: ReceivedMessage[] = [];
     let ready = false;
@@ -98,6 +128,7 @@ describe('channels', () => {
 
   it('/ws/annotations/{media}: finds the media\'s project, and gives that media\'s annotations and messages only', async () => {
     const p = uniqueName('PRJ');
+    await memberOf(p);
     await admin.doc(`media/${p}_m1`).set({ project_id: p, status: 'active' });
     await admin.doc(`annotations/${p}_old`).set({ project_id: p, media_id: `${p}_m1`, content: 'earlier' });
     await admin.doc(`annotations/${p}_elsewhere`).set({ project_id: p, media_id: `${p}_m2`, content: 'other media' });
@@ -122,9 +153,36 @@ describe('channels', () => {
     stop();
   });
 
-  it('reports an unknown media on the annotations channel', async () => {
-    const error = await new Promise<Error>((resolve) => subscribe(web, '/ws/annotations/no_such_media', { onError: resolve, onDocuments: () => {} }));
+  it('reports an unknown media on the annotations channel: refused for a member (the rules do not tell missing from forbidden), not found for a global admin', async () => {
+    const refused = await new Promise<Error>((resolve) => subscribe(web, '/ws/annotations/no_such_media', { onError: resolve, onDocuments: () => {} }));
+    expect((refused as { code?: string }).code).toBe('permission-denied');
+    const { db: asAdmin } = await signedInClient(await ctx.createUser({ name: 'studio-admin', admin: true }));
+    const error = await new Promise<Error>((resolve) => subscribe(asAdmin, '/ws/annotations/no_such_media', { onError: resolve, onDocuments: () => {} }));
     expect(error.message).toBe('Media no_such_media not found');
+  });
+
+  it('refuses every channel of a project the signed-in user is not a member of, until they are made one', async () => {
+    const p = uniqueName('PRJ');
+    await admin.doc(`tasks/${p}_a`).set(task(p));
+    await admin.doc(`media/${p}_m1`).set({ project_id: p, status: 'active' });
+    const open = (channel: string) =>
+      new Promise<string>((resolve) => {
+        const stop = subscribe(web, channel, {
+          onDocuments: () => {},
+          onMessage: () => {},
+          onReady: () => {
+            stop();
+            resolve('ready');
+          },
+          onError: (err) => {
+            stop();
+            resolve((err as { code?: string }).code ?? err.message);
+          },
+        });
+      });
+    for (const channel of [`/ws/tasks/${p}`, `/ws/media/${p}`, `/ws/annotations/${p}_m1`]) expect(await open(channel)).toBe('permission-denied');
+    await memberOf(p);
+    expect(await open(`/ws/tasks/${p}`)).toBe('ready');
   });
 });
 
@@ -186,6 +244,7 @@ function renderHook<T>(render: (hooks: ReactHooks) => T) {
 describe('useTasks on listeners', () => {
   it('loads the project\'s tasks, follows changes, hides archived ones and stops on unmount', async () => {
     const p = uniqueName('PRJ');
+    await memberOf(p);
     await admin.doc(`tasks/${p}_a`).set(task(p, 'in_progress'));
     await admin.doc(`tasks/${p}_b`).set(task(p, 'not_started'));
     await admin.doc(`tasks/${p}_gone`).set(task(p, 'archived'));
@@ -207,6 +266,7 @@ describe('useTasks on listeners', () => {
 
   it('applies filters as equality constraints', async () => {
     const p = uniqueName('PRJ');
+    await memberOf(p);
     await admin.doc(`tasks/${p}_a`).set(task(p, 'in_progress'));
     await admin.doc(`tasks/${p}_b`).set(task(p, 'not_started'));
     await admin.doc(`tasks/${p}_c`).set(task(p, 'on_hold'));
