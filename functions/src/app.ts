@@ -7,7 +7,7 @@ import { createAuthenticator } from './auth/authenticate.js';
 import { authRoutes } from './auth/routes.js';
 import type { AppDeps } from './deps.js';
 import { mediaRoutes } from './media/routes.js';
-import { cors, errorHandler, jsonBody, requestId, unknownRoute } from './http/middleware.js';
+import { cors, errorHandler, jsonBody, noSniff, requestId, unknownRoute } from './http/middleware.js';
 import { API_PREFIX, buildOpenApiDocument } from './http/openapi.js';
 import { loginThrottle, userRateLimit } from './http/rate-limit.js';
 import { importRoutes } from './imports/routes.js';
@@ -37,6 +37,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('trust proxy', true);
   app.set('query parser', 'simple');
   app.use(requestId);
+  app.use(noSniff);
   app.use(cors(deps.config.corsOrigins));
   app.use(jsonBody());
 

@@ -21,6 +21,12 @@ export const requestId: RequestHandler = (req, res, next) => {
   next();
 };
 
+/** Browsers must take every answer as the type it declares: uploaded media never get sniffed into HTML or script. */
+export const noSniff: RequestHandler = (_req, res, next) => {
+  res.set('X-Content-Type-Options', 'nosniff');
+  next();
+};
+
 export function cors(origins: string[]): RequestHandler {
   const any = origins.includes('*');
   return (req, res, next) => {

@@ -51,6 +51,7 @@ export function buildOpenApiDocument(routes: AnyRoute[], info: { title: string; 
       if (route.public && (status === '401' || status === '403')) continue;
       responses[status] ??= { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorEnvelope' } } } };
     }
+    if (route.body || route.rawBody) responses['415'] ??= { description: `The body is not ${route.body ? 'application/json' : route.rawBody!.contentType} (UNSUPPORTED_MEDIA_TYPE)`, content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorEnvelope' } } } };
     const requestBody = route.body
       ? { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } }
       : route.rawBody

@@ -3,7 +3,7 @@
 import type { NextFunction, Request, Response, Router } from 'express';
 import { z } from 'zod';
 import type { Caller } from '../auth/caller.js';
-import { validationError } from './errors.js';
+import { ApiError, validationError } from './errors.js';
 import { parseOrThrow } from './validate.js';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -76,6 +76,13 @@ export const expressPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
 export type Authenticate = (req: Request) => Promise<Caller>;
 export type AfterAuthenticate = (caller: Caller, req: Request, res: Response) => void | Promise<void>;
 
+/** `Application/JSON; charset=utf-8` → `application/json` (a missing header stays undefined: no body was sent). */
+const mediaType = (header: string | undefined) => header?.split(';')[0]!.trim().toLowerCase();
+
+function unsupportedMediaType(accepts: string, given: string): ApiError {
+  return new ApiError('UNSUPPORTED_MEDIA_TYPE', `This route takes ${accepts}, not ${given.slice(0, 100) || 'an empty Content-Type'}`, { field: 'Content-Type', issue: `expected ${accepts}` });
+}
+
 /** Mounts every route on `router`, in declaration order (specific paths before `{id}` ones). */
 export function mountRoutes(router: Router, routes: AnyRoute[], authenticate: Authenticate, afterAuthenticate?: AfterAuthenticate): void {
   for (const route of routes) {
@@ -85,8 +92,11 @@ export function mountRoutes(router: Router, routes: AnyRoute[], authenticate: Au
         if (!route.public && afterAuthenticate) await afterAuthenticate(caller, req, res);
         const params = route.params ? parseOrThrow(route.params, req.params, 'path') : undefined;
         const query = route.query ? parseOrThrow(route.query, req.query ?? {}, 'query') : undefined;
-        const wantsJson = route.body !== undefined || route.rawBody?.contentType === 'application/json';
-        if (wantsJson && req.body === undefined) throw validationError('Request body must be JSON (Content-Type: application/json)');
+        const accepts = route.body !== undefined ? 'application/json' : route.rawBody?.contentType;
+        // The Functions runtime parses urlencoded and text bodies too: the declared type decides, not whether a body was parsed.
+        const given = mediaType(req.get('content-type'));
+        if (accepts && given !== undefined && given !== accepts) throw unsupportedMediaType(accepts, given);
+        if (accepts === 'application/json' && req.body === undefined) throw validationError('Request body must be JSON (Content-Type: application/json)');
         const body = route.body ? parseOrThrow(route.body, req.body, 'body') : undefined;
         const reply = await route.handler({ params, query, body, caller, req, res });
         if (!reply || res.headersSent) return;

@@ -40,8 +40,8 @@ describe('shared HTTP layer', () => {
   });
 
   it('refuses a non-JSON body where JSON is expected', async () => {
-    const res = await ctx.http().post('/api/v1/auth/login').set('Content-Type', 'text/plain').send('email=a').expect(400);
-    expect(expectEnvelope(res.body, 'VALIDATION_ERROR').message).toBe('Request body must be JSON (Content-Type: application/json)');
+    const res = await ctx.http().post('/api/v1/auth/login').set('Content-Type', 'text/plain').send('email=a').expect(415);
+    expect(expectEnvelope(res.body, 'UNSUPPORTED_MEDIA_TYPE').message).toBe('This route takes application/json, not text/plain');
   });
 
   it('names each bad field in validation details', async () => {

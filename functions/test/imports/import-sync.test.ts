@@ -111,7 +111,7 @@ describe('POST /tasks/import-csv', () => {
     expect(expectEnvelope(badPattern.body, 'VALIDATION_ERROR').message).toBe('naming_pattern must look like ep##_sq####_sh####: episode, sequence and shot prefixes with one # per digit');
 
     const json = await ctx.http().post('/api/v1/tasks/import-csv').set('Authorization', team.writer.bearer).send({ project_id: 'BAD' });
-    expect(expectEnvelope(json.body, 'VALIDATION_ERROR').message).toBe('Request body must be multipart/form-data');
+    expect(expectEnvelope(json.body, 'UNSUPPORTED_MEDIA_TYPE').message).toBe('This route takes multipart/form-data, not application/json');
     expect(await countTasks(ctx, 'BAD')).toBe(0);
   });
 

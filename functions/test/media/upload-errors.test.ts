@@ -80,9 +80,9 @@ describe('POST /media refuses bad input and leaves nothing behind', () => {
     await expectNothingStored();
   });
 
-  it('refuses a body that is not multipart, and a malformed one, with 400', async () => {
-    const json = await ctx.http().post('/api/v1/media').set('Authorization', studio.artist.bearer).send({ task_id: TASK }).expect(400);
-    expect(expectEnvelope(json.body, 'VALIDATION_ERROR').message).toBe('Request body must be multipart/form-data');
+  it('refuses a body that is not multipart (415), and a malformed one (400)', async () => {
+    const json = await ctx.http().post('/api/v1/media').set('Authorization', studio.artist.bearer).send({ task_id: TASK }).expect(415);
+    expect(expectEnvelope(json.body, 'UNSUPPORTED_MEDIA_TYPE').message).toBe('This route takes multipart/form-data, not application/json');
     const cut = await ctx
       .http()
       .post('/api/v1/media')
