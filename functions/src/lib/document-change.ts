@@ -61,6 +61,17 @@ export function versions(event: DocumentWrittenEvent): { before: DocumentData | 
   return { before, after, ref: event.data?.after.ref ?? event.data?.before.ref };
 }
 
+/**
+ * When the write happened: the new version's update time (the commit time), else the event's time
+ * (deletes). The emulator's event time can precede the commit, so it is only the fallback.
+ */
+export function writeTimeOf(event: DocumentWrittenEvent): Date {
+  const updated = event.data?.after.exists ? event.data.after.updateTime?.toDate() : undefined;
+  if (updated) return updated;
+  const time = new Date(event.time);
+  return Number.isNaN(time.getTime()) ? new Date() : time;
+}
+
 /** Who made the write: `updated_by` of the new version, or of the last one for a delete. */
 export function actorOf(before: DocumentData | undefined, after: DocumentData | undefined): string | null {
   const source = after ?? before;

@@ -2,7 +2,7 @@
 // CloudEvent id and written with create(), so a redelivered event publishes nothing twice.
 import type { DocumentData, Firestore } from 'firebase-admin/firestore';
 import { logger } from 'firebase-functions/logger';
-import { actorOf, bulkIdOf, changedFields, createOnce, eventDocId, versions, type DocumentWrittenEvent } from '../lib/document-change.js';
+import { actorOf, bulkIdOf, changedFields, createOnce, eventDocId, versions, writeTimeOf, type DocumentWrittenEvent } from '../lib/document-change.js';
 import { projectIdSchema } from '../lib/ids.js';
 import { docToJson, toJson } from '../lib/serialize.js';
 import { withoutIndexFields } from '../tasks/rules.js';
@@ -53,8 +53,7 @@ async function publish(db: Firestore, event: DocumentWrittenEvent, planned: Plan
     return [];
   }
   const user = actorOf(before, after) ?? SYSTEM_USER;
-  const time = new Date(event.time);
-  const timestamp = Number.isNaN(time.getTime()) ? new Date() : time;
+  const timestamp = writeTimeOf(event);
   const written: string[] = [];
   for (const { type, data } of planned) {
     const id = eventDocId(event.id, type);

@@ -5,14 +5,17 @@ import type { DocumentReference } from 'firebase-admin/firestore';
 import { Change } from 'firebase-functions/v2';
 import type { DocumentWrittenEvent } from '../../src/lib/document-change.js';
 
-/** Runs `write` on `ref` and returns the event describing it (a fresh id unless given). */
+/**
+ * Runs `write` on `ref` and returns the event describing it (a fresh id unless given). Its time is
+ * the write's commit time, as Firestore gives it, unless a test fixes another.
+ */
 export async function writeEvent(ref: DocumentReference, write: (ref: DocumentReference) => Promise<unknown>, options: { id?: string; time?: string } = {}): Promise<DocumentWrittenEvent> {
   const before = await ref.get();
   await write(ref);
   const after = await ref.get();
   return {
     id: options.id ?? randomUUID(),
-    time: options.time ?? new Date().toISOString(),
+    time: options.time ?? (after.updateTime ?? before.readTime).toDate().toISOString(),
     params: {},
     data: new Change(before, after),
   };

@@ -39,7 +39,7 @@ describe('task feed events', () => {
   it('publishes task_created with the task as the API shows it, the user and the write time', async () => {
     const p = project();
     const ref = db.collection('tasks').doc(uniqueName('ep00_sq0010_sh0020_comp'));
-    const event = await writeEvent(ref, (r) => r.create(newTask(p.id)), { time: '2025-08-29T10:00:00.000Z' });
+    const event = await writeEvent(ref, (r) => r.create(newTask(p.id)));
     expect(await publishTaskWrite(db, event)).toEqual([`${event.id}_task_created`]);
     const [created] = await p.events();
     const stored = (await ref.get()).get('created_at').toDate().toISOString();
@@ -61,7 +61,7 @@ describe('task feed events', () => {
           bulk_id: null,
         },
         user: 'artist-1',
-        timestamp: '2025-08-29T10:00:00.000Z',
+        timestamp: event.time,
       },
     });
   });
