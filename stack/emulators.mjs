@@ -111,6 +111,7 @@ export async function startEmulators({ only, storage = true, ports, output = 'in
     const child = spawnEmulators(services, config.args, { ...hosts, ...prerequisites.env, ...env }, output);
     stops.push(() => child.stop());
     await child.ready(services, readinessProbes(ports), ports, timeoutMs);
+    await child.adoptEmulatorProcesses(ports);
     return { env: hosts, ports, services, prerequisites, child: child.process, stop };
   } catch (err) {
     await stop();
@@ -150,12 +151,19 @@ function spawnEmulators(services, configArgs, env, output) {
     proc.once('exit', () => file.end());
   }
   const exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
-  const killGroup = () => {
+  // firebase-tools starts each Java emulator in a process group of its own: when it cannot stop
+  // them itself (killed, or too slow), they are stopped by the pids the hub lists.
+  const emulatorPids = new Set();
+  const kill = (pid) => {
     try {
-      process.kill(-proc.pid, 'SIGKILL');
+      process.kill(pid, 'SIGKILL');
     } catch {
       // already gone
     }
+  };
+  const killGroup = () => {
+    kill(-proc.pid);
+    for (const pid of emulatorPids) kill(pid);
   };
   process.once('exit', killGroup);
 
@@ -176,6 +184,10 @@ function spawnEmulators(services, configArgs, env, output) {
       }
       const why = gone ? 'exited' : `did not answer within ${timeoutMs / 1000} s`;
       throw new Error(`The emulators (${names.join(', ')}) ${why}.${toFile ? `\nTheir log (${output}) ends with:\n${tail}` : ''}`);
+    },
+    async adoptEmulatorProcesses(ports) {
+      const listed = await answers(`http://127.0.0.1:${ports.hub}/emulators`, async (res) => (res.ok ? res.json() : false));
+      for (const info of Object.values(listed || {})) if (Number.isInteger(info.pid)) emulatorPids.add(info.pid);
     },
     /** SIGINT lets firebase-tools stop its emulators; the group is killed if that takes too long. */
     async stop() {
