@@ -111,7 +111,7 @@ function pubsubEmulator(sdkRoot) {
 /** Asks firebase-tools to download an emulator into its cache (fails fast without network). */
 function download(name) {
   const cli = path.join(ROOT, 'node_modules', 'firebase-tools', 'lib', 'bin', 'firebase.js');
-  const run = spawnSync(process.execPath, [cli, `setup:emulators:${name}`], { encoding: 'utf8', timeout: 180_000, cwd: ROOT });
+  const run = spawnSync(process.execPath, [cli, `setup:emulators:${name}`], { encoding: 'utf8', timeout: 120_000, cwd: ROOT, env: { ...process.env, METADATA_SERVER_DETECTION: 'none' } });
   return run.status === 0;
 }
 
@@ -130,8 +130,9 @@ export function findEmulatorPrerequisites(env = process.env) {
   if (!firestore) return { problem: `No Cloud Firestore emulator was found, and firebase-tools could not download its own. ${INSTALL_FIRESTORE}` };
   if (firestore.problem) return firestore;
   const pubsub = pubsubEmulator(sdkRoot);
-  // The Storage emulator evaluates rules only with this runtime, which only firebase-tools downloads.
-  const storageRules = cachedDownload('cloud-storage-rules-runtime');
+  // The Storage emulator evaluates rules only with this runtime, which only firebase-tools downloads
+  // (an attempt that fails within two seconds where there is no network).
+  const storageRules = cachedDownload('cloud-storage-rules-runtime') ?? (download('storage') ? cachedDownload('cloud-storage-rules-runtime') : null);
   return {
     java,
     firestore,
