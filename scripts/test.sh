@@ -7,4 +7,5 @@ ensure_installed
 build_functions
 cd "$ROOT/functions"
 npx tsc -p tsconfig.json --noEmit
+bash "$ROOT/scripts/ensure-chromium.sh" # Debian's chromium for the browser test, installed where missing
 npx vitest run "$@"
