@@ -1,8 +1,9 @@
 // The served stack end to end: `node stack/serve.mjs` (what `npm run serve` runs after
 // building) on free ports, driven over HTTP at its Hosting URL with ID tokens from its Auth
 // emulator. Audit entries, feed events and thumbnails come from the emulated functions' own
-// triggers, fired by the stack; the test never calls a handler. Needs functions/lib built
-// (`npm test` builds first).
+// triggers, fired by the stack; the test never calls a handler. A web page using the Firebase web
+// SDK, in headless Chromium, listens to the same stack as a browser front end does (web-page.ts).
+// Needs functions/lib built and /usr/bin/chromium (`npm test` does both first).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,9 +13,10 @@ import { deleteApp, initializeApp, type App } from 'firebase-admin/app';
 import { getAuth } from 'firebase-admin/auth';
 import { getFirestore, type DocumentData, type Firestore } from 'firebase-admin/firestore';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed, vi } from 'vitest';
 import { freePorts, portVariables, type Ports } from '../../../stack/emulators.mjs';
 import { signIn, uniqueName } from '../support/context.js';
+import { openWebPage, type WebPage } from './web-page.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const PROJECT_ID = 'demo-montu';
@@ -227,5 +229,73 @@ describe('the served stack fires the triggers', () => {
     const bulkId = (await db.doc(`tasks/${a}`).get()).get('bulk_id');
     expect(received.filter((m) => m.data.part_of).map((m) => m.data.part_of)).toEqual([bulkId, bulkId]);
     expect(new Set(received.map((m) => m.data.user))).toEqual(new Set([patched.body.updated_by]));
+  });
+});
+
+describe('a browser page with the Firebase web SDK on the served stack', () => {
+  // The web SDK's Firestore transport in a browser is WebChannel over HTTP/1.1 (Node's is gRPC):
+  // only a real browser shows that browsers can listen to the served stack.
+  let web: WebPage;
+
+  beforeAll(async () => {
+    web = await openWebPage();
+  });
+
+  afterAll(async () => {
+    await web?.close();
+  });
+
+  it('signs in through the Auth emulator, sees a task change made through the API in its listener, and is refused on a project it is not a member of', async () => {
+    onTestFailed(() => console.log(`[e2e] the page's console:\n${web.console.join('\n')}\nits requests:\n${web.requests.join('\n')}`));
+    const { page } = web;
+    // An artist with read access to one project, added through the API by the studio admin.
+    const email = `${uniqueName('artist')}@studio.test`.toLowerCase();
+    const password = 'artist-password';
+    const { uid } = await getAuth(admin).createUser({ email, password });
+    const mine = await createProject();
+    const taskId = await createTask(mine, 'SH0050');
+    const added = await api('POST', `/projects/${mine}/users`, [{ email, permissions: ['read'] }]);
+    expect(added.body).toMatchObject({ added: [{ user_id: uid, permissions: ['read'] }], errors: [] });
+    const theirs = await createProject();
+    const theirTask = await createTask(theirs, 'SH0060');
+
+    await page.goto(`${web.url}#projectId=${PROJECT_ID}&auth=http://127.0.0.1:${ports.auth}&firestore=127.0.0.1:${ports.firestore}`);
+    await page.fill('#sign-in [name=email]', email);
+    await page.fill('#sign-in [name=password]', password);
+    await page.click('#sign-in button');
+    await page.waitForSelector('#who[data-uid], #who[data-error]', { timeout: soon.timeout });
+    expect(await page.getAttribute('#who', 'data-uid')).toBe(uid);
+    expect(await page.textContent('#who')).toBe(`Signed in as ${email} (${uid})`);
+
+    // Their own project: the project reads, the channel goes live with its task.
+    const own = `article[data-project="${mine}"]`;
+    await page.fill('#open [name=project]', mine);
+    await page.click('#open button');
+    await page.waitForSelector(`${own}[data-read="ok"][data-listen="live"] li[data-task-id="${taskId}"]`, { timeout: soon.timeout });
+    expect(await page.textContent(`${own} h2`)).toBe(`End to end ${mine} (${mine})`);
+    expect(await page.getAttribute(`${own} li[data-task-id="${taskId}"]`, 'data-status')).toBe('not_started');
+
+    // Someone else's project: the rules refuse both the read and the listener.
+    const other = `article[data-project="${theirs}"]`;
+    await page.fill('#open [name=project]', theirs);
+    await page.click('#open button');
+    await page.waitForSelector(`${other}:not([data-read="loading"]):not([data-listen="connecting"])`, { timeout: soon.timeout });
+    expect(await page.getAttribute(other, 'data-read')).toBe('permission-denied');
+    expect(await page.getAttribute(other, 'data-listen')).toBe('permission-denied');
+
+    // The studio admin changes the artist's task through the served API; the page's listeners see it.
+    const patched = await api('PATCH', `/tasks/${taskId}`, { status: 'in_progress' });
+    expect(patched.status).toBe(200);
+    await page.waitForSelector(`${own} li[data-task-id="${taskId}"][data-status="in_progress"]`, { timeout: soon.timeout });
+    const message = `${own} li[data-type="task_updated"][data-task-id="${taskId}"]`;
+    await page.waitForSelector(message, { timeout: soon.timeout });
+    expect(await page.textContent(message)).toBe(`task_updated ${taskId} {"status":"in_progress"} by ${patched.body.updated_by}`);
+    // Nothing of the other project reached the page.
+    expect(await page.locator(`${other} li`).count()).toBe(0);
+    expect(await page.content()).not.toContain(theirTask);
+
+    // The listeners ran over the web SDK's browser transport, and the page used nothing off this machine.
+    expect(web.requests.some((url) => url.startsWith(`http://127.0.0.1:${ports.firestore}/google.firestore.v1.Firestore/Listen/channel`))).toBe(true);
+    expect(web.requests.filter((url) => !/^(http:\/\/127\.0\.0\.1:\d+\/|data:)/.test(url))).toEqual([]);
   });
 });
