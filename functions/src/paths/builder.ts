@@ -175,6 +175,14 @@ function driveRoot(value: string): string {
   return normalizePath(value).replace(/\/+$/, '');
 }
 
+/** A path segment as it is put into a template: normalized, without leading or trailing slashes. */
+function segmentText(value: string): string {
+  return normalizePath(value).replace(/^\/+|\/+$/g, '');
+}
+
+const LEADING_DRIVE_LETTER = /^[A-Za-z]:/;
+const hasParentStep = (text: string) => text.split(/[/\\]/).includes('..');
+
 /** Splits `{a}_x{b}` into tokens; reports braces that do not form `{name}`. */
 export function tokenize(text: string): { tokens: Token[] } | { error: string } {
   const tokens: Token[] = [];
@@ -219,8 +227,15 @@ export function patternPlaceholders(): string[] {
  */
 export function configIssues(config: PathConfig): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
-  for (const name of Object.keys(config.path_segments)) {
+  for (const [key, root] of Object.entries(config.drive_mapping)) {
+    const field = `drive_mapping.${key}`;
+    if (root === undefined) continue;
+    if (hasParentStep(root)) issues.push({ field, issue: 'A drive root may not contain ..' });
+    if (root.trim().replace(LEADING_DRIVE_LETTER, '').includes(':')) issues.push({ field, issue: 'A drive root may hold : only in its drive letter (V:)' });
+  }
+  for (const [name, value] of Object.entries(config.path_segments)) {
     if (BUILT_IN_NAMES.has(name)) issues.push({ field: `path_segments.${name}`, issue: `Segment name '${name}' is a built-in placeholder; choose another name` });
+    if (hasParentStep(value)) issues.push({ field: `path_segments.${name}`, issue: 'A path segment may not contain ..' });
   }
   const templateKnown = new Set(templatePlaceholders(config));
   for (const [name, text] of Object.entries(config.templates)) {
@@ -237,6 +252,8 @@ export function configIssues(config: PathConfig): ConfigIssue[] {
       const key = DRIVE_PLACEHOLDERS[p];
       if (!config.drive_mapping[key]) issues.push({ field, issue: `{${p}} needs drive_mapping.${key}, which is not set` });
     }
+    const escape = templateEscape(parsed.tokens, config);
+    if (escape) issues.push({ field, issue: escape });
   }
   const patternKnown = new Set(patternPlaceholders());
   for (const [name, text] of Object.entries(config.filename_patterns)) {
@@ -254,6 +271,32 @@ export function configIssues(config: PathConfig): ConfigIssue[] {
     if (!text.trim()) issues.push({ field, issue: 'A filename pattern may not be empty' });
   }
   return issues;
+}
+
+/**
+ * Why a template's paths could leave its drive root, or null. Values a task fills in are one
+ * segment of letters, digits, _ - . and never only dots, so the template's own text with its path
+ * segments filled in decides: no `..` step, no root of its own (`/...`, `C:`), a drive only first
+ * and followed by a separator (`/mnt/projects` + `_x` would be a sibling folder).
+ */
+function templateEscape(tokens: Token[], config: PathConfig): string | null {
+  const first = tokens[0];
+  const startsAtDrive = first !== undefined && 'ph' in first && isDrivePlaceholder(first.ph);
+  const second = tokens[1];
+  if (startsAtDrive && second !== undefined && !('lit' in second && /^[/\\]/.test(second.lit))) return `{${(first as { ph: string }).ph}} must be followed by / or \\`;
+  let text = '';
+  for (const [i, t] of tokens.entries()) {
+    if ('lit' in t) text += t.lit;
+    else if (isDrivePlaceholder(t.ph)) {
+      if (i > 0) return `{${t.ph}} may only start a template: a drive in the middle of a path starts a new root`;
+    } else if (t.ph === 'project') text += config.id;
+    else if (Object.hasOwn(config.path_segments, t.ph)) text += segmentText(config.path_segments[t.ph]!);
+    else text += 'x';
+  }
+  if (hasParentStep(text)) return "A template may not contain .. (with its path segments filled in): its paths must stay inside the drive root";
+  if (!startsAtDrive && (/^[/\\]/.test(text) || LEADING_DRIVE_LETTER.test(text))) return 'A template starts with a drive placeholder or is relative; it may not name a root of its own (/... or C:)';
+  if (text.includes(':')) return 'A template may not contain : (a drive letter would start a new root)';
+  return null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -296,7 +339,7 @@ export class PathBuilder {
   }
 
   private constructor(private readonly config: PathConfig) {
-    const segments = Object.fromEntries(Object.entries(config.path_segments).map(([k, v]) => [k, normalizePath(v).replace(/^\/+|\/+$/g, '')]));
+    const segments = Object.fromEntries(Object.entries(config.path_segments).map(([k, v]) => [k, segmentText(v)]));
     const constants = (name: string): string | undefined => {
       if (name === 'project') return config.id;
       if (isDrivePlaceholder(name)) return driveRoot(config.drive_mapping[DRIVE_PLACEHOLDERS[name]]!);

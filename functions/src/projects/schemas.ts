@@ -28,8 +28,7 @@ const segmentValue = z
   .string()
   .trim()
   .max(200, 'A path segment is at most 200 characters')
-  .regex(/^[^{}\p{Cc}:]*$/u, 'A path segment may not contain braces, : or control characters')
-  .refine((v) => !v.split(/[/\\]/).includes('..'), 'A path segment may not contain ..');
+  .regex(/^[^{}\p{Cc}:]*$/u, 'A path segment may not contain braces, : or control characters');
 
 const templateText = z
   .string()
