@@ -1,0 +1,149 @@
+// The one place benchmarks get their emulators from.
+//
+// startBenchStack(): the official emulators as the tests start them (stack/emulators.mjs:
+// `startEmulators({ only: ['auth', 'firestore'], ports: await freePorts(), output: <log> })`, Storage
+// in-process), run in a child process so that the benchmark's own CPU and memory figures are its
+// own. Under `npm run bench` (all.mjs) one stack serves every benchmark in turn: all.mjs passes its
+// hosts in MONTU_BENCH_STACK, and each benchmark then starts from empty Firestore projects and no
+// Auth users instead of paying the emulators' start-up again.
+//
+// startServedStack(): the served stack, `node stack/serve.mjs` (what `npm run serve` runs) on free
+// ports without the seed, as functions/test/e2e/served-stack.test.ts starts it.
+import { fork, spawn } from 'node:child_process';
+import { appendFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePorts, portVariables } from '../../../stack/emulators.mjs';
+
+export const PROJECT_ID = 'demo-montu';
+export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const EMULATOR_VARIABLES = ['FIRESTORE_EMULATOR_HOST', 'FIREBASE_AUTH_EMULATOR_HOST', 'FIREBASE_STORAGE_EMULATOR_HOST', 'STORAGE_EMULATOR_HOST', 'FIREBASE_EMULATOR_HUB'];
+
+/** Starts the emulators in a child process; resolves `{ env, firestore, log, stop }`. */
+export async function startStackProcess(name) {
+  const log = path.join(tmpdir(), `montu-bench-${name}-${process.pid}.log`);
+  const child = fork(fileURLToPath(new URL('./stack-process.mjs', import.meta.url)), [log], {
+    env: { ...process.env, METADATA_SERVER_DETECTION: 'none' },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const info = await new Promise((resolve, reject) => {
+    child.once('message', resolve);
+    child.once('exit', (code) => reject(new Error(`the benchmark's emulators exited (${code}); their log: ${log}`)));
+  });
+  if (info.error) throw new Error(info.error);
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  return {
+    ...info,
+    log,
+    async stop() {
+      if (child.exitCode === null) child.disconnect();
+      await exited;
+    },
+  };
+}
+
+/** Empties Firestore's `projects` and the Auth emulator's users (the emulators' own reset endpoints). */
+async function clearEmulators(env, projects) {
+  const reset = async (url) => {
+    const res = await fetch(url, { method: 'DELETE' });
+    if (!res.ok) throw new Error(`DELETE ${url}: ${res.status} ${await res.text()}`);
+  };
+  for (const p of new Set(projects)) await reset(`http://${env.FIRESTORE_EMULATOR_HOST}/emulator/v1/projects/${p}/databases/(default)/documents`);
+  await reset(`http://${env.FIREBASE_AUTH_EMULATOR_HOST}/emulator/v1/projects/${PROJECT_ID}/accounts`);
+}
+
+/**
+ * The emulators for one benchmark, with their hosts in process.env (set before the benchmark loads
+ * firebase-admin's services or the app). `projects`: the Firestore project ids it writes to, emptied
+ * first and after when the stack is shared.
+ */
+export async function startBenchStack({ name, projects = [PROJECT_ID] }) {
+  process.env.METADATA_SERVER_DETECTION ??= 'none';
+  process.env.GCLOUD_PROJECT ??= PROJECT_ID;
+  const shared = process.env.MONTU_BENCH_STACK ? JSON.parse(process.env.MONTU_BENCH_STACK) : null;
+  const started = performance.now();
+  const stack = shared ?? (await startStackProcess(name));
+  const startSeconds = (performance.now() - started) / 1000;
+  Object.assign(process.env, stack.env);
+  if (shared) await clearEmulators(stack.env, projects);
+  return {
+    env: stack.env,
+    firestore: stack.firestore,
+    log: stack.log,
+    shared: Boolean(shared),
+    startSeconds,
+    async stop() {
+      if (shared) await clearEmulators(stack.env, projects);
+      else await stack.stop();
+    },
+  };
+}
+
+/** An Auth emulator user signed in through its REST API: `{ uid, bearer }`. */
+export async function signedInUser(auth, email, { admin = false, password = 'bench-password', displayName } = {}) {
+  const user = await auth.createUser({ email, password, ...(displayName ? { displayName } : {}) });
+  if (admin) await auth.setCustomUserClaims(user.uid, { admin: true });
+  const res = await fetch(`http://${process.env.FIREBASE_AUTH_EMULATOR_HOST}/identitytoolkit.googleapis.com/v1/accounts:signInWithPassword?key=bench`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password, returnSecureToken: true }),
+  });
+  const body = await res.json();
+  if (!body.idToken) throw new Error(`sign-in of ${email} failed: ${JSON.stringify(body)}`);
+  return { uid: user.uid, bearer: `Bearer ${body.idToken}` };
+}
+
+/**
+ * `node stack/serve.mjs` on free ports, not seeded, its output in a log file. Resolves
+ * `{ ports, seconds (until it printed that it serves), log, stop }`. Needs functions/lib built.
+ */
+export async function startServedStack({ timeoutMs = 180_000 } = {}) {
+  const ports = await freePorts();
+  const log = path.join(tmpdir(), `montu-bench-served-${process.pid}.log`);
+  writeFileSync(log, '');
+  const env = { ...process.env, MONTU_SEED: '0', ...portVariables(ports) };
+  // The benchmark's own emulators (if any) are not the served stack's.
+  for (const name of [...EMULATOR_VARIABLES, 'MONTU_BENCH_STACK']) delete env[name];
+  const started = performance.now();
+  // Its own process group, so whatever it starts can be stopped with it.
+  const serve = spawn(process.execPath, ['stack/serve.mjs'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let out = '';
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the served stack did not come up in ${timeoutMs / 1000} s; its log: ${log}\n${out.slice(-3000)}`)), timeoutMs);
+    const onData = (chunk) => {
+      out = (out + chunk.toString()).slice(-20_000);
+      appendFileSync(log, chunk);
+      if (out.includes('Montu Manager API is serving.')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    serve.stdout.on('data', onData);
+    serve.stderr.on('data', onData);
+    serve.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the serve command exited (${code}); its log: ${log}\n${out.slice(-3000)}`));
+    });
+  });
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    ports,
+    seconds,
+    log,
+    async stop() {
+      if (serve.exitCode !== null) return;
+      const exited = new Promise((resolve) => serve.once('exit', resolve));
+      serve.kill('SIGTERM');
+      const clean = await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 40_000))]);
+      if (clean) return;
+      try {
+        process.kill(-serve.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      // What the serve command removes on a clean exit.
+      rmSync(path.join(ROOT, `.serve-${ports.hub}.firebase.json`), { force: true });
+    },
+  };
+}
