@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import express, { type ErrorRequestHandler, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { logger } from 'firebase-functions';
+import { retryLaterError } from '../lib/transaction.js';
 import { ApiError, ERROR_STATUS } from './errors.js';
 
 declare module 'express-serve-static-core' {
@@ -91,12 +92,13 @@ export function jsonBodyProblem(body: unknown): ApiError | undefined {
   return undefined;
 }
 
+/** The spec's envelope; `details` is always there: null where there is nothing to add. */
 export function errorEnvelope(req: Request, code: keyof typeof ERROR_STATUS, message: string, details?: unknown) {
   return {
     error: {
       code,
       message,
-      ...(details === undefined ? {} : { details }),
+      details: details ?? null,
       timestamp: new Date().toISOString(),
       request_id: req.requestId ?? 'req_unknown',
     },
@@ -104,6 +106,7 @@ export function errorEnvelope(req: Request, code: keyof typeof ERROR_STATUS, mes
 }
 
 export function sendError(req: Request, res: Response, err: ApiError): void {
+  if (err.retryAfterSeconds !== undefined) res.set('Retry-After', String(err.retryAfterSeconds));
   res.status(err.status).json(errorEnvelope(req, err.code, err.message, err.details));
 }
 
@@ -135,6 +138,9 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, req: Request, re
     return;
   }
   if (err instanceof ApiError) return sendError(req, res, err);
+  // A Firestore call outside a transaction that lost a race or found the database unavailable.
+  const transient = retryLaterError(err, 'The data this request changes');
+  if (transient) return sendError(req, res, transient);
   const e = (err ?? {}) as HttpishError;
   if (e.type === 'entity.parse.failed') return sendError(req, res, new ApiError('VALIDATION_ERROR', `Malformed JSON body: ${e.message ?? 'could not parse'}`));
   if (e.type === 'entity.too.large') return sendError(req, res, new ApiError('PAYLOAD_TOO_LARGE', 'Request body is too large'));

@@ -10,7 +10,7 @@ export const errorEnvelopeSchema = z
     error: z.object({
       code: z.enum(Object.keys(ERROR_STATUS) as [keyof typeof ERROR_STATUS]),
       message: z.string(),
-      details: z.unknown().optional(),
+      details: z.unknown().describe('More about the failure (e.g. each bad field), or null where there is nothing to add'),
       timestamp: z.string().meta({ format: 'date-time' }),
       request_id: z.string(),
     }),

@@ -28,6 +28,15 @@ describe('shared HTTP layer', () => {
     await ctx.http().get('/somewhere/else').expect(404);
   });
 
+  it('always carries details: null where an error has nothing to add (unknown route, wrong method, no token)', async () => {
+    const answers = [await ctx.http().get('/api/v1/does-not-exist'), await ctx.http().delete('/api/v1/health'), await ctx.http().get('/api/v1/projects')];
+    expect(answers.map((res) => [res.status, res.body.error.details])).toEqual([
+      [404, null],
+      [405, null],
+      [401, null],
+    ]);
+  });
+
   it('answers a wrong method on a known path with 405 and Allow', async () => {
     const res = await ctx.http().delete('/api/v1/health').expect(405);
     expectEnvelope(res.body, 'METHOD_NOT_ALLOWED');
@@ -67,7 +76,7 @@ describe('shared HTTP layer', () => {
     expect(login.security).toEqual([]);
     expect(login.requestBody.content['application/json'].schema.required).toEqual(['email', 'password']);
     expect(res.body.paths['/api/v1/stats'].get.security).toEqual([{ bearerAuth: [] }]);
-    expect(res.body.components.schemas.ErrorEnvelope.properties.error.required).toEqual(['code', 'message', 'timestamp', 'request_id']);
+    expect(res.body.components.schemas.ErrorEnvelope.properties.error.required).toEqual(['code', 'message', 'details', 'timestamp', 'request_id']);
   });
 
   it('serves Swagger UI and ReDoc from packaged assets', async () => {

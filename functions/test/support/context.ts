@@ -96,9 +96,9 @@ export function createTestContext(label: string, configOverrides: Partial<AppCon
 export type TestContext = ReturnType<typeof createTestContext>;
 
 /** Asserts the spec's error envelope and returns it. */
-export function expectEnvelope(body: unknown, code: string): { code: string; message: string; details?: unknown; request_id: string; timestamp: string } {
+export function expectEnvelope(body: unknown, code: string): { code: string; message: string; details: unknown; request_id: string; timestamp: string } {
   const error = (body as { error?: Record<string, unknown> })?.error;
-  if (!error || error.code !== code || typeof error.message !== 'string' || typeof error.request_id !== 'string' || typeof error.timestamp !== 'string') {
+  if (!error || error.code !== code || typeof error.message !== 'string' || typeof error.request_id !== 'string' || typeof error.timestamp !== 'string' || !('details' in error)) {
     throw new Error(`expected error envelope with code ${code}, got ${JSON.stringify(body)}`);
   }
   if (JSON.stringify(body).includes('    at ')) throw new Error('error body leaks a stack trace');
