@@ -2,7 +2,7 @@
 // annotations, named by the CloudEvent id so a redelivered event adds nothing.
 import { Timestamp, type DocumentData, type Firestore } from 'firebase-admin/firestore';
 import { logger } from 'firebase-functions/logger';
-import { actorOf, bulkIdOf, changedFields, eventDocId, versions, type DocumentWrittenEvent, type FieldChange } from '../lib/document-change.js';
+import { actorOf, bulkIdOf, changedFields, eventDocId, versions, writeTimeOf, type DocumentWrittenEvent, type FieldChange } from '../lib/document-change.js';
 import { toJson } from '../lib/serialize.js';
 import { PROJECT_INDEX_FIELDS } from '../projects/store.js';
 import { withoutIndexFields } from '../tasks/rules.js';
@@ -47,7 +47,6 @@ export async function recordAuditEntry(db: Firestore, event: DocumentWrittenEven
   const projectId =
     collection === 'projects' ? ref.id : collection === 'members' ? (ref.parent.parent?.id ?? null) : ((after ?? before)?.project_id ?? null);
   const { changes, truncated } = bounded(diff);
-  const time = new Date(event.time);
   const id = eventDocId(event.id);
   const entry = {
     collection,
@@ -59,7 +58,7 @@ export async function recordAuditEntry(db: Firestore, event: DocumentWrittenEven
     changes_truncated: truncated,
     actor: actorOf(rawBefore, rawAfter),
     bulk_id: bulkIdOf(rawBefore, rawAfter),
-    time: Number.isNaN(time.getTime()) ? Timestamp.now() : Timestamp.fromDate(time),
+    time: Timestamp.fromDate(writeTimeOf(event)),
   };
   const created = await new AuditStore(db).create(id, entry);
   if (!created) logger.info('audit: event already recorded', { event_id: event.id, document: ref.path });

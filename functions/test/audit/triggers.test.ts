@@ -31,9 +31,10 @@ function taskRef(): DocumentReference {
 }
 
 describe('audit trigger handler', () => {
-  it('records a create with every field as new, the actor, the project and the event time', async () => {
+  it("records a create with every field as new, the actor, the project and the write's commit time", async () => {
     const ref = taskRef();
     const event = await writeEvent(ref, (r) => r.create(task(ref.id)), { time: '2025-08-29T10:00:00.123Z' });
+    const committed = (await ref.get()).updateTime!;
     expect(await recordAuditEntry(db, event)).toBe(event.id);
     expect(await entry(event.id)).toEqual({
       collection: 'tasks',
@@ -51,7 +52,7 @@ describe('audit trigger handler', () => {
       changes_truncated: false,
       actor: 'artist-1',
       bulk_id: null,
-      time: Timestamp.fromDate(new Date('2025-08-29T10:00:00.123Z')),
+      time: Timestamp.fromDate(committed.toDate()),
     });
   });
 
