@@ -12,6 +12,11 @@ export function normalizePermissions(given: readonly Permission[]): Permission[]
   return PERMISSIONS.slice(0, rank + 1);
 }
 
+/** The refusal of a member who lacks `needed` on a project. */
+export function lacksPermission(needed: Permission, projectId: string) {
+  return forbidden(`This needs '${needed}' permission on project ${projectId}`);
+}
+
 export class AccessControl {
   private readonly members: MemberStore;
 
@@ -37,7 +42,7 @@ export class AccessControl {
   async require(caller: Caller, projectId: string, needed: Permission, resource = `Project ${projectId}`): Promise<Permission[]> {
     const perms = await this.permissions(caller, projectId);
     if (perms.length === 0) throw notFound(resource);
-    if (!perms.includes(needed)) throw forbidden(`This needs '${needed}' permission on project ${projectId}`);
+    if (!perms.includes(needed)) throw lacksPermission(needed, projectId);
     return perms;
   }
 

@@ -1,10 +1,11 @@
 import type { UserRecord } from 'firebase-admin/auth';
 import type { AppDeps } from '../deps.js';
-import { notFound, unprocessable } from '../http/errors.js';
+import type { DocumentSnapshot } from 'firebase-admin/firestore';
+import { ApiError, notFound, unprocessable } from '../http/errors.js';
 import { paginate, type PageParams } from '../http/pagination.js';
 import { docToJson } from '../lib/serialize.js';
 import { ProjectStore } from '../projects/store.js';
-import { AccessControl, normalizePermissions } from './access.js';
+import { AccessControl, lacksPermission, normalizePermissions } from './access.js';
 import type { Caller, Permission } from './caller.js';
 import { MemberStore, type MemberRecord } from './members-store.js';
 
@@ -64,12 +65,14 @@ export class MembersService {
         errors.push({ index, user: entry.user_id ?? entry.email ?? '', error: user });
         continue;
       }
-      const existing = await this.members.get(projectId, user.uid);
-      await this.members.upsert(
-        { uid: user.uid, project_id: projectId, email: user.email ?? null, display_name: user.displayName ?? null, permissions: normalizePermissions(entry.permissions) },
-        caller.uid,
-        !existing,
-      );
+      const record = { uid: user.uid, project_id: projectId, email: user.email ?? null, display_name: user.displayName ?? null, permissions: normalizePermissions(entry.permissions) };
+      try {
+        await this.change(caller, projectId, user.uid, (existing) => ({ ...record, isNew: !existing }));
+      } catch (err) {
+        if (!(err instanceof ApiError) || err.code !== 'UNPROCESSABLE') throw err;
+        errors.push({ index, user: entry.user_id ?? entry.email ?? '', error: err.message });
+        continue;
+      }
       added.push(toMember(docToJson((await this.members.get(projectId, user.uid))!)));
     }
     return { added, errors };
@@ -77,25 +80,36 @@ export class MembersService {
 
   async update(caller: Caller, projectId: string, uid: string, permissions: Permission[]) {
     await this.requireProjectAdmin(caller, projectId);
-    const existing = await this.members.get(projectId, uid);
-    if (!existing) throw notFound(`Member ${uid} of project ${projectId}`);
-    const next = normalizePermissions(permissions);
-    if (!next.includes('admin')) await this.refuseLastAdmin(projectId, existing.get('permissions') as Permission[]);
-    await this.members.upsert({ ...(existing.data() as MemberRecord), permissions: next }, caller.uid, false);
+    await this.change(caller, projectId, uid, (existing) => {
+      if (!existing) throw notFound(`Member ${uid} of project ${projectId}`);
+      return { ...(existing.data() as MemberRecord), permissions: normalizePermissions(permissions), isNew: false };
+    });
     return toMember(docToJson((await this.members.get(projectId, uid))!));
   }
 
   async remove(caller: Caller, projectId: string, uid: string) {
     await this.requireProjectAdmin(caller, projectId);
-    const existing = await this.members.get(projectId, uid);
-    if (!existing) throw notFound(`Member ${uid} of project ${projectId}`);
-    await this.refuseLastAdmin(projectId, existing.get('permissions') as Permission[]);
-    await this.members.remove(projectId, uid);
+    await this.change(caller, projectId, uid, (existing) => {
+      if (!existing) throw notFound(`Member ${uid} of project ${projectId}`);
+      return null;
+    });
   }
 
-  private async refuseLastAdmin(projectId: string, current: Permission[]) {
-    if (current.includes('admin') && (await this.members.countAdmins(projectId)) <= 1) {
-      throw unprocessable(`This would leave project ${projectId} without an admin; make someone else admin first`);
-    }
+  /**
+   * Writes (or, for null, removes) one membership in a transaction that re-reads the admins: the
+   * caller must still be one (a demotion may have committed since the check before), and the
+   * project must keep at least one.
+   */
+  private async change(caller: Caller, projectId: string, uid: string, next: (existing: DocumentSnapshot | null) => (MemberRecord & { isNew: boolean }) | null) {
+    await this.members.changeInTransaction(projectId, uid, (existing, admins, tx) => {
+      if (!caller.admin && !admins.includes(caller.uid)) throw lacksPermission('admin', projectId);
+      const record = next(existing);
+      if (admins.includes(uid) && !record?.permissions.includes('admin') && admins.length <= 1) {
+        throw unprocessable(`This would leave project ${projectId} without an admin; make someone else admin first`);
+      }
+      if (!record) return this.members.remove(projectId, uid, tx);
+      const { isNew, ...member } = record;
+      return this.members.upsert(member, caller.uid, isNew, tx);
+    });
   }
 }

@@ -35,9 +35,16 @@ export class MemberStore {
     return snap.docs.map((d) => d.data() as MemberRecord);
   }
 
-  async countAdmins(projectId: string): Promise<number> {
-    const snap = await this.query(projectId).where('permissions', 'array-contains', 'admin').count().get();
-    return snap.data().count;
+  /**
+   * Runs `change` in a transaction that first reads the membership of `uid` and the uids of the
+   * project's admins. Every membership change reads the admins this way, so two changes that
+   * together would remove the last admin cannot both commit: the second sees the first.
+   */
+  async changeInTransaction<T>(projectId: string, uid: string, change: (member: DocumentSnapshot | null, admins: string[], tx: Transaction) => T): Promise<T> {
+    return this.db.runTransaction(async (tx) => {
+      const [member, admins] = await Promise.all([tx.get(this.ref(projectId, uid)), tx.get(this.query(projectId).where('permissions', 'array-contains', 'admin'))]);
+      return change(member.exists ? member : null, admins.docs.map((d) => d.id), tx);
+    });
   }
 
   /** Writes a membership; inside `tx` when given, so it lands exactly when the caller's change does. */
@@ -48,7 +55,7 @@ export class MemberStore {
     else await this.ref(record.project_id, record.uid).set(data, { merge: true });
   }
 
-  async remove(projectId: string, uid: string): Promise<void> {
-    await this.ref(projectId, uid).delete();
+  remove(projectId: string, uid: string, tx: Transaction): void {
+    tx.delete(this.ref(projectId, uid));
   }
 }
