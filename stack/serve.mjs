@@ -50,7 +50,9 @@ async function triggerSummary() {
 }
 
 try {
-  stack = await startEmulators({ only: ['auth', 'functions', 'firestore', 'hosting', 'pubsub'], ports });
+  // NODE_ENV reaches the emulated functions: the runtime parses bodies before the app, and its
+  // Express shows a stack trace with file paths for a malformed one unless in production mode.
+  stack = await startEmulators({ only: ['auth', 'functions', 'firestore', 'hosting', 'pubsub'], ports, env: { NODE_ENV: 'production' } });
 } catch (err) {
   console.error(`[serve] ${err.message}`);
   await shutdown(1);

@@ -15,7 +15,9 @@ export const REGION = 'us-central1';
 
 let app: Promise<Express> | undefined;
 
-export const api = onRequest({ region: REGION, memory: '512MiB', timeoutSeconds: 120, concurrency: 80, invoker: 'public' }, async (req, res) => {
+// cors: false, because firebase-functions otherwise turns on permissive CORS under the emulator and
+// the emulator then answers every preflight itself; the app applies CORS_ORIGINS everywhere.
+export const api = onRequest({ region: REGION, memory: '512MiB', timeoutSeconds: 120, concurrency: 80, invoker: 'public', cors: false }, async (req, res) => {
   app ??= Promise.all([import('./app.js'), import('./runtime.js')]).then(([{ createApp }, { runtimeDeps }]) => createApp(runtimeDeps()));
   (await app)(req, res);
 });

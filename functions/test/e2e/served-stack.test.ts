@@ -127,6 +127,28 @@ afterAll(async () => {
   }
 });
 
+describe('the served stack', () => {
+  it('says it serves with the official Firestore emulator', () => {
+    expect(log).toMatch(/Firestore {4}: the official Cloud Firestore emulator on 127\.0\.0\.1:\d+ \(Java \d+/);
+  });
+
+  it("applies the app's CORS allow-list to preflights, which the Functions emulator would otherwise answer for any origin", async () => {
+    const preflight = (origin: string) =>
+      fetch(`http://127.0.0.1:${ports.hosting}/api/v1/tasks`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'PATCH', 'access-control-request-headers': 'authorization,content-type' } });
+    const allowed = await preflight('http://localhost:5173');
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+    const refused = await preflight('https://evil.example');
+    expect(refused.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('answers a malformed JSON body, which the Functions runtime parses before the app, without a stack trace or file paths', async () => {
+    const res = await fetch(`http://127.0.0.1:${ports.hosting}/api/v1/tasks`, { method: 'POST', headers: { authorization: bearer, 'content-type': 'application/json' }, body: '{"project_id": "SWA",' });
+    expect(res.status).toBe(400);
+    const body = await res.text();
+    expect(body).not.toMatch(/\s+at |node_modules|\.[jt]s:\d+|SyntaxError:/);
+  });
+});
+
 describe('the served stack fires the triggers', () => {
   it('a task PATCHed over HTTP gets its audit entries and its feed event', async () => {
     const projectId = await createProject();
