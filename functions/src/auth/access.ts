@@ -1,16 +1,13 @@
-// The one authorization helper every domain uses. Reads need `read`, changes need `write`, project
-// configuration and membership need project `admin`; global admins may do everything. A caller
-// outside a project is told its resources do not exist (404), a member lacking a permission gets 403.
+// The one authorization helper every domain uses. Reads need `read`, changes need `write`, approving
+// or rejecting media needs `review`, project configuration and membership need project `admin`;
+// global admins may do everything. A caller outside a project is told its resources do not exist
+// (404), a member lacking a permission gets 403.
 import type { Firestore } from 'firebase-admin/firestore';
 import { forbidden, notFound } from '../http/errors.js';
-import { PERMISSIONS, type Caller, type Permission } from './caller.js';
+import { normalizePermissions, PERMISSIONS, type Caller, type Permission } from './caller.js';
 import { MemberStore } from './members-store.js';
 
-/** `admin` implies `write`, `write` implies `read`: stored and returned in that closed form. */
-export function normalizePermissions(given: readonly Permission[]): Permission[] {
-  const rank = Math.max(...given.map((p) => PERMISSIONS.indexOf(p)));
-  return PERMISSIONS.slice(0, rank + 1);
-}
+export { normalizePermissions };
 
 /** The refusal of a member who lacks `needed` on a project. */
 export function lacksPermission(needed: Permission, projectId: string) {
@@ -30,7 +27,7 @@ export class AccessControl {
     const cached = caller.permissionsByProject.get(projectId);
     if (cached) return cached;
     const snap = await this.members.get(projectId, caller.uid);
-    const perms = snap ? ((snap.get('permissions') as Permission[] | undefined) ?? []) : [];
+    const perms = snap ? normalizePermissions((snap.get('permissions') as Permission[] | undefined) ?? []) : [];
     caller.permissionsByProject.set(projectId, perms);
     return perms;
   }

@@ -16,8 +16,8 @@ export interface MemberEntry {
 }
 
 function toMember(json: Record<string, unknown> & { id: string }) {
-  const { id, uid: _uid, project_id: _p, updated_by: _u, ...rest } = json;
-  return { user_id: id, ...rest };
+  const { id, uid: _uid, project_id: _p, updated_by: _u, permissions, ...rest } = json;
+  return { user_id: id, ...rest, permissions: normalizePermissions((permissions as Permission[] | undefined) ?? []) };
 }
 
 /** Project membership: who may read, write or administer a project (the spec's addProjectUsers). */

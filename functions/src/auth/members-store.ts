@@ -1,6 +1,6 @@
 import { FieldValue, type DocumentSnapshot, type Firestore, type Query, type Transaction } from 'firebase-admin/firestore';
 import { PROJECTS } from '../projects/store.js';
-import type { Permission } from './caller.js';
+import { normalizePermissions, type Permission } from './caller.js';
 
 export const MEMBERS = 'members';
 
@@ -32,7 +32,10 @@ export class MemberStore {
   /** Every membership of one user, across projects (a collection-group query on `uid`). */
   async forUser(uid: string): Promise<MemberRecord[]> {
     const snap = await this.db.collectionGroup(MEMBERS).where('uid', '==', uid).get();
-    return snap.docs.map((d) => d.data() as MemberRecord);
+    return snap.docs.map((d) => {
+      const record = d.data() as MemberRecord;
+      return { ...record, permissions: normalizePermissions(record.permissions ?? []) };
+    });
   }
 
   /**

@@ -3,7 +3,11 @@ import { projectIdSchema, uidSchema } from '../lib/ids.js';
 import { PERMISSIONS } from './caller.js';
 
 export const permissionSchema = z.enum(PERMISSIONS);
-export const permissionsSchema = z.array(permissionSchema).min(1, 'At least one permission is required').max(3);
+export const permissionsSchema = z
+  .array(permissionSchema)
+  .min(1, 'At least one permission is required')
+  .max(PERMISSIONS.length)
+  .describe('read; write (implies read); review: approve or reject media (implies read); admin (implies all)');
 
 export const loginBody = z.strictObject({
   email: z.email('email must be a valid email address').max(320),

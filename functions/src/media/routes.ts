@@ -134,7 +134,7 @@ export function mediaRoutes(deps: AppDeps) {
       path: '/media/{media_id}/approve',
       summary: 'Approve or reject media; the linked task follows the Media Review Workflow',
       description:
-        'Records the review (reviewer: the caller) in approval_history. approved moves a pending_review task to approved; rejected moves the task to needs_revision. Needs write permission on the project.',
+        'Records the review (reviewer: the caller) in approval_history. approved moves a pending_review task to approved; rejected moves the task to needs_revision. Needs review permission on the project (project admins have it), and is refused on the caller\'s own upload unless the project sets allow_self_review.',
       tags,
       params: mediaParams,
       body: approveBody,

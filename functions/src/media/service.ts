@@ -8,7 +8,7 @@ import { logger } from 'firebase-functions';
 import { AccessControl } from '../auth/access.js';
 import type { Caller } from '../auth/caller.js';
 import type { AppDeps } from '../deps.js';
-import { ApiError, conflict, notFound, payloadTooLarge, preconditionFailed, unprocessable, validationError } from '../http/errors.js';
+import { ApiError, conflict, forbidden, notFound, payloadTooLarge, preconditionFailed, unprocessable, validationError } from '../http/errors.js';
 import { readMultipart } from '../http/multipart.js';
 import { API_PREFIX } from '../http/openapi.js';
 import { paginate, type Page } from '../http/pagination.js';
@@ -84,10 +84,27 @@ export class MediaService {
     return snap;
   }
 
-  private async requireOpenProject(projectId: string): Promise<void> {
+  private async requireOpenProject(projectId: string): Promise<DocumentSnapshot> {
     const project = await this.projects.get(projectId);
     if (!project) throw notFound(`Project ${projectId}`);
     if (project.get('status') === 'archived') throw unprocessable(`Project ${projectId} is archived; its media are read-only`);
+    return project;
+  }
+
+  /**
+   * Approving or rejecting needs `review` (project admins have it), and never on one's own upload
+   * unless the project allows it: an artist must not sign off their own work.
+   */
+  private async reviewable(caller: Caller, id: string): Promise<DocumentSnapshot> {
+    const snap = await this.store.get(id);
+    if (!snap) throw notFound(`Media ${id}`);
+    const projectId = snap.get('project_id') as string;
+    await this.access.require(caller, projectId, 'review', `Media ${id}`);
+    const project = await this.requireOpenProject(projectId);
+    if (snap.get('author') === caller.uid && project.get('allow_self_review') !== true) {
+      throw forbidden(`You uploaded media ${id}; project ${projectId} does not allow reviewing one's own upload (allow_self_review)`);
+    }
+    return snap;
   }
 
   /** The task new media will link to, once the caller may write to its project. */
@@ -311,7 +328,7 @@ export class MediaService {
     if (body.reviewer !== undefined && body.reviewer !== caller.uid && body.reviewer !== caller.email) {
       throw validationError('reviewer is always the caller; omit it or send your own uid', { field: 'reviewer', issue: 'not the caller' });
     }
-    const before = await this.writable(caller, id);
+    const before = await this.reviewable(caller, id);
     if (before.get('status') !== 'active') throw unprocessable(`Media ${id} has not finished uploading (status ${before.get('status')}); it cannot be reviewed yet`);
     const taskId = before.get('linked_task_id') as string;
     const projectId = before.get('project_id') as string;

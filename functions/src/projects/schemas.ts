@@ -58,6 +58,8 @@ const configList = (field: string) =>
 const driveShape = Object.fromEntries(DRIVE_KEYS.map((k) => [k, driveRoot.optional()])) as Record<DriveKey, z.ZodOptional<typeof driveRoot>>;
 const drivePatchShape = Object.fromEntries(DRIVE_KEYS.map((k) => [k, driveRoot.nullable().optional()])) as Record<DriveKey, z.ZodOptional<z.ZodNullable<typeof driveRoot>>>;
 
+const allowSelfReview = z.boolean().describe('Whether a reviewer may approve or reject media they uploaded themselves; false when absent');
+
 const projectName = z.string().trim().min(1, 'name is required').max(200, 'name is at most 200 characters');
 const projectDescription = z.string().trim().max(2000, 'description is at most 2000 characters');
 
@@ -73,6 +75,7 @@ export const projectCreateBody = z.strictObject({
   task_types: configList('task_types').optional().describe("Defaults to the spec's list"),
   milestones: configList('milestones').optional().describe("Defaults to the spec's list"),
   priority_levels: configList('priority_levels').optional().describe("Lowest first; defaults to the spec's list"),
+  allow_self_review: allowSelfReview.optional(),
 });
 export type ProjectCreateInput = z.output<typeof projectCreateBody>;
 
@@ -92,6 +95,7 @@ export const projectPatchBody = z
     task_types: configList('task_types').optional(),
     milestones: configList('milestones').optional(),
     priority_levels: configList('priority_levels').optional(),
+    allow_self_review: allowSelfReview.optional(),
   })
   .refine((b) => Object.keys(b).length > 0, 'Give at least one field to change');
 export type ProjectPatchInput = z.output<typeof projectPatchBody>;
@@ -116,6 +120,7 @@ export const projectResponse = z.object({
   task_types: z.array(z.string()),
   milestones: z.array(z.string()),
   priority_levels: z.array(z.string()),
+  allow_self_review: allowSelfReview.optional(),
   created_at: z.string().optional(),
   updated_at: z.string().optional(),
   created_by: z.string().optional(),

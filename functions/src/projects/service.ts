@@ -209,7 +209,7 @@ export class ProjectService {
       const config: PathConfig = { ...pathConfigOf(current), ...(update as Partial<PathConfig>) };
       const issues = configIssues(config);
       if (issues.length) throw configError(issues);
-      for (const key of ['name', 'description', 'task_types', 'milestones', 'priority_levels'] as const) {
+      for (const key of ['name', 'description', 'task_types', 'milestones', 'priority_levels', 'allow_self_review'] as const) {
         if (patch[key] !== undefined) update[key] = patch[key];
       }
       if (patch.name !== undefined || patch.description !== undefined) {

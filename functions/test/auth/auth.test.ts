@@ -77,7 +77,7 @@ describe('GET /auth/me', () => {
       display_name: 'supervisor',
       admin: false,
       projects: [
-        { project_id: 'ME_A', permissions: ['read', 'write', 'admin'] },
+        { project_id: 'ME_A', permissions: ['read', 'write', 'review', 'admin'] },
         { project_id: 'ME_B', permissions: ['read'] },
       ],
     });

@@ -48,7 +48,7 @@ describe('project membership API', () => {
     expect(list.body.items.find((m: { user_id: string }) => m.user_id === artist.uid).permissions).toEqual(['read', 'write']);
 
     const patched = await ctx.http().patch(`/api/v1/projects/MEM2/users/${artist.uid}`).set('Authorization', admin.bearer).send({ permissions: ['admin'] }).expect(200);
-    expect(patched.body.permissions).toEqual(['read', 'write', 'admin']);
+    expect(patched.body.permissions).toEqual(['read', 'write', 'review', 'admin']);
 
     await ctx.http().delete(`/api/v1/projects/MEM2/users/${artist.uid}`).set('Authorization', admin.bearer).expect(204);
     expect((await ctx.db.doc(`projects/MEM2/members/${artist.uid}`).get()).exists).toBe(false);

@@ -12,6 +12,8 @@ export interface Studio {
   projectId: string;
   /** write on the project */
   artist: TestUser;
+  /** review on the project: approves or rejects others' uploads */
+  supervisor: TestUser;
   /** read only */
   viewer: TestUser;
   /** not a member */
@@ -20,9 +22,9 @@ export interface Studio {
 
 export async function seedStudio(ctx: TestContext, projectId: string): Promise<Studio> {
   await ctx.seedProject(projectId);
-  const [artist, viewer, outsider] = await Promise.all([ctx.createUser({ name: 'artist' }), ctx.createUser({ name: 'viewer' }), ctx.createUser({ name: 'outsider' })]);
-  await Promise.all([ctx.addMember(projectId, artist, ['write']), ctx.addMember(projectId, viewer, ['read'])]);
-  return { projectId, artist, viewer, outsider };
+  const [artist, supervisor, viewer, outsider] = await Promise.all([ctx.createUser({ name: 'artist' }), ctx.createUser({ name: 'supervisor' }), ctx.createUser({ name: 'viewer' }), ctx.createUser({ name: 'outsider' })]);
+  await Promise.all([ctx.addMember(projectId, artist, ['write']), ctx.addMember(projectId, supervisor, ['review']), ctx.addMember(projectId, viewer, ['read'])]);
+  return { projectId, artist, supervisor, viewer, outsider };
 }
 
 /** Writes a task document directly (test arrangement). */

@@ -88,19 +88,21 @@ describe('media lifecycle', () => {
     const small = await ctx.http().get(`/api/v1/media/${id}/thumbnail?size=small`).set('Authorization', studio.viewer.bearer).buffer(true).parse(binary).expect(200);
     expect(await sharp(small.body as Buffer).metadata()).toMatchObject({ width: 128, height: 72 });
 
-    // Review: readers may not approve; an approval moves the pending_review task to approved.
-    const denied = await ctx.http().post(`/api/v1/media/${id}/approve`).set('Authorization', studio.viewer.bearer).send({ approval_status: 'approved' }).expect(403);
-    expectEnvelope(denied.body, 'PERMISSION_DENIED');
-    const approved = await ctx.http().post(`/api/v1/media/${id}/approve`).set('Authorization', studio.artist.bearer).send({ approval_status: 'approved', reviewer: studio.artist.uid, review_notes: 'Looks good, approved for final comp' }).expect(200);
+    // Review: readers and the uploading artist may not approve; a supervisor's approval moves the pending_review task to approved.
+    for (const user of [studio.viewer, studio.artist]) {
+      const denied = await ctx.http().post(`/api/v1/media/${id}/approve`).set('Authorization', user.bearer).send({ approval_status: 'approved' }).expect(403);
+      expectEnvelope(denied.body, 'PERMISSION_DENIED');
+    }
+    const approved = await ctx.http().post(`/api/v1/media/${id}/approve`).set('Authorization', studio.supervisor.bearer).send({ approval_status: 'approved', reviewer: studio.supervisor.uid, review_notes: 'Looks good, approved for final comp' }).expect(200);
     expect(approved.body.approval_status).toBe('approved');
-    expect(approved.body.approval_history).toEqual([{ approval_status: 'approved', reviewer: studio.artist.uid, review_notes: 'Looks good, approved for final comp', reviewed_at: expect.any(String) }]);
+    expect(approved.body.approval_history).toEqual([{ approval_status: 'approved', reviewer: studio.supervisor.uid, review_notes: 'Looks good, approved for final comp', reviewed_at: expect.any(String) }]);
     expect(approved.body.linked_task).toEqual({ id: TASK, previous_status: 'pending_review', status: 'approved' });
     const task = (await ctx.db.doc(`tasks/${TASK}`).get()).data()!;
     expect(task.status).toBe('approved');
-    expect(task.updated_by).toBe(studio.artist.uid);
+    expect(task.updated_by).toBe(studio.supervisor.uid);
 
     // A rejection sends the task back for revision.
-    const rejected = await ctx.http().post(`/api/v1/media/${second.body.id}/approve`).set('Authorization', studio.artist.bearer).send({ approval_status: 'rejected', review_notes: 'Edges flicker' }).expect(200);
+    const rejected = await ctx.http().post(`/api/v1/media/${second.body.id}/approve`).set('Authorization', studio.supervisor.bearer).send({ approval_status: 'rejected', review_notes: 'Edges flicker' }).expect(200);
     expect(rejected.body.linked_task).toEqual({ id: TASK, previous_status: 'approved', status: 'needs_revision' });
     expect((await ctx.db.doc(`tasks/${TASK}`).get()).get('status')).toBe('needs_revision');
     expect(await list('approval_status=approved')).toEqual({ ids: [id], total: 1 });

@@ -127,33 +127,33 @@ describe('POST /media/{id}/approve', () => {
   it('leaves a task that is not pending_review where it is on approval', async () => {
     await seedTask(ctx, 'REC', 'ep04_sq0040_sh0050_comp', 'in_progress');
     const media = await newMedia('wip.png', {}, studio.artist, 'ep04_sq0040_sh0050_comp');
-    const res = await as(studio.artist).post(`/media/${media.id}/approve`, { approval_status: 'approved' }).expect(200);
+    const res = await as(studio.supervisor).post(`/media/${media.id}/approve`, { approval_status: 'approved' }).expect(200);
     expect(res.body.linked_task).toEqual({ id: 'ep04_sq0040_sh0050_comp', previous_status: 'in_progress', status: 'in_progress' });
     expect((await ctx.db.doc('tasks/ep04_sq0040_sh0050_comp').get()).get('status')).toBe('in_progress');
   });
 
   it('keeps every review in the history, reviewer always the caller', async () => {
     const lead = await ctx.createUser({ name: 'lead' });
-    await ctx.addMember('REC', lead, ['write']);
+    await ctx.addMember('REC', lead, ['admin']);
     const media = await newMedia('history.png');
-    await as(studio.artist).post(`/media/${media.id}/approve`, { approval_status: 'rejected', review_notes: 'Too dark' }).expect(200);
+    await as(studio.supervisor).post(`/media/${media.id}/approve`, { approval_status: 'rejected', review_notes: 'Too dark' }).expect(200);
     const res = await as(lead).post(`/media/${media.id}/approve`, { approval_status: 'approved', reviewer: lead.email }).expect(200);
     expect(res.body.approval_history.map((h: { reviewer: string; approval_status: string; review_notes: string }) => [h.reviewer, h.approval_status, h.review_notes])).toEqual([
-      [studio.artist.uid, 'rejected', 'Too dark'],
+      [studio.supervisor.uid, 'rejected', 'Too dark'],
       [lead.uid, 'approved', ''],
     ]);
   });
 
   it('refuses a reviewer other than the caller, unknown decisions, readers and unfinished uploads', async () => {
     const media = await newMedia('refuse.png');
-    const other = await as(studio.artist).post(`/media/${media.id}/approve`, { approval_status: 'approved', reviewer: 'supervisor_user' }).expect(400);
+    const other = await as(studio.supervisor).post(`/media/${media.id}/approve`, { approval_status: 'approved', reviewer: 'supervisor_user' }).expect(400);
     expect(expectEnvelope(other.body, 'VALIDATION_ERROR').message).toBe('reviewer is always the caller; omit it or send your own uid');
-    const decision = await as(studio.artist).post(`/media/${media.id}/approve`, { approval_status: 'maybe' }).expect(400);
+    const decision = await as(studio.supervisor).post(`/media/${media.id}/approve`, { approval_status: 'maybe' }).expect(400);
     expect(expectEnvelope(decision.body, 'VALIDATION_ERROR').details).toMatchObject({ field: 'approval_status' });
     await as(studio.viewer).post(`/media/${media.id}/approve`, { approval_status: 'approved' }).expect(403);
     await as(studio.outsider).post(`/media/${media.id}/approve`, { approval_status: 'approved' }).expect(404);
     const pending = await as(studio.artist).post('/media/upload-url', { task_id: TASK, file_name: 'notyet.mov', file_size: 10 }).expect(201);
-    const early = await as(studio.artist).post(`/media/${pending.body.media.id}/approve`, { approval_status: 'approved' }).expect(422);
+    const early = await as(studio.supervisor).post(`/media/${pending.body.media.id}/approve`, { approval_status: 'approved' }).expect(422);
     expect(expectEnvelope(early.body, 'UNPROCESSABLE').message).toBe(`Media ${pending.body.media.id} has not finished uploading (status pending_upload); it cannot be reviewed yet`);
     expect((await ctx.db.doc(`media/${media.id}`).get()).get('approval_history')).toEqual([]);
   });
@@ -162,7 +162,7 @@ describe('POST /media/{id}/approve', () => {
     const media = await newMedia('review-etag.png');
     const etag = (await as(studio.viewer).get(`/media/${media.id}`)).headers.etag!;
     await as(studio.artist).put(`/media/${media.id}`, { description: 'changed' }).expect(200);
-    const stale = await as(studio.artist).post(`/media/${media.id}/approve`, { approval_status: 'approved' }).set('If-Match', etag).expect(412);
+    const stale = await as(studio.supervisor).post(`/media/${media.id}/approve`, { approval_status: 'approved' }).set('If-Match', etag).expect(412);
     expectEnvelope(stale.body, 'PRECONDITION_FAILED');
     expect((await ctx.db.doc(`media/${media.id}`).get()).get('approval_status')).toBe('pending');
   });
@@ -172,13 +172,14 @@ describe('archived projects', () => {
   it('keep their media readable but refuse changes with 422', async () => {
     await ctx.seedProject('ARC');
     await ctx.addMember('ARC', studio.artist, ['write']);
+    await ctx.addMember('ARC', studio.supervisor, ['review']);
     await seedTask(ctx, 'ARC', 'ep05_sq0050_sh0050_comp');
     const media = await newMedia('kept.png', {}, studio.artist, 'ep05_sq0050_sh0050_comp');
     await ctx.db.doc('projects/ARC').update({ status: 'archived' });
     await as(studio.artist).get(`/media/${media.id}`).expect(200);
     for (const res of [
       await as(studio.artist).put(`/media/${media.id}`, { description: 'x' }),
-      await as(studio.artist).post(`/media/${media.id}/approve`, { approval_status: 'approved' }),
+      await as(studio.supervisor).post(`/media/${media.id}/approve`, { approval_status: 'approved' }),
       await as(studio.artist).delete(`/media/${media.id}`),
     ]) {
       expect(res.status).toBe(422);

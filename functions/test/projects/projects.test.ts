@@ -36,7 +36,7 @@ describe('POST /projects', () => {
     expect(new Date(created_at).toISOString()).toBe(created_at);
     expect(res.headers.etag).toMatch(/^"\d+\.\d{9}"$/);
     const member = await ctx.db.doc(`projects/SWA/members/${admin.uid}`).get();
-    expect(member.data()).toMatchObject({ uid: admin.uid, project_id: 'SWA', email: admin.email, permissions: ['read', 'write', 'admin'], added_by: admin.uid, updated_by: admin.uid });
+    expect(member.data()).toMatchObject({ uid: admin.uid, project_id: 'SWA', email: admin.email, permissions: ['read', 'write', 'review', 'admin'], added_by: admin.uid, updated_by: admin.uid });
   });
 
   it('answers 201 with the project, its ETag and Location, filling list defaults', async () => {
