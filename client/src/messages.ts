@@ -1,6 +1,6 @@
 // The real-time feed's messages: the spec's WebSocket message shapes, stored as `projects/{p}/events`
-// documents. Types only, shared by the triggers that write them and the client helper that reads
-// them, so a front end can copy this file with client.ts.
+// documents. Types only: the one definition, used by the backend's triggers that write them
+// (imported as `@montu/client/messages`) and by this package's listeners that read them.
 
 export type FeedEventType =
   | 'task_created'

@@ -1,6 +1,6 @@
 // Real-time for front ends: the spec's WebSocket channels as Firestore listeners (firebase v12
-// modular web SDK). Not used by the backend; a web app copies this file and messages.ts (or imports
-// them). Every query here is one the security rules allow a project member: each is constrained to
+// modular web SDK; the app brings `firebase` and signs in with Firebase Auth, so firestore.rules
+// apply). Every query here is one the security rules allow a project member: each is constrained to
 // one project, which is what the rules check.
 //
 //   /ws/tasks/{project_id}       tasks where project_id == P, and the project's feed (task and import messages)
@@ -26,7 +26,7 @@ import {
 } from 'firebase/firestore';
 import type { FeedMessage, JsonRecord } from './messages.js';
 
-export type { FeedMessage, JsonRecord } from './messages.js';
+export type * from './messages.js';
 
 export type ChannelKind = 'tasks' | 'media' | 'annotations';
 
@@ -259,4 +259,78 @@ export function useTasks(react: ReactHooks, db: Firestore, projectId: string, fi
   }, [db, projectId, key]);
 
   return { tasks, loading, error };
+}
+
+/** What a Collaboration handler receives: the message's `data`, as the spec's handlers do. */
+type DataOf<T extends FeedMessage['type']> = Extract<FeedMessage, { type: T }>['data'];
+
+/**
+ * The spec's CollaborationManager: one listener on the project's feed, handlers by event name.
+ * Each `on...` returns the function that removes that handler.
+ */
+export class Collaboration {
+  private readonly handlers = new Map<FeedMessage['type'], Set<(data: never) => void>>();
+  private stop: Unsubscribe | null = null;
+
+  constructor(
+    private readonly db: Firestore,
+    private readonly onError: (error: Error) => void = () => {},
+  ) {}
+
+  /** Resolves once the listener is live: every message published from then on is delivered. */
+  initializeCollaboration(projectId: string): Promise<void> {
+    this.close();
+    return new Promise((resolve, reject) => {
+      let ready = false;
+      this.stop = subscribeToFeed(
+        this.db,
+        projectId,
+        (message) => {
+          for (const handler of this.handlers.get(message.type) ?? []) (handler as (data: FeedMessage['data']) => void)(message.data);
+        },
+        (error) => (ready ? this.onError(error) : reject(error)),
+        () => {
+          ready = true;
+          resolve();
+        },
+      );
+    });
+  }
+
+  close(): void {
+    this.stop?.();
+    this.stop = null;
+  }
+
+  on<T extends FeedMessage['type']>(type: T, handler: (data: DataOf<T>) => void): Unsubscribe {
+    const set = this.handlers.get(type) ?? new Set();
+    this.handlers.set(type, set);
+    set.add(handler);
+    return () => set.delete(handler);
+  }
+
+  onTaskCreated(handler: (data: DataOf<'task_created'>) => void) {
+    return this.on('task_created', handler);
+  }
+  onTaskUpdated(handler: (data: DataOf<'task_updated'>) => void) {
+    return this.on('task_updated', handler);
+  }
+  onTasksBulkUpdated(handler: (data: DataOf<'tasks_bulk_updated'>) => void) {
+    return this.on('tasks_bulk_updated', handler);
+  }
+  onImportCompleted(handler: (data: DataOf<'import_completed'>) => void) {
+    return this.on('import_completed', handler);
+  }
+  onMediaUploaded(handler: (data: DataOf<'media_uploaded'>) => void) {
+    return this.on('media_uploaded', handler);
+  }
+  onMediaApproved(handler: (data: DataOf<'media_approved'>) => void) {
+    return this.on('media_approved', handler);
+  }
+  onAnnotationCreated(handler: (data: DataOf<'annotation_created'>) => void) {
+    return this.on('annotation_created', handler);
+  }
+  onAnnotationUpdated(handler: (data: DataOf<'annotation_updated'>) => void) {
+    return this.on('annotation_updated', handler);
+  }
 }

@@ -1,9 +1,10 @@
 // The real-time feed: `projects/{p}/events` documents carrying the spec's WebSocket message shapes
 // ({type, data: {..., user, timestamp}}). Clients listen to them with Firestore listeners.
 import { FieldValue, type Firestore, type Transaction, type WriteBatch } from 'firebase-admin/firestore';
-import type { FeedEventType } from './messages.js';
+// The message types live in the client package (one definition for writer and reader), a workspace of the repository root.
+import type { FeedEventType } from '@montu/client/messages';
 
-export type { FeedEventType } from './messages.js';
+export type { FeedEventType } from '@montu/client/messages';
 
 export const EVENTS = 'events';
 

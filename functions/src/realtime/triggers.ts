@@ -7,7 +7,7 @@ import { projectIdSchema } from '../lib/ids.js';
 import { docToJson, toJson } from '../lib/serialize.js';
 import { withoutIndexFields } from '../tasks/rules.js';
 import { feedEventDoc, writeFeedEvent } from './feed.js';
-import type { FeedEventType } from './messages.js';
+import type { FeedEventType } from '@montu/client/messages';
 
 /** The `user` of events whose write carries no `updated_by` (triggers, scripts). */
 export const SYSTEM_USER = 'system';

@@ -9,7 +9,7 @@ import { connectAuthEmulator, getAuth, inMemoryPersistence, setPersistence, sign
 import { connectFirestoreEmulator, getFirestore, type Firestore } from 'firebase/firestore';
 import { FieldValue } from 'firebase-admin/firestore';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { parseChannel, subscribe, useTasks, type ReactHooks, type ReceivedMessage } from '../../src/realtime/client.js';
+import { parseChannel, subscribe, useTasks, type ReactHooks, type ReceivedMessage } from '../../../client/src/realtime.js';
 import { feedEventDoc, writeFeedEvent } from '../../src/realtime/feed.js';
 import { publishAnnotationWrite, publishMediaWrite, publishTaskWrite } from '../../src/realtime/triggers.js';
 import { createTestContext, uniqueName, type TestUser } from '../support/context.js';

@@ -22,7 +22,7 @@ import {
   type Firestore,
 } from 'firebase/firestore';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { subscribe } from '../../src/realtime/client.js';
+import { subscribe } from '../../../client/src/realtime.js';
 import { firestoreRulesTarget } from './emulators.js';
 
 // Refused requests are the point here; the SDK would log each one.
