@@ -2,6 +2,7 @@
 // annotations, named by the CloudEvent id so a redelivered event adds nothing.
 import { Timestamp, type DocumentData, type Firestore } from 'firebase-admin/firestore';
 import { logger } from 'firebase-functions/logger';
+import { deleterOf } from '../lib/deletions.js';
 import { actorOf, bulkIdOf, changedFields, eventDocId, versions, writeTimeOf, type DocumentWrittenEvent, type FieldChange } from '../lib/document-change.js';
 import { toJson } from '../lib/serialize.js';
 import { PROJECT_INDEX_FIELDS } from '../projects/store.js';
@@ -56,7 +57,7 @@ export async function recordAuditEntry(db: Firestore, event: DocumentWrittenEven
     action,
     changes,
     changes_truncated: truncated,
-    actor: actorOf(rawBefore, rawAfter),
+    actor: action === 'delete' ? await deleterOf(db, ref.path, new Date()) : actorOf(rawAfter),
     bulk_id: bulkIdOf(rawBefore, rawAfter),
     time: Timestamp.fromDate(writeTimeOf(event)),
   };

@@ -107,7 +107,7 @@ export class MembersService {
       if (admins.includes(uid) && !record?.permissions.includes('admin') && admins.length <= 1) {
         throw unprocessable(`This would leave project ${projectId} without an admin; make someone else admin first`);
       }
-      if (!record) return this.members.remove(projectId, uid, tx);
+      if (!record) return this.members.remove(projectId, uid, caller.uid, this.deps.clock(), tx);
       const { isNew, ...member } = record;
       return this.members.upsert(member, caller.uid, isNew, tx);
     });

@@ -1,4 +1,5 @@
 import { FieldValue, type DocumentSnapshot, type Firestore, type Query, type Transaction } from 'firebase-admin/firestore';
+import { deleteAs } from '../lib/deletions.js';
 import { PROJECTS } from '../projects/store.js';
 import { normalizePermissions, type Permission } from './caller.js';
 
@@ -58,7 +59,7 @@ export class MemberStore {
     else await this.ref(record.project_id, record.uid).set(data, { merge: true });
   }
 
-  remove(projectId: string, uid: string, tx: Transaction): void {
-    tx.delete(this.ref(projectId, uid));
+  remove(projectId: string, uid: string, actor: string, now: Date, tx: Transaction): void {
+    deleteAs(tx, this.ref(projectId, uid), actor, now);
   }
 }

@@ -72,10 +72,12 @@ export function writeTimeOf(event: DocumentWrittenEvent): Date {
   return Number.isNaN(time.getTime()) ? new Date() : time;
 }
 
-/** Who made the write: `updated_by` of the new version, or of the last one for a delete. */
-export function actorOf(before: DocumentData | undefined, after: DocumentData | undefined): string | null {
-  const source = after ?? before;
-  const actor = source?.updated_by ?? source?.created_by;
+/**
+ * Who made a create or update: `updated_by` of the new version. A delete names nobody here: the
+ * last version's `updated_by` is its last editor, not its deleter (see lib/deletions.ts).
+ */
+export function actorOf(after: DocumentData | undefined): string | null {
+  const actor = after?.updated_by ?? after?.created_by;
   return typeof actor === 'string' && actor ? actor : null;
 }
 

@@ -223,7 +223,7 @@ export class MediaService {
     } catch (err) {
       // Nothing half-written: the file (if it landed) and the record go together.
       await this.objects.delete([record.storage_key, ...allThumbnailKeys(record.storage_key)]).catch((e: unknown) => logger.warn('Media upload clean-up left files', { id, error: String(e) }));
-      await this.store.ref(id).delete().catch((e: unknown) => logger.warn('Media upload clean-up left the record', { id, error: String(e) }));
+      await this.store.deleteRecord(id, caller.uid, this.deps.clock()).catch((e: unknown) => logger.warn('Media upload clean-up left the record', { id, error: String(e) }));
       throw err;
     }
     const snap = await this.store.ref(id).get();
@@ -240,7 +240,7 @@ export class MediaService {
     try {
       uploadUrl = await this.objects.uploadSession(record.storage_key, record.content_type, { media_id: id, uploaded_by: caller.uid }, corsOrigin);
     } catch (err) {
-      await this.store.ref(id).delete().catch((e: unknown) => logger.warn('Upload URL clean-up left the record', { id, error: String(e) }));
+      await this.store.deleteRecord(id, caller.uid, this.deps.clock()).catch((e: unknown) => logger.warn('Upload URL clean-up left the record', { id, error: String(e) }));
       throw err;
     }
     const snap = await this.store.ref(id).get();
@@ -312,15 +312,34 @@ export class MediaService {
     return { media: toMedia(snap), etag: etagOf(snap) };
   }
 
-  /** Removes the file, its thumbnails, the record and the annotations made on it. */
+  /**
+   * Removes the file, its thumbnails, the record and the annotations made on it. The uploader or a
+   * project admin may; an uploader who is not an admin only while every annotation on it is theirs,
+   * since deleting the media deletes others' review notes with it.
+   */
   async remove(caller: Caller, id: string): Promise<void> {
     const snap = await this.writable(caller, id);
     const key = snap.get('storage_key') as string;
+    const projectId = snap.get('project_id') as string;
+    const admin = (await this.access.permissions(caller, projectId)).includes('admin');
+    if (!admin && snap.get('author') !== caller.uid) throw forbidden(`Only the uploader or a project admin may delete media ${id}`);
+    const othersNotes = (count: number) => forbidden(`Media ${id} carries ${count} annotation${count === 1 ? '' : 's'} by other users; only a project admin may delete it with them`);
+    if (!admin) {
+      const others = await this.store.annotationsByOthers(id, caller.uid);
+      if (others > 0) throw othersNotes(others);
+    }
     // Marked first, so a thumbnail the trigger is making right now is dropped rather than left
-    // behind; files next; the record last, so a failed delete can simply be retried.
-    await this.store.ref(id).update({ deleting: true, updated_by: caller.uid, updated_at: FieldValue.serverTimestamp() });
+    // behind; annotations next (the step that may still be refused); then files; the record last,
+    // so a failed delete can simply be retried.
+    const mark = (deleting: boolean) => this.store.ref(id).update({ deleting, updated_by: caller.uid, updated_at: FieldValue.serverTimestamp() });
+    await mark(true);
+    const now = this.deps.clock();
+    if (!(await this.store.deleteAnnotations(id, caller.uid, now, admin ? undefined : caller.uid))) {
+      await mark(false);
+      throw othersNotes(await this.store.annotationsByOthers(id, caller.uid));
+    }
     await this.objects.delete([key, ...allThumbnailKeys(key)]);
-    await this.store.deleteWithAnnotations(id);
+    await this.store.deleteRecord(id, caller.uid, now);
   }
 
   /** `POST /media/{id}/approve`: records the review and moves the linked task per the workflow. */

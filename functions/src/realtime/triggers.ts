@@ -45,14 +45,14 @@ function fitting(data: Record<string, unknown>): Record<string, unknown> {
 /** Writes the planned events to the feed of the project the new version belongs to. */
 async function publish(db: Firestore, event: DocumentWrittenEvent, planned: PlannedEvent[]): Promise<string[]> {
   if (planned.length === 0) return [];
-  const { before, after, ref } = versions(event);
+  const { after, ref } = versions(event);
   // A bad project_id would fail the write on every retry: log it and publish nothing.
   const projectId = projectIdSchema.safeParse(after?.project_id);
   if (!projectId.success) {
     logger.warn('feed: write without a valid project_id, no event published', { document: ref?.path, event_id: event.id });
     return [];
   }
-  const user = actorOf(before, after) ?? SYSTEM_USER;
+  const user = actorOf(after) ?? SYSTEM_USER;
   const timestamp = writeTimeOf(event);
   const written: string[] = [];
   for (const { type, data } of planned) {

@@ -1,6 +1,7 @@
 import { FieldValue, Timestamp, type DocumentReference } from 'firebase-admin/firestore';
 import { describe, expect, it } from 'vitest';
 import { MAX_CHANGES_BYTES, recordAuditEntry } from '../../src/audit/triggers.js';
+import { deleteAs } from '../../src/lib/deletions.js';
 import { createTestContext, uniqueName } from '../support/context.js';
 import { writeEvent } from '../realtime/cloud-events.js';
 
@@ -117,13 +118,17 @@ describe('audit trigger handler', () => {
     expect(await entry(restore.id)).toMatchObject({ action: 'update', changes: { status: { old: 'archived', new: 'in_progress' } } });
   });
 
-  it('attributes a delete to the last version\'s updated_by and keeps the old values', async () => {
+  it("attributes a delete to its deletion record, never to the last version's updated_by, and keeps the old values", async () => {
     const ref = taskRef();
     await ref.create(task(ref.id, { updated_by: 'producer-7' }));
-    const event = await writeEvent(ref, (r) => r.delete());
+    const event = await writeEvent(ref, async (r) => {
+      const batch = db.batch();
+      deleteAs(batch, r, 'supervisor-2', new Date());
+      await batch.commit();
+    });
     await recordAuditEntry(db, event);
     const recorded = await entry(event.id);
-    expect(recorded).toMatchObject({ action: 'delete', actor: 'producer-7', project_id: 'SWA' });
+    expect(recorded).toMatchObject({ action: 'delete', actor: 'supervisor-2', project_id: 'SWA' });
     expect(recorded?.changes.status).toEqual({ old: 'not_started', new: null });
     expect(Object.keys(recorded?.changes ?? {}).sort()).toEqual(['episode', 'frame_range', 'project_id', 'shot', 'status']);
   });

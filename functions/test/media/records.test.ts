@@ -189,11 +189,11 @@ describe('archived projects', () => {
 });
 
 describe('DELETE /media/{id}', () => {
-  it('removes the file, thumbnails, record and its annotations; readers and outsiders may not', async () => {
+  it('removes the file, thumbnails, record and its uploader\'s annotations; readers and outsiders may not', async () => {
     const media = await newMedia('doomed.png', { version: 'v900' });
     await finalize(ctx, media.storage_key);
     for (const n of [1, 2]) {
-      await ctx.db.collection('annotations').add({ media_id: media.id, project_id: 'REC', content: `note ${n}`, created_at: FieldValue.serverTimestamp() });
+      await ctx.db.collection('annotations').add({ media_id: media.id, project_id: 'REC', author: studio.artist.uid, content: `note ${n}`, created_at: FieldValue.serverTimestamp() });
     }
     await ctx.db.collection('annotations').add({ media_id: 'media_other', project_id: 'REC', content: 'elsewhere' });
     await as(studio.viewer).delete(`/media/${media.id}`).expect(403);
