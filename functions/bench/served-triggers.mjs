@@ -1,84 +1,131 @@
-// Triggers on the served offline stack (stack/serve.mjs, as `npm run serve` runs it): how long the
-// stack takes to serve, how long a PATCHed task waits for its feed message (warm functions), and
-// how long a bulk update of N tasks takes until every per-task message is written.
-// Run: npx tsc -p tsconfig.build.json && node bench/served-triggers.mjs [tasks=200]
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+// Triggers on the served stack (`node stack/serve.mjs`, what `npm run serve` runs: the official
+// emulators, Firestore triggers fired by the Firestore emulator into the Functions emulator): how
+// long the stack takes to serve, how long a PATCHed task waits for its feed message (functions
+// warm), and how long a bulk update of N tasks takes until every per-task message is written.
+// Beside each, in the same run: the bare Firestore client from this process making the same change
+// straight to Firestore (no Hosting, no Functions emulator hop for the request), and how long the
+// same triggers then take to write the messages of that bare write.
+//
+// Run (from the repository root; needs functions/lib built, as `npm run bench` does first):
+//   bash scripts/run.sh node functions/bench/served-triggers.mjs [tasks=200] [patches=10]
 import { initializeApp } from 'firebase-admin/app';
 import { getAuth } from 'firebase-admin/auth';
-import { getFirestore } from 'firebase-admin/firestore';
-import { freePort } from '../../stack/ports.mjs';
+import { FieldValue, getFirestore } from 'firebase-admin/firestore';
+import { median, ms, ratio, startReport } from './support/report.mjs';
+import { PROJECT_ID, signedInUser, startServedStack } from './support/stack.mjs';
 
 const N = Number(process.argv[2] ?? 200);
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const SERVICES = ['hosting', 'functions', 'firestore', 'auth', 'storage', 'hub', 'logging'];
-const ports = Object.fromEntries(await Promise.all(SERVICES.map(async (s) => [s, await freePort()])));
-const env = { ...process.env, MONTU_OFFLINE: '1', MONTU_SEED: '0' };
-for (const name of ['FIRESTORE_EMULATOR_HOST', 'FIREBASE_AUTH_EMULATOR_HOST', 'FIREBASE_STORAGE_EMULATOR_HOST', 'STORAGE_EMULATOR_HOST']) delete env[name];
-for (const s of SERVICES) env[`MONTU_${s.toUpperCase()}_PORT`] = String(ports[s]);
+const PATCHES = Number(process.argv[3] ?? 10);
 
-const started = performance.now();
-const serve = spawn(process.execPath, ['stack/serve.mjs'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
-await new Promise((resolve, reject) => {
-  let out = '';
-  serve.stdout.on('data', (chunk) => {
-    out += chunk;
-    if (out.includes('Montu Manager API is serving.')) resolve();
-  });
-  serve.once('exit', (code) => reject(new Error(`serve exited (${code})`)));
+const report = startReport('Served stack: triggers', {
+  command: `bash scripts/run.sh node functions/bench/served-triggers.mjs ${N} ${PATCHES}`,
+  about: `\`node stack/serve.mjs\` on free ports, not seeded; requests through its Hosting rewrite with a global admin's token; ${N} tasks, ${PATCHES} single PATCHes (and as many bare updates) in turn.`,
 });
-const serveSeconds = (performance.now() - started) / 1000;
-
-Object.assign(process.env, { FIRESTORE_EMULATOR_HOST: `127.0.0.1:${ports.firestore}`, FIREBASE_AUTH_EMULATOR_HOST: `127.0.0.1:${ports.auth}`, METADATA_SERVER_DETECTION: 'none' });
-const app = initializeApp({ projectId: 'demo-montu' }, 'bench');
-const db = getFirestore(app);
-const { uid } = await getAuth(app).createUser({ email: 'bench@studio.test', password: 'bench-password' });
-await getAuth(app).setCustomUserClaims(uid, { admin: true });
-const signIn = await fetch(`http://127.0.0.1:${ports.auth}/identitytoolkit.googleapis.com/v1/accounts:signInWithPassword?key=bench`, {
-  method: 'POST',
-  headers: { 'content-type': 'application/json' },
-  body: JSON.stringify({ email: 'bench@studio.test', password: 'bench-password', returnSecureToken: true }),
-});
-const bearer = `Bearer ${(await signIn.json()).idToken}`;
-const api = async (method, path, body) => {
-  const res = await fetch(`http://127.0.0.1:${ports.hosting}/api/v1${path}`, { method, headers: { authorization: bearer, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return res.json();
-};
-const events = (projectId) => db.collection(`projects/${projectId}/events`).where('type', '==', 'task_updated');
-async function until(check) {
-  for (;;) {
-    if (await check()) return performance.now();
-    await new Promise((r) => setTimeout(r, 20));
-  }
+const served = await startServedStack();
+try {
+  await run();
+} finally {
+  await served.stop();
 }
-
-await api('POST', '/projects', { id: 'BENCH', name: 'Bench' });
-const ids = [];
-for (let i = 0; i < N; i++) ids.push((await api('POST', '/tasks', { project_id: 'BENCH', episode: 'Ep01', sequence: 'sq0010', shot: `SH${String(i).padStart(4, '0')}`, task: 'comp' })).id);
-await until(async () => (await db.collection('projects/BENCH/events').count().get()).data().count >= N);
-
-// One PATCH at a time, functions warm: API answer -> feed message written.
-const latencies = [];
-for (let i = 0; i < 10; i++) {
-  const t0 = performance.now();
-  await api('PATCH', `/tasks/${ids[i]}`, { milestone_note: `note ${i}` });
-  const answered = performance.now();
-  const done = await until(async () => (await events('BENCH').where('data.task_id', '==', ids[i]).count().get()).data().count > 0);
-  latencies.push({ api: answered - t0, message: done - answered });
-}
-const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-const before = (await events('BENCH').count().get()).data().count;
-const t0 = performance.now();
-await api('PATCH', '/tasks/bulk-update', ids.map((id) => ({ task_id: id, updates: { priority: 'high' } })));
-const answered = performance.now();
-const done = await until(async () => (await events('BENCH').count().get()).data().count >= before + N);
-
-console.log(`serve command until "serving" (no seed): ${serveSeconds.toFixed(1)} s`);
-console.log(`PATCH /tasks/{id}: API ${median(latencies.map((l) => l.api)).toFixed(0)} ms, then its feed message ${median(latencies.map((l) => l.message)).toFixed(0)} ms later (median of 10, warm)`);
-console.log(`bulk update of ${N} tasks: API ${(answered - t0).toFixed(0)} ms, all ${N} per-task messages ${((done - answered) / 1000).toFixed(1)} s later (${((N * 1000) / (done - answered)).toFixed(0)} trigger calls/s, audit and feed per call)`);
-
-serve.kill('SIGTERM');
-await new Promise((resolve) => serve.once('exit', resolve));
+report.finish({ stack: `the served stack (firebase emulators:start: Auth, Functions, Firestore, Hosting, Pub/Sub where installed); its log ${served.log}` });
 process.exit(0);
+
+async function run() {
+  const { ports } = served;
+  Object.assign(process.env, { FIRESTORE_EMULATOR_HOST: `127.0.0.1:${ports.firestore}`, FIREBASE_AUTH_EMULATOR_HOST: `127.0.0.1:${ports.auth}`, METADATA_SERVER_DETECTION: 'none' });
+  const app = initializeApp({ projectId: PROJECT_ID }, 'bench');
+  const db = getFirestore(app);
+  const admin = await signedInUser(getAuth(app), 'bench@studio.test', { admin: true });
+  const api = async (method, path, body) => {
+    const res = await fetch(`http://127.0.0.1:${ports.hosting}/api/v1${path}`, { method, headers: { authorization: admin.bearer, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+    return res.json();
+  };
+  const updates = db.collection('projects/BENCH/events').where('type', '==', 'task_updated');
+  const messagesFor = async (taskId) => (await updates.where('data.task_id', '==', taskId).count().get()).data().count;
+  const updateCount = async () => (await updates.count().get()).data().count;
+  async function until(check) {
+    for (;;) {
+      if (await check()) return performance.now();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  report.row({ figure: 'serve command until it prints "serving" (no seed)', product: `${served.seconds.toFixed(1)} s`, note: 'Emulator start-up (Java Firestore, Functions discovery) on this machine' });
+
+  await api('POST', '/projects', { id: 'BENCH', name: 'Bench' });
+  const ids = [];
+  for (let i = 0; i < N; i++) ids.push((await api('POST', '/tasks', { project_id: 'BENCH', episode: 'Ep01', sequence: 'sq0010', shot: `SH${String(i).padStart(4, '0')}`, task: 'comp' })).id);
+  await until(async () => (await db.collection('projects/BENCH/events').count().get()).data().count >= N);
+
+  // One change at a time, functions warm: through the API, and the same change bare, in turn.
+  const product = [];
+  const bare = [];
+  const viaApi = async (i) => {
+    const t0 = performance.now();
+    await api('PATCH', `/tasks/${ids[i]}`, { milestone_note: `note ${i}` });
+    const answered = performance.now();
+    const done = await until(async () => (await messagesFor(ids[i])) > 0);
+    product.push({ answer: answered - t0, message: done - answered });
+  };
+  const viaClient = async (i) => {
+    const id = ids[PATCHES + i];
+    const t0 = performance.now();
+    const ref = db.doc(`tasks/${id}`);
+    await db.getAll(ref, db.doc('projects/BENCH'));
+    await ref.update({ milestone_note: `bare ${i}`, updated_by: admin.uid, updated_at: FieldValue.serverTimestamp() });
+    const answered = performance.now();
+    const done = await until(async () => (await messagesFor(id)) > 0);
+    bare.push({ answer: answered - t0, message: done - answered });
+  };
+  for (let i = 0; i < PATCHES; i++) {
+    if (i % 2) await viaClient(i).then(() => viaApi(i));
+    else await viaApi(i).then(() => viaClient(i));
+  }
+  const p = (key, xs) => median(xs.map((x) => x[key]));
+  report.row({
+    figure: 'PATCH /tasks/{id} through Hosting → Functions emulator: answer, p50',
+    product: ms(p('answer', product)),
+    baseline: `${ms(p('answer', bare))}: bare client here, get the task and its project, update it`,
+    ratio: ratio(p('answer', product), p('answer', bare)),
+    note: 'Two local hops (Hosting emulator, Functions emulator worker) where production has Google\'s front end and a Cloud Run instance',
+  });
+  report.row({
+    figure: 'then its feed message written by the emulated trigger, p50',
+    product: `${ms(p('message', product))} after the answer`,
+    baseline: `${ms(p('message', bare))} after the bare update commits`,
+    ratio: ratio(p('message', product), p('message', bare)),
+    note: 'Delivered by the Firestore emulator straight to the Functions emulator; production delivers through Eventarc, at least once, with a latency not measured here',
+  });
+
+  // A bulk update of N tasks, then the same N tasks updated bare in one transaction.
+  let before = await updateCount();
+  let t0 = performance.now();
+  await api('PATCH', '/tasks/bulk-update', ids.map((id) => ({ task_id: id, updates: { priority: 'high' } })));
+  let answered = performance.now();
+  let done = await until(async () => (await updateCount()) >= before + N);
+  const apiBulk = { answer: answered - t0, messages: done - answered };
+  before = await updateCount();
+  t0 = performance.now();
+  await db.runTransaction(async (tx) => {
+    const refs = ids.map((id) => db.doc(`tasks/${id}`));
+    await tx.getAll(...refs, db.doc('projects/BENCH'));
+    for (const ref of refs) tx.update(ref, { priority: 'low', updated_by: admin.uid, updated_at: FieldValue.serverTimestamp() });
+  });
+  answered = performance.now();
+  done = await until(async () => (await updateCount()) >= before + N);
+  const bareBulk = { answer: answered - t0, messages: done - answered };
+  report.row({
+    figure: `bulk update of ${N} tasks: answer`,
+    product: ms(apiBulk.answer),
+    baseline: `${ms(bareBulk.answer)}: one bare transaction reading the ${N} tasks and the project, updating the ${N}`,
+    ratio: ratio(apiBulk.answer, bareBulk.answer),
+  });
+  report.row({
+    figure: `then all ${N} per-task messages (audit entry and feed message per trigger call)`,
+    product: `${(apiBulk.messages / 1000).toFixed(1)} s later, ${Math.round((N * 1000) / apiBulk.messages)} trigger calls/s`,
+    baseline: `${(bareBulk.messages / 1000).toFixed(1)} s after the bare commit, ${Math.round((N * 1000) / bareBulk.messages)} calls/s`,
+    ratio: ratio(apiBulk.messages, bareBulk.messages),
+    note: 'The Functions emulator runs at most 8 calls at once here (FUNCTIONS_EMULATOR_PARALLEL), each in a local worker; production scales instances out',
+  });
+}

@@ -185,7 +185,7 @@ export function describePlan(plan) {
   };
   if (plan.reads.length) parts.push(`read ${reads(plan.reads)}`);
   for (const t of plan.transactions) parts.push(`transaction: read ${reads(t.reads) || 'nothing'}, ${t.writes.length} write${t.writes.length === 1 ? '' : 's'}`);
-  if (plan.batches.length) parts.push(`${plan.batches.length} batch${plan.batches.length > 1 ? 'es' : ''} of ${plan.batches.map((b) => b.length).join('+')} writes`);
+  if (plan.batches.length) parts.push(`${plan.batches.length} batch${plan.batches.length > 1 ? 'es' : ''} of ${plan.batches.map((b) => b.length).join('+')} write${plan.batches.length === 1 && plan.batches[0].length === 1 ? '' : 's'}`);
   if (plan.bulk.length) parts.push(`BulkWriter ${plan.bulk.length} writes`);
   return parts.join('; ') || 'nothing';
 }

@@ -20,17 +20,18 @@ export async function timed(fn) {
 }
 
 /**
- * Product and bare baseline measured in turn, `runs` times each after one warm-up of each; the
+ * Product and bare baseline measured in turn, `runs` times each after one warm-up of each (not of
+ * the product with `warmProduct: false`, when its recording was the warm-up); the
  * order alternates so neither side always runs on a warmer (or busier) machine. Each side returns
  * nothing, or `{ ms }` when it times itself. Resolves the samples, medians and p95s.
  */
-export async function paired(runs, product, bare) {
+export async function paired(runs, product, bare, { warmProduct = true } = {}) {
   const time = async (fn, i) => {
     const t0 = performance.now();
     const r = await fn(i);
     return r && typeof r.ms === 'number' ? r.ms : performance.now() - t0;
   };
-  await time(product, 0);
+  if (warmProduct) await time(product, 0);
   await time(bare, 0);
   const p = [];
   const b = [];
