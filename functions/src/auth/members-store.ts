@@ -1,5 +1,6 @@
 import { FieldValue, type DocumentSnapshot, type Firestore, type Query, type Transaction } from 'firebase-admin/firestore';
 import { deleteAs } from '../lib/deletions.js';
+import { runTransaction } from '../lib/transaction.js';
 import { PROJECTS } from '../projects/store.js';
 import { normalizePermissions, type Permission } from './caller.js';
 
@@ -45,7 +46,7 @@ export class MemberStore {
    * together would remove the last admin cannot both commit: the second sees the first.
    */
   async changeInTransaction<T>(projectId: string, uid: string, change: (member: DocumentSnapshot | null, admins: string[], tx: Transaction) => T): Promise<T> {
-    return this.db.runTransaction(async (tx) => {
+    return runTransaction(this.db, `Membership of project ${projectId}`, async (tx) => {
       const [member, admins] = await Promise.all([tx.get(this.ref(projectId, uid)), tx.get(this.query(projectId).where('permissions', 'array-contains', 'admin'))]);
       return change(member.exists ? member : null, admins.docs.map((d) => d.id), tx);
     });

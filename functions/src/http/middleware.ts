@@ -139,7 +139,7 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, req: Request, re
   }
   if (err instanceof ApiError) return sendError(req, res, err);
   // A Firestore call outside a transaction that lost a race or found the database unavailable.
-  const transient = retryLaterError(err, 'The data this request changes');
+  const transient = retryLaterError(err, 'What this request changes');
   if (transient) return sendError(req, res, transient);
   const e = (err ?? {}) as HttpishError;
   if (e.type === 'entity.parse.failed') return sendError(req, res, new ApiError('VALIDATION_ERROR', `Malformed JSON body: ${e.message ?? 'could not parse'}`));

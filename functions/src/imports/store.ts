@@ -4,6 +4,7 @@
 import { FieldValue, Timestamp, type DocumentData, type DocumentSnapshot, type Firestore } from 'firebase-admin/firestore';
 import type { Readable } from 'node:stream';
 import type { Bucket } from '../deps.js';
+import { runTransaction } from '../lib/transaction.js';
 import { tasksCollection } from '../tasks/store.js';
 import type { ExistingMode, ImportReport, JobStatus } from './schemas.js';
 
@@ -137,7 +138,7 @@ export class ImportJobStore {
    * trigger events; null when there is nothing to do.
    */
   async claim(id: string, now: Date): Promise<ClaimedJob | null> {
-    return this.db.runTransaction(async (tx) => {
+    return runTransaction(this.db, `Import job ${id}`, async (tx) => {
       const snap = await tx.get(this.ref(id));
       if (!snap.exists) return null;
       const data = snap.data() as DocumentData;

@@ -15,6 +15,7 @@ import { paginate, type Page } from '../http/pagination.js';
 import { parseOrThrow } from '../http/validate.js';
 import { assertIfMatch, etagOf, ifMatchPrecondition, isStaleWrite } from '../lib/etag.js';
 import { docToJson } from '../lib/serialize.js';
+import { runTransaction } from '../lib/transaction.js';
 import { ProjectStore } from '../projects/store.js';
 import { taskConfigOf } from '../tasks/rules.js';
 import { MAX_DISJUNCTIONS, storedChanges, TaskStore } from '../tasks/store.js';
@@ -352,7 +353,7 @@ export class MediaService {
     const taskId = before.get('linked_task_id') as string;
     const projectId = before.get('project_id') as string;
 
-    const linkedTask = await this.deps.db.runTransaction(async (tx) => {
+    const linkedTask = await runTransaction(this.deps.db, `Media ${id}`, async (tx) => {
       const [media, task, project] = (await tx.getAll(this.store.ref(id), this.tasks.ref(taskId), this.projects.ref(projectId))) as [DocumentSnapshot, DocumentSnapshot, DocumentSnapshot];
       if (!media.exists) throw notFound(`Media ${id}`);
       assertIfMatch(media, ifMatch);

@@ -8,6 +8,7 @@ import type { Firestore } from 'firebase-admin/firestore';
 import { FieldValue } from 'firebase-admin/firestore';
 import { logger } from 'firebase-functions';
 import type { Bucket } from '../deps.js';
+import { runTransaction } from '../lib/transaction.js';
 import { allThumbnailKeys, MEDIA_PREFIX, mediaIdFor, noThumbnailReason, thumbnailKey } from './files.js';
 import { THUMBNAIL_SETTINGS, type ThumbnailSettings } from './settings.js';
 import { MEDIA, MediaObjects, type MediaRecord } from './store.js';
@@ -162,7 +163,7 @@ export async function handleObjectFinalized(deps: TriggerDeps, object: StorageOb
   }
 
   // The record may have been deleted while the thumbnails were made: then they go too.
-  const kept = await deps.db.runTransaction(async (tx) => {
+  const kept = await runTransaction(deps.db, `Media ${ref.id}`, async (tx) => {
     const latest = await tx.get(ref);
     if (!latest.exists || latest.get('deleting') === true) return false;
     tx.update(ref, { ...fileFacts, ...result.fields });
@@ -219,7 +220,7 @@ export async function handleObjectDeleted(deps: TriggerDeps, object: StorageObje
   if (await objects.exists(object.name)) return 'ignored';
   await objects.delete(allThumbnailKeys(object.name));
   const ref = deps.db.collection(MEDIA).doc(mediaIdFor(object.name));
-  const archived = await deps.db.runTransaction(async (tx) => {
+  const archived = await runTransaction(deps.db, `Media ${ref.id}`, async (tx) => {
     const snap = await tx.get(ref);
     if (!snap.exists || snap.get('storage_key') !== object.name || snap.get('status') !== 'active' || snap.get('deleting') === true) return false;
     tx.update(ref, {

@@ -1,4 +1,5 @@
 import { AggregateField, FieldPath, FieldValue, type DocumentData, type DocumentSnapshot, type Firestore, type Query, type Transaction, type UpdateData } from 'firebase-admin/firestore';
+import { runTransaction } from '../lib/transaction.js';
 import type { ProjectStatus } from './schemas.js';
 
 export const PROJECTS = 'projects';
@@ -56,7 +57,7 @@ export class ProjectStore {
    * transaction (the creator's membership), so a project never exists without its admin.
    */
   async create(id: string, data: DocumentData & { id_key: string }, actor: string, alongside?: (tx: Transaction) => Promise<void>): Promise<boolean> {
-    return this.db.runTransaction(async (tx) => {
+    return runTransaction(this.db, `Project ${id}`, async (tx) => {
       const [same, sameKey] = await Promise.all([tx.get(this.ref(id)), tx.get(this.db.collection(PROJECTS).where('id_key', '==', data.id_key).limit(1))]);
       if (same.exists || !sameKey.empty) return false;
       const now = FieldValue.serverTimestamp();
@@ -69,7 +70,7 @@ export class ProjectStore {
   /** Reads the project inside a transaction and applies `change` to it; `change` may throw to abort. */
   async change(id: string, change: (snap: DocumentSnapshot, tx: Transaction) => UpdateData<DocumentData> | null): Promise<DocumentSnapshot | null> {
     const ref = this.ref(id);
-    const found = await this.db.runTransaction(async (tx) => {
+    const found = await runTransaction(this.db, `Project ${id}`, async (tx) => {
       const snap = await tx.get(ref);
       if (!snap.exists) return false;
       const update = change(snap, tx);
