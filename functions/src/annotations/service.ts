@@ -17,7 +17,7 @@ import {
   type ListAnnotationsQuery,
   type UpdateAnnotation,
 } from './schemas.js';
-import { AnnotationStore, type ReviewContext } from './store.js';
+import { AnnotationStore, mediaGone, type ReviewContext } from './store.js';
 
 export interface Versioned {
   annotation: AnnotationJson;
@@ -70,20 +70,19 @@ export class AnnotationService {
   }
 
   async create(caller: Caller, body: CreateAnnotation): Promise<Versioned> {
-    const media = await this.store.media(body.media_id);
-    if (!media) throw notFound(`Media ${body.media_id}`);
-    await this.access.require(caller, String(media.get('project_id')), 'write', `Media ${body.media_id}`);
-    const ref = this.store.newRef();
-    await this.store.transaction(async (tx) => {
-      // Annotations before media, as every other change reads them, so transactions queue rather than deadlock.
-      const parent = body.parent_id ? await this.threadRoot(tx, body.parent_id, body.media_id) : null;
-      const review = await this.writableContext(tx, body.media_id);
-      const geometry = mediaGeometry(review.media.get('metadata'), review.task?.get('frame_range'));
-      const position = body.position ?? null;
-      const drawing = body.drawing ?? null;
-      const moment = settleMoment({ timestamp: body.timestamp ?? null, frame_number: body.frame_number ?? null }, geometry);
-      rejectIssues([...checkRegion(position, drawing, geometry), ...moment.issues]);
+    const review = await this.store.reviewContext(body.media_id);
+    if (!review) throw notFound(`Media ${body.media_id}`);
+    await this.access.require(caller, String(review.media.get('project_id')), 'write', `Media ${body.media_id}`);
+    assertWritable(review);
+    const geometry = mediaGeometry(review.media.get('metadata'), review.task?.get('frame_range'));
+    const position = body.position ?? null;
+    const drawing = body.drawing ?? null;
+    const moment = settleMoment({ timestamp: body.timestamp ?? null, frame_number: body.frame_number ?? null }, geometry);
+    rejectIssues([...checkRegion(position, drawing, geometry), ...moment.issues]);
 
+    const ref = this.store.newRef();
+    await this.store.transaction(body.media_id, async (tx) => {
+      const parent = body.parent_id ? await this.threadRoot(tx, body.parent_id, body.media_id) : null;
       const now = FieldValue.serverTimestamp();
       tx.create(ref, {
         media_id: body.media_id,
@@ -111,18 +110,18 @@ export class AnnotationService {
         updated_by: caller.uid,
       });
       // A reply adds to its thread, not to the media's open review points.
-      this.countOnMedia(tx, review.media, caller, { total: 1, open: parent ? 0 : 1 });
+      this.countOnMedia(tx, body.media_id, caller, { total: 1, open: parent ? 0 : 1 });
       if (parent) tx.update(parent.ref, { reply_count: FieldValue.increment(1), updated_by: caller.uid, updated_at: now });
     });
     return this.reload(ref.id);
   }
 
   async update(caller: Caller, id: string, body: UpdateAnnotation, ifMatch: string | undefined): Promise<Versioned> {
-    await this.requireAuthorOrAdmin(caller, id, 'edit');
-    await this.store.transaction(async (tx) => {
+    const mediaId = String((await this.requireAuthorOrAdmin(caller, id, 'edit')).get('media_id'));
+    const review = await this.writableContext(mediaId);
+    await this.store.transaction(mediaId, async (tx) => {
       const snap = await this.current(tx, id, ifMatch);
       if (snap.get('status') === 'archived') throw unprocessable(`Annotation ${id} is archived and can no longer be edited`);
-      const review = await this.writableContext(tx, String(snap.get('media_id')));
       const next = {
         annotation_type: body.annotation_type ?? snap.get('annotation_type'),
         content: body.content ?? (snap.get('content') as string),
@@ -163,13 +162,13 @@ export class AnnotationService {
 
   /** Archives the annotation; archiving the first of a thread archives its replies with it. */
   async archive(caller: Caller, id: string, ifMatch: string | undefined): Promise<void> {
-    await this.requireAuthorOrAdmin(caller, id, 'delete');
-    await this.store.transaction(async (tx) => {
+    const mediaId = String((await this.requireAuthorOrAdmin(caller, id, 'delete')).get('media_id'));
+    await this.writableContext(mediaId);
+    await this.store.transaction(mediaId, async (tx) => {
       const snap = await this.current(tx, id, ifMatch);
       if (snap.get('status') === 'archived') return;
-      const review = await this.writableContext(tx, String(snap.get('media_id')));
       const parentId = snap.get('parent_id') as string | null;
-      const replies = parentId ? [] : await this.store.liveReplies(tx, id);
+      const replies = parentId ? [] : await this.store.liveReplies(id);
 
       const now = FieldValue.serverTimestamp();
       const archived = { status: 'archived', archived_by: caller.uid, archived_at: now, updated_by: caller.uid, updated_at: now };
@@ -177,13 +176,14 @@ export class AnnotationService {
       for (const reply of replies) tx.update(reply.ref, archived);
       if (parentId) tx.update(this.store.ref(parentId), { reply_count: FieldValue.increment(-1), updated_by: caller.uid, updated_at: now });
       const wasOpen = !parentId && snap.get('status') === 'active';
-      this.countOnMedia(tx, review.media, caller, { total: -(1 + replies.length), open: wasOpen ? -1 : 0 });
+      this.countOnMedia(tx, mediaId, caller, { total: -(1 + replies.length), open: wasOpen ? -1 : 0 });
     });
   }
 
   private async setResolution(caller: Caller, id: string, ifMatch: string | undefined, to: 'resolved' | 'active'): Promise<Versioned> {
-    await this.requireOnAnnotation(caller, id, 'write');
-    await this.store.transaction(async (tx) => {
+    const mediaId = String((await this.requireOnAnnotation(caller, id, 'write')).snap.get('media_id'));
+    await this.writableContext(mediaId);
+    await this.store.transaction(mediaId, async (tx) => {
       const snap = await this.current(tx, id, ifMatch);
       const status = snap.get('status') as AnnotationStatus;
       const verb = to === 'resolved' ? 'resolved' : 'reopened';
@@ -193,11 +193,10 @@ export class AnnotationService {
       if (status === to) {
         throw conflict(to === 'resolved' ? `Annotation ${id} is already resolved (by ${snap.get('resolved_by')})` : `Annotation ${id} is already open`);
       }
-      const review = await this.writableContext(tx, String(snap.get('media_id')));
       const now = FieldValue.serverTimestamp();
       const who = to === 'resolved' ? { resolved_by: caller.uid, resolved_at: now } : { resolved_by: null, resolved_at: null, reopened_by: caller.uid, reopened_at: now };
       tx.update(snap.ref, { status: to, ...who, updated_by: caller.uid, updated_at: now });
-      this.countOnMedia(tx, review.media, caller, { total: 0, open: to === 'resolved' ? -1 : 1 });
+      this.countOnMedia(tx, mediaId, caller, { total: 0, open: to === 'resolved' ? -1 : 1 });
     });
     return this.reload(id);
   }
@@ -223,11 +222,13 @@ export class AnnotationService {
     return { snap, permissions };
   }
 
-  private async requireAuthorOrAdmin(caller: Caller, id: string, action: 'edit' | 'delete'): Promise<void> {
+  /** Checks the caller may edit or delete the annotation; returns the snapshot read for it. */
+  private async requireAuthorOrAdmin(caller: Caller, id: string, action: 'edit' | 'delete'): Promise<DocumentSnapshot> {
     const { snap, permissions } = await this.requireOnAnnotation(caller, id, 'write');
     if (snap.get('author') !== caller.uid && !permissions.includes('admin')) {
       throw forbidden(`Only the author or a project admin may ${action} annotation ${id}`);
     }
+    return snap;
   }
 
   /** The annotation as the transaction sees it, checked against the client's If-Match. */
@@ -239,13 +240,10 @@ export class AnnotationService {
   }
 
   /** The media, project and task, refusing changes when the media or project no longer takes annotations. */
-  private async writableContext(tx: Transaction, mediaId: string): Promise<ReviewContext> {
-    const review = await this.store.reviewContext(tx, mediaId);
-    if (!review) throw unprocessable(`Media ${mediaId} no longer exists; its annotations are read-only`);
-    const mediaStatus = review.media.get('status');
-    if (mediaStatus === 'archived') throw unprocessable(`Media ${mediaId} is archived; its annotations are read-only`);
-    if (mediaStatus === 'pending_upload') throw unprocessable(`Media ${mediaId} is still uploading; annotate it once the upload completes`);
-    if (review.project.get('status') === 'archived') throw unprocessable(`Project ${review.project.id} is archived; its annotations are read-only`);
+  private async writableContext(mediaId: string): Promise<ReviewContext> {
+    const review = await this.store.reviewContext(mediaId);
+    if (!review) throw mediaGone(mediaId);
+    assertWritable(review);
     return review;
   }
 
@@ -260,9 +258,9 @@ export class AnnotationService {
     return parent;
   }
 
-  /** The media's counters move in the same transaction as the annotations they count. */
-  private countOnMedia(tx: Transaction, media: DocumentSnapshot, caller: Caller, delta: { total: number; open: number }): void {
-    tx.update(media.ref, {
+  /** The media's counters move in the same transaction as the annotations they count, by increments only (see `reviewContext`). */
+  private countOnMedia(tx: Transaction, mediaId: string, caller: Caller, delta: { total: number; open: number }): void {
+    tx.update(this.store.mediaRef(mediaId), {
       total_annotations: FieldValue.increment(delta.total),
       open_annotations: FieldValue.increment(delta.open),
       updated_by: caller.uid,
@@ -274,6 +272,18 @@ export class AnnotationService {
     const snap = (await this.store.get(id))!;
     return { annotation: toAnnotation(snap), etag: etagOf(snap) };
   }
+}
+
+/**
+ * Refuses changes when the media or its project no longer takes annotations. Checked just before
+ * the transaction: a media archived in between gains at most the changes that were allowed a
+ * moment before, as if they had come first.
+ */
+function assertWritable({ media, project }: ReviewContext): void {
+  const mediaStatus = media.get('status');
+  if (mediaStatus === 'archived') throw unprocessable(`Media ${media.id} is archived; its annotations are read-only`);
+  if (mediaStatus === 'pending_upload') throw unprocessable(`Media ${media.id} is still uploading; annotate it once the upload completes`);
+  if (project.get('status') === 'archived') throw unprocessable(`Project ${project.id} is archived; its annotations are read-only`);
 }
 
 function rejectIssues(issues: { field: string; issue: string }[]): void {

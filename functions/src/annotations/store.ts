@@ -1,11 +1,13 @@
 import type { DocumentReference, DocumentSnapshot, Firestore, Query, Transaction } from 'firebase-admin/firestore';
-import { ApiError } from '../http/errors.js';
+import { unprocessable } from '../http/errors.js';
+import { runTransaction } from '../lib/transaction.js';
 import { MEDIA } from '../media/store.js';
 import { PROJECTS } from '../projects/store.js';
 import { TASKS } from '../tasks/store.js';
 import type { AnnotationStatus, AnnotationType } from './schemas.js';
 
 export const ANNOTATIONS = 'annotations';
+const FIRESTORE_NOT_FOUND = 5;
 
 export interface AnnotationFilters {
   media_id?: string | undefined;
@@ -61,33 +63,46 @@ export class AnnotationStore {
     return q;
   }
 
-  /** Reads the media, its project and its linked task in `tx` (media null when it is gone). */
-  async reviewContext(tx: Transaction, mediaId: string): Promise<ReviewContext | null> {
-    const media = await tx.get(this.mediaRef(mediaId));
-    if (!media.exists) return null;
+  /**
+   * Reads the media, its project and its linked task (media null when it is gone), outside any
+   * transaction on purpose: every annotation change writes the media's counters, and two
+   * transactions that both read-lock a document and then write it each wait for the other's lock
+   * until the database aborts one. The counters only move by increments, which need no read.
+   */
+  async reviewContext(mediaId: string): Promise<ReviewContext | null> {
+    const media = await this.media(mediaId);
+    if (!media) return null;
     const taskId = media.get('linked_task_id') as unknown;
     const refs = [this.db.collection(PROJECTS).doc(String(media.get('project_id')))];
     if (typeof taskId === 'string' && taskId !== '') refs.push(this.db.collection(TASKS).doc(taskId));
-    const [project, task] = await tx.getAll(...refs);
+    const [project, task] = await this.db.getAll(...refs);
     return { media, project: project!, task: task?.exists ? task : null };
   }
 
-  /** A thread's replies that are not archived yet, read in `tx`. */
-  async liveReplies(tx: Transaction, rootId: string): Promise<DocumentSnapshot[]> {
-    const snap = await tx.get(this.db.collection(ANNOTATIONS).where('parent_id', '==', rootId).where('status', 'in', ['active', 'resolved']));
+  /**
+   * A thread's replies that are not archived yet, for a transaction that has already read the
+   * thread's first annotation: every change to the set of replies also writes that annotation
+   * (its reply_count), so the transaction's lock on it holds the set still until it commits, and a
+   * plain query reads it exactly. A query through the transaction would lock more than the thread:
+   * on the emulator, every write to the collection waits for it.
+   */
+  async liveReplies(rootId: string): Promise<DocumentSnapshot[]> {
+    const snap = await this.db.collection(ANNOTATIONS).where('parent_id', '==', rootId).where('status', 'in', ['active', 'resolved']).get();
     return snap.docs;
   }
 
   /**
-   * Runs `fn` in a transaction. Many reviewers annotating one media contend on its counters; the
-   * SDK retries conflicts, and when they outlast its attempts the caller hears 503, not 500.
+   * Runs `fn` in a transaction that changes annotations of media `mediaId` and its counters. The
+   * counters' update requires the media to exist, so a media deleted meanwhile fails it whole.
    */
-  async transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+  async transaction<T>(mediaId: string, fn: (tx: Transaction) => Promise<T>): Promise<T> {
     try {
-      return await this.db.runTransaction(fn);
+      return await runTransaction(this.db, `Media ${mediaId}`, fn);
     } catch (err) {
-      if ((err as { code?: unknown }).code === 10) throw new ApiError('UNAVAILABLE', 'Too many simultaneous changes to this media; retry in a moment');
+      if ((err as { code?: unknown }).code === FIRESTORE_NOT_FOUND) throw mediaGone(mediaId);
       throw err;
     }
   }
 }
+
+export const mediaGone = (mediaId: string) => unprocessable(`Media ${mediaId} no longer exists; its annotations are read-only`);
