@@ -1,6 +1,6 @@
 // Task domain service: permission checks, the project's configuration, optimistic concurrency and
 // the bulk workflows. Validation rules live in rules.ts, Firestore access in store.ts.
-import type { DocumentSnapshot, Transaction } from 'firebase-admin/firestore';
+import type { DocumentSnapshot } from 'firebase-admin/firestore';
 import { AccessControl } from '../auth/access.js';
 import type { Caller } from '../auth/caller.js';
 import type { AppDeps } from '../deps.js';
@@ -9,6 +9,7 @@ import { paginate, type Page } from '../http/pagination.js';
 import { assertIfMatch, etagOf, isStaleWrite } from '../lib/etag.js';
 import { projectIdSchema } from '../lib/ids.js';
 import { docToJson } from '../lib/serialize.js';
+import { retryStale } from '../lib/transaction.js';
 import { ProjectStore } from '../projects/store.js';
 import { feedEventDoc, writeFeedEvent } from '../realtime/feed.js';
 import { checkNewFields, checkNewTask, checkTaskUpdate, taskConfigOf, withoutIndexFields, type ProjectTaskConfig, type TaskProblem } from './rules.js';
@@ -45,7 +46,6 @@ export interface BulkOutcome {
 const MAX_TASK_BYTES = 900 * 1024;
 /** A bulk event carries per-task changes only while it stays comfortably small. */
 const MAX_EVENT_CHANGES_BYTES = 256 * 1024;
-const STALE_RETRIES = 3;
 
 export class TaskService {
   private readonly access: AccessControl;
@@ -135,7 +135,7 @@ export class TaskService {
   /**
    * Applies a change built from the current task. With If-Match the client's version must still be
    * current (412 otherwise); without it a concurrent write makes us re-read and rebuild the change,
-   * so derived fields never mix two versions.
+   * so derived fields never mix two versions (409 with Retry-After when that keeps happening).
    */
   private async change(
     caller: Caller,
@@ -143,7 +143,7 @@ export class TaskService {
     ifMatch: string | undefined,
     build: (current: Record<string, unknown>, config: ProjectTaskConfig) => Record<string, unknown> | null,
   ): Promise<{ task: TaskJson; etag: string }> {
-    for (let attempt = 0; ; attempt++) {
+    return retryStale(`Task ${id}`, async () => {
       const snap = await this.readable(caller, id, 'write');
       assertIfMatch(snap, ifMatch);
       const config = await this.config(String(snap.get('project_id')));
@@ -152,14 +152,12 @@ export class TaskService {
       try {
         await this.tasks.update(snap, changes, config, caller.uid);
       } catch (err) {
-        if (!isStaleWrite(err)) throw err;
-        if (ifMatch !== undefined) throw preconditionFailed(`Task ${id} changed since ETag ${ifMatch}; reload it and retry`);
-        if (attempt + 1 >= STALE_RETRIES) throw conflict(`Task ${id} is being changed by others; retry`);
-        continue;
+        if (ifMatch !== undefined && isStaleWrite(err)) throw preconditionFailed(`Task ${id} changed since ETag ${ifMatch}; reload it and retry`);
+        throw err;
       }
       const fresh = (await this.tasks.get(id))!;
       return { task: toTask(fresh), etag: etagOf(fresh) };
-    }
+    });
   }
 
   update(caller: Caller, id: string, updates: Record<string, unknown>, ifMatch: string | undefined) {
@@ -191,8 +189,10 @@ export class TaskService {
   // Bulk
 
   /**
-   * Applies per-task updates in one transaction. Unknown, forbidden and invalid items are reported
-   * per item; the rest are written, or with `atomic` nothing is written when any item fails (422).
+   * Applies per-task updates in one batch, written only while every task is still as it was read
+   * (re-read and rebuilt otherwise, as for single-task changes). Unknown, forbidden and invalid items
+   * are reported per item; the rest are written, or with `atomic` nothing is written when any item
+   * fails (422).
    * Writes one `tasks_bulk_updated` feed event per project touched and marks each written task with
    * that event's id (`bulk_id`), so per-task trigger events can be folded into it.
    */
@@ -212,8 +212,8 @@ export class TaskService {
       return configs.get(projectId)!;
     };
 
-    return this.deps.db.runTransaction(async (tx) => {
-      const snaps = new Map((await this.tasks.getMany(ids, tx)).map((s) => [s.id, s]));
+    return retryStale('A task of this call', async () => {
+      const snaps = new Map((await this.tasks.getMany(ids)).map((s) => [s.id, s]));
       const errors: BulkOutcome['errors'] = [];
       const valid: { snap: DocumentSnapshot; changes: Record<string, unknown>; config: ProjectTaskConfig }[] = [];
       for (const [i, item] of items.entries()) {
@@ -236,7 +236,7 @@ export class TaskService {
       if (options.atomic && errors.length) {
         throw unprocessable(`Nothing was changed: ${errors.length} of ${items.length} task(s) cannot be updated`, { failed: errors.length, errors });
       }
-      await this.writeBulk(tx, caller, valid, options.operation);
+      await this.writeBulk(caller, valid, options.operation);
       return { updated: valid.map((v) => v.snap.id), errors };
     });
   }
@@ -250,7 +250,8 @@ export class TaskService {
     return undefined;
   }
 
-  private async writeBulk(tx: Transaction, caller: Caller, valid: { snap: DocumentSnapshot; changes: Record<string, unknown>; config: ProjectTaskConfig }[], operation: string) {
+  private async writeBulk(caller: Caller, valid: { snap: DocumentSnapshot; changes: Record<string, unknown>; config: ProjectTaskConfig }[], operation: string) {
+    const batch = this.deps.db.batch();
     const byProject = new Map<string, typeof valid>();
     for (const v of valid) {
       const projectId = String(v.snap.get('project_id'));
@@ -258,9 +259,10 @@ export class TaskService {
     }
     for (const [projectId, group] of byProject) {
       const event = feedEventDoc('tasks_bulk_updated', caller.uid, { task_ids: group.map((g) => g.snap.id), operation, ...describeChanges(group.map((g) => [g.snap.id, g.changes])) }, this.deps.clock());
-      const eventRef = await writeFeedEvent(this.deps.db, projectId, event, { within: tx });
-      for (const g of group) tx.update(g.snap.ref, storedChanges(g.snap.data() ?? {}, g.changes, g.config, caller.uid, eventRef.id));
+      const eventRef = await writeFeedEvent(this.deps.db, projectId, event, { within: batch });
+      for (const g of group) batch.update(g.snap.ref, storedChanges(g.snap.data() ?? {}, g.changes, g.config, caller.uid, eventRef.id), { lastUpdateTime: g.snap.updateTime! });
     }
+    await batch.commit();
   }
 }
 

@@ -1,7 +1,7 @@
 // Firestore access for tasks: the stored form of a write (derived query fields, actor, server
 // timestamps), writing many tasks at once, and the list query plan (which is also what the
 // composite indexes in firestore.indexes.json are derived from).
-import { FieldValue, type DocumentSnapshot, type Firestore, type Query, type Transaction } from 'firebase-admin/firestore';
+import { FieldValue, type DocumentSnapshot, type Firestore, type Query } from 'firebase-admin/firestore';
 import { validationError } from '../http/errors.js';
 import { searchKey } from '../lib/search.js';
 import { indexFieldsOf, matchKey, type ProjectTaskConfig, type TaskRecord } from './rules.js';
@@ -82,11 +82,10 @@ export class TaskStore {
     return snap.exists ? snap : null;
   }
 
-  /** Snapshots of `ids` in order, read in one round trip (inside `tx` when given). */
-  async getMany(ids: readonly string[], tx?: Transaction): Promise<DocumentSnapshot[]> {
+  /** Snapshots of `ids` in order, read in one round trip. */
+  async getMany(ids: readonly string[]): Promise<DocumentSnapshot[]> {
     if (ids.length === 0) return [];
-    const refs = ids.map((id) => this.ref(id));
-    return tx ? tx.getAll(...refs) : this.db.getAll(...refs);
+    return this.db.getAll(...ids.map((id) => this.ref(id)));
   }
 
   /** Creates a task; false when the id is taken. */
