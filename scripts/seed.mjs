@@ -38,7 +38,7 @@ async function lib(path) {
 }
 
 async function domains() {
-  const [swa, projectService, projectSchemas, projectStore, builder, paths, access, membersService, membersStore, rules, taskStore, files, mediaService, mediaSchemas, mediaStore, trigger, annotationService, annotationSchemas, annotationStore] =
+  const [swa, projectService, projectSchemas, projectStore, builder, paths, access, admins, membersService, membersStore, rules, taskStore, files, mediaService, mediaSchemas, mediaStore, trigger, annotationService, annotationSchemas, annotationStore] =
     await Promise.all(
       [
         'projects/swa-example.js',
@@ -48,6 +48,7 @@ async function domains() {
         'paths/builder.js',
         'paths/service.js',
         'auth/access.js',
+        'auth/admins.js',
         'auth/members-service.js',
         'auth/members-store.js',
         'tasks/rules.js',
@@ -62,7 +63,7 @@ async function domains() {
         'annotations/store.js',
       ].map(lib),
     );
-  return { swa, projectService, projectSchemas, projectStore, builder, paths, access, membersService, membersStore, rules, taskStore, files, mediaService, mediaSchemas, mediaStore, trigger, annotationService, annotationSchemas, annotationStore };
+  return { swa, projectService, projectSchemas, projectStore, builder, paths, access, admins, membersService, membersStore, rules, taskStore, files, mediaService, mediaSchemas, mediaStore, trigger, annotationService, annotationSchemas, annotationStore };
 }
 
 /** What the services see of a demo user: the verified caller a request would carry. */
@@ -170,7 +171,7 @@ export async function seedDemoData(deps, { passwords = {}, log = () => {} } = {}
       await deps.auth.createUser({ uid: u.uid, ...profile });
       created = true;
     }
-    await deps.auth.setCustomUserClaims(u.uid, u.admin ? { admin: true } : null);
+    await d.admins.setGlobalAdmin(deps, u.uid, u.admin === true, 'seed');
     count('users', created);
   }
 

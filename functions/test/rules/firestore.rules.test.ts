@@ -11,7 +11,9 @@ import {
   deleteDoc,
   doc,
   getDoc,
+  getDocFromServer,
   getDocs,
+  getDocsFromServer,
   onSnapshot,
   orderBy,
   query,
@@ -21,7 +23,12 @@ import {
   where,
   type Firestore,
 } from 'firebase/firestore';
+import { initializeApp } from 'firebase-admin/app';
+import { getAuth, type Auth } from 'firebase-admin/auth';
+import { getFirestore, type Firestore as AdminFirestore } from 'firebase-admin/firestore';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setGlobalAdmin } from '../../src/auth/admins.js';
+import { AUTH_PROJECT_ID } from '../support/context.js';
 import { subscribe } from '../../../client/src/realtime.js';
 import { firestoreRulesTarget } from './emulators.js';
 
@@ -52,6 +59,8 @@ describe('firestore.rules', () => {
     await env.withSecurityRulesDisabled(async (ctx) => {
       const db = ctx.firestore() as unknown as Firestore;
       const writes: Promise<void>[] = [
+        // What setGlobalAdmin writes for a global admin: the rules read this, not the claim.
+        setDoc(doc(db, 'admins/root'), { uid: 'root' }),
         setDoc(doc(db, 'projects/SWA'), { name: 'Star Wars Andor', status: 'active' }),
         setDoc(doc(db, 'projects/OTHER'), { name: 'Other show', status: 'active' }),
         setDoc(doc(db, 'projects/SWA/members/member'), { uid: 'member', project_id: 'SWA', permissions: ['read'] }),
@@ -99,6 +108,13 @@ describe('firestore.rules', () => {
       expect(all.docs.map((d) => d.id).sort()).toEqual(['OTHER', 'SWA']);
       await assertFails(getDocs(collection(member, 'projects')));
       await assertFails(getDocs(collection(anonymous, 'projects')));
+    });
+
+    it('a token that still claims admin without the admins document (a demoted admin) gets no more than a stranger', async () => {
+      const exAdmin = env.authenticatedContext('ex-admin', { admin: true }).firestore() as unknown as Firestore;
+      await assertFails(getDoc(doc(exAdmin, 'projects/SWA')));
+      await assertFails(getDocs(collection(exAdmin, 'projects')));
+      await assertFails(getDocs(query(collection(exAdmin, 'tasks'), where('project_id', '==', 'SWA'))));
     });
 
     it('nobody writes projects from a client', async () => {
@@ -240,10 +256,84 @@ describe('firestore.rules', () => {
 
   it('audit_logs and the other server-side collections are closed to every client', async () => {
     for (const db of [member, stranger, anonymous, admin]) {
+      await assertFails(getDoc(doc(db, 'admins/root')));
+      await assertFails(setDoc(doc(db, 'admins/member'), { uid: 'member' }));
       await assertFails(getDoc(doc(db, 'audit_logs/a1')));
       await assertFails(getDocs(query(collection(db, 'audit_logs'), where('project_id', '==', 'SWA'))));
       await assertFails(setDoc(doc(db, 'audit_logs/forged'), { project_id: 'SWA' }));
       for (const path of ['users/member', 'versions/v1', 'directory_operations/d1']) await assertFails(getDoc(doc(db, path)));
     }
+  });
+});
+
+// Finding 9: the rules trusted the `admin` claim, which an ID token keeps for up to an hour after a
+// demotion. Promotion and demotion go through setGlobalAdmin, here against the rules project's
+// database, and a demotion closes reads and listeners at once for a token still claiming admin.
+describe('a global admin demoted through setGlobalAdmin', () => {
+  let env: RulesTestEnvironment;
+  const uid = `boss-${randomBytes(4).toString('hex')}`;
+  let deps: { auth: Auth; db: AdminFirestore };
+
+  beforeAll(async () => {
+    const projectId = `demo-rules-${randomBytes(4).toString('hex')}`;
+    env = await initializeTestEnvironment({ projectId, firestore: { host: target.host, port: target.port, rules: RULES } });
+    await env.withSecurityRulesDisabled(async (ctx) => {
+      const db = ctx.firestore() as unknown as Firestore;
+      await Promise.all([setDoc(doc(db, 'projects/OTHER'), { name: 'Other show' }), setDoc(doc(db, 'tasks/other_1'), { project_id: 'OTHER', status: 'active' })]);
+    });
+    deps = { auth: getAuth(initializeApp({ projectId: AUTH_PROJECT_ID }, uid)), db: getFirestore(initializeApp({ projectId }, `${uid}-db`)) };
+    await deps.auth.createUser({ uid });
+  });
+
+  afterAll(async () => {
+    await env?.cleanup();
+  });
+
+  it('loses direct reads and listeners at once, though the token still claims admin', async () => {
+    // Tokens issued while they were admin, which keep saying so.
+    const boss = env.authenticatedContext(uid, { admin: true }).firestore() as unknown as Firestore;
+    const tasksOf = (db: Firestore) => query(collection(db, 'tasks'), where('project_id', '==', 'OTHER'));
+    /** What a listener receives from the server (cached snapshots skipped): each snapshot's statuses, or the error code. */
+    const listen = (db: Firestore) => {
+      const seen: string[] = [];
+      const waiters: (() => void)[] = [];
+      const stop = onSnapshot(
+        tasksOf(db),
+        { includeMetadataChanges: true },
+        (snap) => {
+          if (snap.metadata.fromCache) return;
+          seen.push(snap.docs.map((d) => d.get('status')).join(','));
+          waiters.splice(0).forEach((w) => w());
+        },
+        (err) => {
+          seen.push((err as { code?: string }).code ?? 'error');
+          waiters.splice(0).forEach((w) => w());
+        },
+      );
+      const next = async (count: number) => {
+        while (seen.length < count) await new Promise<void>((resolve) => waiters.push(resolve));
+        return seen.slice(0, count);
+      };
+      return { next, stop };
+    };
+
+    await setGlobalAdmin(deps, uid, true, 'test');
+    expect((await deps.auth.getUser(uid)).customClaims).toEqual({ admin: true });
+    await assertSucceeds(getDoc(doc(boss, 'projects/OTHER')));
+    const open = listen(boss);
+    expect(await open.next(1)).toEqual(['active']);
+
+    await setGlobalAdmin(deps, uid, false, 'test');
+    expect((await deps.auth.getUser(uid)).customClaims ?? {}).toEqual({});
+    await assertFails(getDocFromServer(doc(boss, 'projects/OTHER')));
+    const again = env.authenticatedContext(uid, { admin: true }).firestore() as unknown as Firestore;
+    await assertFails(getDocsFromServer(tasksOf(again)));
+    const late = listen(again);
+    expect(await late.next(1)).toEqual(['permission-denied']);
+    // The listener opened while they were admin delivers no change made after the demotion.
+    await deps.db.doc('tasks/other_1').update({ status: 'on_hold' });
+    expect(await open.next(2)).toEqual(['active', 'permission-denied']);
+    open.stop();
+    late.stop();
   });
 });

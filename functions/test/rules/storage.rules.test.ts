@@ -49,6 +49,8 @@ describe.skipIf(skipReason !== null)('storage.rules', () => {
     await env.withSecurityRulesDisabled(async (ctx) => {
       const db = ctx.firestore() as unknown as Firestore;
       await Promise.all([
+        // Global admin status is this document (setGlobalAdmin writes it), not the token's claim.
+        setDoc(doc(db, 'admins/st-root'), { uid: 'st-root' }),
         setDoc(doc(db, 'tasks/rules_swa_task'), { project_id: 'RULES_SWA' }),
         setDoc(doc(db, 'tasks/rules_other_task'), { project_id: 'RULES_OTHER' }),
         setDoc(doc(db, 'projects/RULES_SWA/members/st-member'), { uid: 'st-member', permissions: ['read'] }),
@@ -94,6 +96,11 @@ describe.skipIf(skipReason !== null)('storage.rules', () => {
     await assertSucceeds(getMetadata(ref(admin, OTHER_MEDIA)));
     await assertSucceeds(getMetadata(ref(admin, SWA_THUMB)));
     await assertFails(getMetadata(ref(admin, IMPORT_FILE)));
+  });
+
+  it('a token that still claims admin without the admins document (a demoted admin) reads nothing of another project', async () => {
+    const exAdmin = env.authenticatedContext('st-ex-admin', { admin: true }).storage() as unknown as FirebaseStorage;
+    await assertFails(getMetadata(ref(exAdmin, OTHER_MEDIA)));
   });
 
   it('nobody lists, uploads, overwrites or deletes from a client', async () => {
