@@ -1,8 +1,9 @@
 // Load on the API over the official emulators: autocannon with 50 connections on /health, list
 // tasks, get task and patch task, one member's token. Prints requests per second, p50/p99 latency,
 // errors (must be zero) and the serving process's memory before and after (growth must stay under
-// 20%). Beside each scenario, in the same run and the same serving process, the bare Firestore
-// client doing the same reads and writes at the same concurrency for as long: 50 loops replaying
+// 20%). Beside each scenario, in the same run and the same serving process (once every API scenario
+// and the memory figure are done), the bare Firestore client doing the same reads and writes at the
+// same concurrency for as long: 50 loops replaying
 // what a request of the scenario read and wrote (support/replay.mjs; recorded from real requests,
 // per task for get and patch); for /health, which reads nothing per request (its probe is reused
 // 5 s), a bare node:http server answering the same JSON.

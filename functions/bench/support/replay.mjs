@@ -214,10 +214,25 @@ function read(r, tx) {
  * The plan's reads and writes through the bare client (see the top of this file). `db`: the
  * client to run transactions, batches and the BulkWriter on (the recorded one by default; another
  * project's client writes the same documents there, creates keeping their ids). `bulkWriter`: the
- * BulkWriter's options.
+ * BulkWriter's options. `transaction`: every read and every write of the plan (BulkWriter's apart)
+ * in one bare transaction instead, whatever the product used.
  */
-export async function replay(plan, { db, bulkWriter } = {}) {
+export async function replay(plan, { db, bulkWriter, transaction = false } = {}) {
   const firestore = db ?? firstFirestore(plan);
+  if (transaction) {
+    const reads = [...plan.reads, ...plan.transactions.flatMap((t) => t.reads)];
+    const writes = [...plan.transactions.flatMap((t) => t.writes), ...plan.batches.flat()];
+    await firestore.runTransaction(async (tx) => {
+      const [first, ...rest] = reads;
+      if (first) await read(first, tx);
+      await Promise.all(rest.map((r) => read(r, tx)));
+      for (const w of writes) {
+        const { op, args } = replayed(w, db);
+        tx[op](...args);
+      }
+    });
+    return;
+  }
   await Promise.all(plan.reads.map((r) => read(r)));
   for (const t of plan.transactions) {
     await firestore.runTransaction(async (tx) => {

@@ -21,30 +21,30 @@ export async function timed(fn) {
 
 /**
  * Product and bare baseline measured in turn, `runs` times each after one warm-up of each (not of
- * the product with `warmProduct: false`, when its recording was the warm-up); the
- * order alternates so neither side always runs on a warmer (or busier) machine. Each side returns
- * nothing, or `{ ms }` when it times itself. Resolves the samples, medians and p95s.
+ * the product with `warmProduct: false`, when its recording was the warm-up); the order alternates
+ * so neither side always runs on a warmer (or busier) machine. Each side returns nothing, or
+ * `{ ms }` when it times itself. Resolves the samples, medians and p95s. `also`: more baselines,
+ * measured in the same rotation (their medians in `others`).
  */
-export async function paired(runs, product, bare, { warmProduct = true } = {}) {
+export async function paired(runs, product, bare, { warmProduct = true, also = [] } = {}) {
   const time = async (fn, i) => {
     const t0 = performance.now();
     const r = await fn(i);
     return r && typeof r.ms === 'number' ? r.ms : performance.now() - t0;
   };
+  const sides = [product, bare, ...also];
   if (warmProduct) await time(product, 0);
-  await time(bare, 0);
-  const p = [];
-  const b = [];
+  for (const side of sides.slice(1)) await time(side, 0);
+  const samples = sides.map(() => []);
   for (let i = 1; i <= runs; i++) {
-    if (i % 2) {
-      p.push(await time(product, i));
-      b.push(await time(bare, i));
-    } else {
-      b.push(await time(bare, i));
-      p.push(await time(product, i));
+    // Rotate which side goes first.
+    for (let k = 0; k < sides.length; k++) {
+      const s = (k + i) % sides.length;
+      samples[s].push(await time(sides[s], i));
     }
   }
-  return { product: p, bare: b, p50: median(p), p95: quantile(p, 0.95), bare50: median(b), bare95: quantile(b, 0.95) };
+  const [p, b, ...others] = samples;
+  return { product: p, bare: b, p50: median(p), p95: quantile(p, 0.95), bare50: median(b), bare95: quantile(b, 0.95), others: others.map((o) => ({ p50: median(o), p95: quantile(o, 0.95) })) };
 }
 
 /** Starts a benchmark's report: prints the header and samples the load average until finish(). */
