@@ -15,7 +15,12 @@ export default defineConfig({
     globalSetup: ['./test/support/served-stack.ts'],
     include: ['test/**/*.test.ts'],
     pool: 'forks',
+    // One file at a time: on two cores, files in parallel make the Functions emulator start a cold
+    // worker for each concurrent call, and every file waits on all of them.
+    fileParallelism: false,
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // Stopping the served stack (the emulators' own shutdown) takes longer than vitest's 10 s default.
+    teardownTimeout: 45_000,
   },
 });

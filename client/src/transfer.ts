@@ -17,7 +17,7 @@ export interface Transfer {
   signal?: AbortSignal | undefined;
 }
 
-const PROGRESS_STEP = 256 * 1024;
+const PROGRESS_STEP = 64 * 1024;
 
 export async function send(transfer: Transfer, fetchImpl: typeof fetch): Promise<Response> {
   if (typeof XMLHttpRequest === 'function') return sendWithXhr(transfer);

@@ -1,7 +1,7 @@
 // The fetch core against the served stack: envelope errors, ID-token refresh, pagination over
 // next_page_token, both upload paths with progress, and the served document behind the types.
 import { readFileSync } from 'node:fs';
-import { describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../functions/src/app.js';
 import { defaultConfig } from '../../functions/src/config.js';
 import { servedDocument, typesOf, TYPES_FILE } from '../scripts/openapi-types.mjs';
@@ -80,23 +80,31 @@ describe('pagination', () => {
 });
 
 describe('uploads', () => {
-  it('multipart POST /media and the upload-url path both report progress up to the whole file', async () => {
-    const admin = await studioAdmin();
+  let admin: MontuClient;
+  let taskId: string;
+  const bytes = new Uint8Array(1024 * 1024).map((_, i) => i % 251);
+
+  beforeAll(async () => {
+    admin = await studioAdmin();
     const project = await admin.createProject({ id: unique('UPLOAD'), name: 'Uploads' });
-    const task = await admin.createTask({ project_id: project.id, episode: newEpisode(), sequence: 'sq0010', shot: 'sh0010', task: 'comp' });
-    const bytes = new Uint8Array(3 * 1024 * 1024).map((_, i) => i % 251);
+    taskId = (await admin.createTask({ project_id: project.id, episode: newEpisode(), sequence: 'sq0010', shot: 'sh0010', task: 'comp' })).id;
+  });
 
-    const small: Progress[] = [];
-    const media = await admin.uploadMedia(new File([bytes], 'comp_v001.mov', { type: 'video/quicktime' }), task.id, { onProgress: (p) => small.push(p) });
-    expect(media).toMatchObject({ linked_task_id: task.id, file_name: 'comp_v001.mov' });
-    expect(small.at(-1)!.loaded).toBe(small.at(-1)!.total);
-    expect(small.at(-1)!.total).toBeGreaterThan(bytes.length);
-    expect(small.length).toBeGreaterThan(2);
+  it('multipart POST /media reports progress up to the whole request', async () => {
+    const progress: Progress[] = [];
+    const media = await admin.uploadMedia(new File([bytes], 'comp_v001.mov', { type: 'video/quicktime' }), taskId, { onProgress: (p) => progress.push(p) });
+    expect(media).toMatchObject({ linked_task_id: taskId, file_name: 'comp_v001.mov' });
+    expect(progress.at(-1)!.loaded).toBe(progress.at(-1)!.total);
+    expect(progress.at(-1)!.total).toBeGreaterThan(bytes.length);
+    expect(progress.length).toBeGreaterThan(2);
+  });
 
-    const large: Progress[] = [];
-    const reply = await admin.uploadLargeMedia(new File([bytes], 'comp_v002.mov', { type: 'video/quicktime' }), task.id, { version: 'v002', onProgress: (p) => large.push(p) });
-    expect(large.at(-1)).toEqual({ loaded: bytes.length, total: bytes.length });
-    await vi.waitFor(async () => expect((await admin.getMedia(reply.media.id)).status).toBe('active'), { timeout: 15_000, interval: 200 });
+  it('the upload-url path sends the bytes to Storage with progress, and the trigger completes the record', async () => {
+    const progress: Progress[] = [];
+    const reply = await admin.uploadLargeMedia(new File([bytes], 'comp_v002.mov', { type: 'video/quicktime' }), taskId, { version: 'v002', onProgress: (p) => progress.push(p) });
+    expect(progress.at(-1)).toEqual({ loaded: bytes.length, total: bytes.length });
+    expect(progress.length).toBeGreaterThan(2);
+    await vi.waitFor(async () => expect((await admin.getMedia(reply.media.id)).status).toBe('active'), { timeout: 20_000, interval: 200 });
     const download = await fetch(admin.url(`/media/${reply.media.id}/download`), { headers: { authorization: `Bearer ${admin.currentSession!.access_token}` } });
     expect(new Uint8Array(await download.arrayBuffer())).toEqual(bytes);
   });
