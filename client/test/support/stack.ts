@@ -26,8 +26,8 @@ async function authEmulator(path: string, body: unknown, owner = false): Promise
 }
 
 /** A user in the stack's Auth emulator (a global admin with `admin`); returns their uid. */
-export async function createUser(email: string, options: { admin?: boolean; password?: string } = {}): Promise<string> {
-  const { localId } = await authEmulator('accounts:signUp?key=demo-api-key', { email, password: options.password ?? PASSWORD, returnSecureToken: true });
+export async function createUser(email: string, options: { admin?: boolean; uid?: string; password?: string } = {}): Promise<string> {
+  const { localId } = await authEmulator(`projects/${stack.projectId}/accounts`, { email, password: options.password ?? PASSWORD, ...(options.uid ? { localId: options.uid } : {}) }, true);
   if (options.admin) await authEmulator(`projects/${stack.projectId}/accounts:update`, { localId, customAttributes: JSON.stringify({ admin: true }) }, true);
   return localId as string;
 }
