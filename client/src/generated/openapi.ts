@@ -954,14 +954,12 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Too many requests (RATE_LIMITED); see Retry-After */
+            /** @description Too many failed sign-ins for this account from this address, or from this address (Retry-After) */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
+                content?: never;
             };
         };
     };
