@@ -180,29 +180,27 @@ export class MontuClient {
   // --- the request path -------------------------------------------------------------------------
 
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
-    const useAuth = options.auth ?? true;
-    let res = await this.attempt(method, path, options, useAuth ? await this.idToken(false) : null);
-    // An ID token can be revoked or expire early (clock skew): one fresh token, one retry.
-    if (res.status === 401 && useAuth && (this.tokenSource || this.session)) res = await this.attempt(method, path, options, await this.idToken(true));
-    return this.read<T>(res);
-  }
-
-  private async attempt(method: string, path: string, options: RequestOptions, token: string | null): Promise<Response> {
     const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
-    if (token) headers.authorization = `Bearer ${token}`;
     if (options.ifMatch) headers['if-match'] = options.ifMatch;
-    let body: BodyInit | undefined;
+    let body: BodyInit | null = null;
     if (options.body instanceof FormData) body = options.body;
     else if (options.body !== undefined) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(options.body);
     }
-    try {
-      return await this.fetchImpl(this.url(path, options.query), { method, headers, body: body ?? null, signal: options.signal ?? null });
-    } catch (err) {
-      if ((err as Error).name === 'AbortError') throw err;
-      throw new MontuNetworkError(`${method} ${path}: no answer (${(err as Error).message})`, { cause: err });
-    }
+    const url = this.url(path, options.query);
+    const res = await this.authorized(options.auth ?? true, (auth) =>
+      this.network(`${method} ${path}`, () => this.fetchImpl(url, { method, headers: { ...headers, ...auth }, body, signal: options.signal ?? null })),
+    );
+    return this.read<T>(res);
+  }
+
+  /** Sends with the ID token; on a 401, once more with a fresh one (a token can be revoked, or expire early on a skewed clock). */
+  private async authorized(useAuth: boolean, send: (auth: Record<string, string>) => Promise<Response>): Promise<Response> {
+    const header = (token: string | null): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {});
+    const res = await send(header(useAuth ? await this.idToken(false) : null));
+    if (res.status !== 401 || !useAuth || !(this.tokenSource || this.session)) return res;
+    return send(header(await this.idToken(true)));
   }
 
   private async read<T>(res: Response): Promise<ApiResponse<T>> {
@@ -341,11 +339,11 @@ export class MontuClient {
     form.set('file', file, file.name);
     // Serialised once, so the progress has a total and Content-Length is known.
     const body = await new Response(form).blob();
-    const token = await this.idToken(false);
-    const transfer = (bearer: string | null) =>
-      send({ method: 'POST', url: this.url('/media'), headers: { accept: 'application/json', 'content-type': body.type, ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) }, body, onProgress: options.onProgress, signal: options.signal }, this.fetchImpl);
-    let res = await this.network('POST /media', () => transfer(token));
-    if (res.status === 401 && (this.tokenSource || this.session)) res = await this.network('POST /media', async () => transfer(await this.idToken(true)));
+    const res = await this.authorized(true, (auth) =>
+      this.network('POST /media', () =>
+        send({ method: 'POST', url: this.url('/media'), headers: { accept: 'application/json', 'content-type': body.type, ...auth }, body, onProgress: options.onProgress, signal: options.signal }, this.fetchImpl),
+      ),
+    );
     return (await this.read<Media>(res)).data;
   }
 
