@@ -17,10 +17,39 @@ export const errorEnvelopeSchema = z
   })
   .describe("The spec's error envelope, returned for every failure.");
 
-const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') =>
+/**
+ * Schemas that cannot be inlined (recursive ones, like JSON custom-field values) come out of zod with
+ * `$defs` and `#/$defs/...` references, which resolve against the schema's own root. Embedded in the
+ * document they would resolve against the document's (ReDoc fails on them), so every definition
+ * moves to `components.schemas` and its references follow it.
+ */
+function hoistDefinitions(schema: Record<string, unknown>, components: Record<string, unknown>): Record<string, unknown> {
+  const { $defs, ...rest } = schema as { $defs?: Record<string, unknown> };
+  const rename = new Map<string, string>();
+  for (const [name, definition] of Object.entries($defs ?? {})) {
+    const json = JSON.stringify(definition);
+    let target = name;
+    for (let n = 2; target in components && JSON.stringify(components[target]) !== json; n++) target = `${name}${n}`;
+    rename.set(name, target);
+  }
+  const relink = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(relink);
+    if (!value || typeof value !== 'object') return value;
+    return Object.fromEntries(
+      Object.entries(value).map(([key, v]) => {
+        const local = key === '$ref' && typeof v === 'string' ? /^#\/\$defs\/(.+)$/.exec(v) : null;
+        return [key, local ? `#/components/schemas/${rename.get(local[1]!) ?? local[1]}` : relink(v)];
+      }),
+    );
+  };
+  for (const [name, definition] of Object.entries($defs ?? {})) components[rename.get(name)!] = relink(definition);
+  return relink(rest) as Record<string, unknown>;
+}
+
+const toJsonSchema = (schema: z.ZodType, io: 'input' | 'output') =>
   z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any', reused: 'inline' }) as Record<string, unknown>;
 
-function parametersOf(schema: z.ZodType | undefined, where: 'path' | 'query') {
+function parametersOf(jsonSchema: JsonSchemaOf, schema: z.ZodType | undefined, where: 'path' | 'query') {
   if (!schema) return [];
   const json = jsonSchema(schema, 'input') as { properties?: Record<string, Record<string, unknown>>; required?: string[] };
   return Object.entries(json.properties ?? {}).map(([name, property]) => {
@@ -37,7 +66,12 @@ const COMMON_ERRORS: Record<number, string> = {
   429: 'Too many requests (RATE_LIMITED); see Retry-After',
 };
 
+type JsonSchemaOf = (schema: z.ZodType, io: 'input' | 'output') => Record<string, unknown>;
+
 export function buildOpenApiDocument(routes: AnyRoute[], info: { title: string; version: string; serverUrl?: string }) {
+  const schemas: Record<string, unknown> = {};
+  const jsonSchema: JsonSchemaOf = (schema, io) => hoistDefinitions(toJsonSchema(schema, io), schemas);
+  schemas.ErrorEnvelope = jsonSchema(errorEnvelopeSchema, 'output');
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
     const responses: Record<string, unknown> = {};
@@ -65,7 +99,7 @@ export function buildOpenApiDocument(routes: AnyRoute[], info: { title: string; 
       ...(route.description ? { description: route.description } : {}),
       tags: route.tags,
       security: route.public ? [] : [{ bearerAuth: [] }],
-      parameters: [...parametersOf(route.params, 'path'), ...parametersOf(route.query, 'query')],
+      parameters: [...parametersOf(jsonSchema, route.params, 'path'), ...parametersOf(jsonSchema, route.query, 'query')],
       ...(requestBody ? { requestBody } : {}),
       responses,
     };
@@ -76,7 +110,7 @@ export function buildOpenApiDocument(routes: AnyRoute[], info: { title: string; 
     servers: [{ url: info.serverUrl ?? '/' }],
     components: {
       securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'Firebase ID token' } },
-      schemas: { ErrorEnvelope: jsonSchema(errorEnvelopeSchema, 'output') },
+      schemas,
     },
     paths,
   };

@@ -21,8 +21,18 @@ function redocBundle(): string | null {
 const page = (title: string, head: string, body: string) =>
   `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title><meta name="viewport" content="width=device-width, initial-scale=1">${head}</head><body>${body}</body></html>`;
 
+/**
+ * The pages load nothing from elsewhere: everything they need is served here, and ReDoc's footer
+ * logo (a CDN image) is refused by the browser before any request leaves the machine.
+ */
+const SAME_ORIGIN_ONLY = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; worker-src 'self' blob:; script-src 'self' blob:";
+
 export function docsRouter(openApiUrl: string): Router {
   const router = express.Router();
+  router.use(['/docs', '/redoc'], (_req, res, next) => {
+    res.set('Content-Security-Policy', SAME_ORIGIN_ONLY);
+    next();
+  });
   const swaggerDir = path.dirname(require.resolve('swagger-ui-dist/package.json'));
   router.use('/docs/assets', express.static(swaggerDir, { index: false, maxAge: '1h' }));
   router.get('/docs/init.js', (_req, res) => {

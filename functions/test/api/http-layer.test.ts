@@ -79,6 +79,18 @@ describe('shared HTTP layer', () => {
     expect(res.body.components.schemas.ErrorEnvelope.properties.error.required).toEqual(['code', 'message', 'details', 'timestamp', 'request_id']);
   });
 
+  it('points every $ref of the document at one of its components (no schema-local $defs, which ReDoc cannot resolve)', async () => {
+    const doc = (await ctx.http().get('/api/v1/openapi.json').expect(200)).body;
+    const refs = new Set<string>();
+    JSON.stringify(doc, (key, value) => (key === '$ref' && refs.add(value), value));
+    expect(refs.size).toBeGreaterThan(1);
+    expect(JSON.stringify(doc)).not.toContain('$defs');
+    for (const ref of refs) {
+      expect(ref).toMatch(/^#\/components\/schemas\/[\w.-]+$/);
+      expect(doc.components.schemas[ref.split('/').pop()!], ref).toBeDefined();
+    }
+  });
+
   it('serves Swagger UI and ReDoc from packaged assets', async () => {
     const docs = await ctx.http().get('/docs').expect(200);
     expect(docs.text).toContain('swagger-ui-bundle.js');

@@ -321,3 +321,56 @@ describe('a browser page with the Firebase web SDK on the served stack', () => {
     expect(web.requests.filter((url) => !/^(http:\/\/127\.0\.0\.1:\d+\/|data:)/.test(url))).toEqual([]);
   });
 });
+
+describe('the interactive docs in a real browser', () => {
+  // Every HTTP-level check of these pages passed while ReDoc showed only an error: only a browser tells.
+  let web: WebPage;
+  let operations: number;
+
+  beforeAll(async () => {
+    web = await openWebPage();
+    const doc = (await api('GET', '/openapi.json')).body as { paths: Record<string, Record<string, unknown>> };
+    operations = Object.values(doc.paths).reduce((n, methods) => n + Object.keys(methods).length, 0);
+  });
+
+  afterAll(async () => {
+    await web?.close();
+  });
+
+  // What the browser refuses by the pages' Content-Security-Policy (it says so on the console) never
+  // leaves the machine.
+  const refusedByPolicy = (url: string) => web.console.some((line) => line.includes(`'${url}' violates the following Content Security Policy`) && line.includes('has been blocked'));
+  const offMachine = () => web.requests.filter((url) => !refusedByPolicy(url) && !/^(http:\/\/(127\.0\.0\.1|localhost):\d+\/|data:|blob:)/.test(url));
+
+  it('ReDoc renders every operation and no error', async () => {
+    onTestFailed(() => console.log(`[e2e] the page's console:\n${web.console.join('\n')}`));
+    const { page } = web;
+    const response = await page.goto(`http://127.0.0.1:${ports.hosting}/redoc`);
+    expect(response?.headers()['content-security-policy']).toContain("default-src 'self'");
+    await page.waitForSelector('[data-section-id^="operation/"], h1:has-text("Something went wrong")', { timeout: soon.timeout });
+    expect(await page.locator('text=Something went wrong').count()).toBe(0);
+    expect(await page.locator('[data-section-id^="operation/"]').count()).toBe(operations);
+    expect(offMachine()).toEqual([]);
+  });
+
+  it('Swagger UI lists every operation, and "Try it out" on GET /tasks with a token answers 200', async () => {
+    onTestFailed(() => console.log(`[e2e] the page's console:\n${web.console.join('\n')}`));
+    const { page } = web;
+    await page.goto(`http://127.0.0.1:${ports.hosting}/docs`);
+    await page.waitForSelector('.opblock', { timeout: soon.timeout });
+    expect(await page.locator('.opblock').count()).toBe(operations);
+
+    await page.click('.auth-wrapper .authorize');
+    await page.fill('.auth-container input', bearer.replace(/^Bearer /, ''));
+    await page.click('.auth-btn-wrapper .authorize');
+    await page.click('.btn-done');
+    const listTasks = page.locator('.opblock-get', { has: page.locator('.opblock-summary-path[data-path="/api/v1/tasks"]') });
+    await listTasks.locator('.opblock-summary').click();
+    await listTasks.locator('.try-out__btn').click();
+    await listTasks.locator('.execute').click();
+    const status = listTasks.locator('.live-responses-table tbody .response-col_status').first();
+    await status.waitFor({ timeout: soon.timeout });
+    expect((await status.textContent())?.trim()).toBe('200');
+    expect(offMachine()).toEqual([]);
+  });
+});

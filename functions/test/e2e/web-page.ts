@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -28,6 +28,20 @@ const CHROMIUM_FLAGS = [
   '--disable-sync',
 ];
 const PAGE_DIR = fileURLToPath(new URL('./web-page/', import.meta.url));
+const FUNCTIONS_DIR = path.resolve(fileURLToPath(new URL('../../', import.meta.url)));
+
+/**
+ * One copy of the Firebase SDK in the bundle: the page and the client package's helpers (which
+ * resolve `firebase` from the workspace root) must share the app and Firestore instances.
+ */
+const oneFirebase: Plugin = {
+  name: 'one-firebase',
+  setup(build) {
+    build.onResolve({ filter: /^firebase(\/.*)?$/ }, (args) =>
+      args.resolveDir === FUNCTIONS_DIR ? undefined : build.resolve(args.path, { kind: args.kind, resolveDir: FUNCTIONS_DIR }),
+    );
+  },
+};
 
 /** The page's script with the Firebase web SDK in it, built for the browser. */
 async function bundle(): Promise<string> {
@@ -39,6 +53,7 @@ async function bundle(): Promise<string> {
     target: 'chrome120',
     write: false,
     logLevel: 'silent',
+    plugins: [oneFirebase],
   });
   return result.outputFiles[0]!.text;
 }

@@ -1,6 +1,6 @@
 // A small front end written as a studio's web app would be: the Firebase web SDK bundled for the
 // browser, sign-in through Firebase Auth, and the spec's /ws/tasks/{project} channel through the
-// project's own real-time helper (src/realtime/client.ts), whose listeners are web SDK
+// project's own real-time helper (@montu/client's realtime.ts), whose listeners are web SDK
 // `onSnapshot`s. The end-to-end test (served-stack.test.ts) bundles it with esbuild and drives it in
 // headless Chromium against the served stack's emulators.
 //
@@ -8,7 +8,7 @@
 import { initializeApp } from 'firebase/app';
 import { browserSessionPersistence, connectAuthEmulator, initializeAuth, signInWithEmailAndPassword } from 'firebase/auth';
 import { connectFirestoreEmulator, doc, getDoc, getFirestore } from 'firebase/firestore';
-import { subscribe } from '../../../src/realtime/client.js';
+import { subscribe } from '../../../../client/src/realtime.js';
 
 const config = Object.fromEntries(new URLSearchParams(location.hash.slice(1)));
 const app = initializeApp({ projectId: config.projectId, apiKey: config.apiKey ?? 'demo-api-key' });
