@@ -23,11 +23,11 @@ const names = args.filter((a) => !a.startsWith('--'));
 const BENCHMARKS = [
   { name: 'tasks', args: ['1000', '10'], large: ['10000', '30'] },
   { name: 'imports', node: ['--expose-gc'], args: ['10000'], large: ['50000'] },
-  { name: 'annotations-contention', args: ['1,10,50', '1'], large: ['1,10,20,50', '5'] },
+  { name: 'annotations-contention', args: ['1,10,20,50', '3'], large: ['1,10,20,50,100', '10'] },
   { name: 'paths', args: ['10000', '7'], large: ['10000', '21'] },
   { name: 'realtime', node: ['--experimental-transform-types', '--disable-warning=ExperimentalWarning'], args: ['200', '100', '5000'], large: ['1000', '300', '20000'] },
   { name: 'media', args: ['5', '5', '30'], large: ['15', '15', '30'] },
-  { name: 'load', args: [], env: { LOAD_SECONDS: '10', LOAD_WARMUP_SECONDS: '3' }, largeEnv: { LOAD_SECONDS: '30', LOAD_WARMUP_SECONDS: '5' } },
+  { name: 'load', args: [], env: { LOAD_SECONDS: '10', LOAD_WARMUP_SECONDS: '5' }, largeEnv: { LOAD_SECONDS: '30', LOAD_WARMUP_SECONDS: '10' } },
   { name: 'served-triggers', args: ['200', '10'], large: ['1000', '20'] },
 ];
 

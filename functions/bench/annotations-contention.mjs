@@ -6,16 +6,16 @@
 // support/replay.mjs) at the same concurrency on a twin media document.
 //
 // Run (from the repository root):
-//   bash scripts/run.sh node functions/bench/annotations-contention.mjs [levels=1,10,50] [rounds=1]
-// Larger: `... annotations-contention.mjs 1,10,20,50 5` (several minutes: contended rounds take seconds).
+//   bash scripts/run.sh node functions/bench/annotations-contention.mjs [levels=1,10,20,50] [rounds=3]
+// Larger: `... annotations-contention.mjs 1,10,20,50,100 10` (contended rounds can take seconds each).
 import { initializeApp } from 'firebase-admin/app';
 import { getFirestore } from 'firebase-admin/firestore';
 import { counting, describePlan, record, replay } from './support/replay.mjs';
 import { int, median, ms, quantile, ratio, startReport } from './support/report.mjs';
 import { startBenchStack } from './support/stack.mjs';
 
-const LEVELS = (process.argv[2] ?? '1,10,50').split(',').map(Number);
-const ROUNDS = Number(process.argv[3] ?? 1);
+const LEVELS = (process.argv[2] ?? '1,10,20,50').split(',').map(Number);
+const ROUNDS = Number(process.argv[3] ?? 3);
 const DATA_PROJECT = 'demo-bench-annotations';
 
 const report = startReport('Annotations under contention', {

@@ -12,8 +12,8 @@
 //
 // Run (from the repository root):
 //   bash scripts/run.sh node functions/bench/load.mjs
-//   LOAD_SECONDS (10), LOAD_CONNECTIONS (50) and LOAD_WARMUP_SECONDS (3 per scenario) change the run;
-//   the README's earlier figures used LOAD_SECONDS=30 LOAD_WARMUP_SECONDS=5.
+//   LOAD_SECONDS (10), LOAD_CONNECTIONS (50) and LOAD_WARMUP_SECONDS (5 per scenario) change the run;
+//   larger: `bash scripts/run.sh env LOAD_SECONDS=30 LOAD_WARMUP_SECONDS=10 node functions/bench/load.mjs`.
 import { fork } from 'node:child_process';
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 const role = process.argv[2];
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.LOAD_CONNECTIONS ?? 50);
-const WARMUP_SECONDS = Number(process.env.LOAD_WARMUP_SECONDS ?? 3);
+const WARMUP_SECONDS = Number(process.env.LOAD_WARMUP_SECONDS ?? 5);
 const TASKS = 200;
 
 if (role === '--serve') await serve();
