@@ -66,6 +66,11 @@ export const uploadUrlBody = z.strictObject({
   task_id: taskIdSchema,
   file_name: fileNameSchema,
   file_size: z.number().int('file_size must be a whole number of bytes').positive('file_size must be positive').describe('Size of the file to upload, bytes'),
+  content_type: z
+    .string()
+    .regex(/^[\w.+-]+\/[\w.+-]+$/, 'content_type must be a MIME type such as image/png')
+    .optional()
+    .describe("The file's MIME type as the uploading client sees it; it must be the type of file_name's extension (application/octet-stream, what clients send for types they do not know, is taken as unspecified). The upload's Content-Type is the one in upload_headers."),
   version: versionSchema.default('v001'),
   description: description.default(''),
   tags: tagList.default([]),

@@ -234,6 +234,11 @@ export class MediaService {
   /** `POST /media/upload-url`: a pending record and a resumable upload session for a large file. */
   async uploadUrl(caller: Caller, body: z.output<typeof uploadUrlBody>, origin: string | undefined) {
     this.checkFile(body.file_name, body.file_size);
+    const expected = contentTypeOf(fileExtension(body.file_name));
+    const given = body.content_type?.toLowerCase();
+    if (given && given !== expected && given !== 'application/octet-stream') {
+      throw validationError(`content_type ${given} does not match ${body.file_name}: its type is ${expected}`, { field: 'content_type', issue: `expected ${expected}` });
+    }
     const { projectId } = await this.uploadTarget(caller, body.task_id);
     const { id, record } = await this.reserve(caller, projectId, body.task_id, { ...body, fileName: body.file_name, size: body.file_size, checksum: null });
     const corsOrigin = origin && (this.deps.config.corsOrigins.includes(origin) || this.deps.config.corsOrigins.includes('*')) ? origin : undefined;
@@ -320,7 +325,6 @@ export class MediaService {
    */
   async remove(caller: Caller, id: string): Promise<void> {
     const snap = await this.writable(caller, id);
-    const key = snap.get('storage_key') as string;
     const projectId = snap.get('project_id') as string;
     const admin = (await this.access.permissions(caller, projectId)).includes('admin');
     if (!admin && snap.get('author') !== caller.uid) throw forbidden(`Only the uploader or a project admin may delete media ${id}`);
@@ -329,6 +333,7 @@ export class MediaService {
       const others = await this.store.annotationsByOthers(id, caller.uid);
       if (others > 0) throw othersNotes(others);
     }
+    const key = snap.get('storage_key') as string;
     // Marked first, so a thumbnail the trigger is making right now is dropped rather than left
     // behind; annotations next (the step that may still be refused); then files; the record last,
     // so a failed delete can simply be retried.

@@ -22,7 +22,7 @@ const requestUpload = (body: Record<string, unknown>, origin?: string) => {
 describe('POST /media/upload-url', () => {
   it('creates a pending record, the client PUTs the bytes, and the trigger completes the record', async () => {
     const image = await fixtures.jpeg(800, 450);
-    const res = await requestUpload({ file_name: 'beauty_v002.jpg', file_size: image.length, version: 'v002', description: 'Beauty, full res', tags: ['beauty'] }, 'http://localhost:3000').expect(201);
+    const res = await requestUpload({ file_name: 'beauty_v002.jpg', file_size: image.length, content_type: 'image/jpeg', version: 'v002', description: 'Beauty, full res', tags: ['beauty'] }, 'http://localhost:3000').expect(201);
     const { media } = res.body;
     expect(res.headers.location).toBe(`/api/v1/media/${media.id}`);
     expect(media).toMatchObject({
@@ -49,6 +49,19 @@ describe('POST /media/upload-url', () => {
     expect(done.body.metadata).toMatchObject({ file_size: image.length, checksum: createHash('md5').update(image).digest('hex'), width: 800, height: 450, format: 'jpeg' });
     const listed = await ctx.http().get('/api/v1/media?version=v002').set('Authorization', studio.viewer.bearer).expect(200);
     expect(listed.body.items.map((m: { id: string }) => m.id)).toEqual([media.id]);
+  });
+
+  it("takes the client's content_type when it is the file's type (or the unspecified application/octet-stream), and refuses another", async () => {
+    await requestUpload({ file_name: 'plate_v010.exr', file_size: 1000, content_type: 'application/octet-stream', version: 'v010' }).expect(201);
+    const wrong = await requestUpload({ file_name: 'plate_v011.jpg', file_size: 1000, content_type: 'image/png', version: 'v011' }).expect(400);
+    expect(expectEnvelope(wrong.body, 'VALIDATION_ERROR')).toMatchObject({
+      message: 'content_type image/png does not match plate_v011.jpg: its type is image/jpeg',
+      details: { field: 'content_type', issue: 'expected image/jpeg' },
+    });
+    const malformed = await requestUpload({ file_name: 'plate_v012.jpg', file_size: 1000, content_type: 'jpeg', version: 'v012' }).expect(400);
+    expect(JSON.stringify(expectEnvelope(malformed.body, 'VALIDATION_ERROR').details)).toContain('content_type must be a MIME type such as image/png');
+    const notAllowed = await requestUpload({ file_name: 'notes_v013.txt', file_size: 1000, content_type: 'text/plain', version: 'v013' }).expect(400);
+    expect(expectEnvelope(notAllowed.body, 'VALIDATION_ERROR').message).toMatch(/^File type \.txt is not allowed/);
   });
 
   it('deletes a landed file larger than MAX_FILE_SIZE and says so on the record', async () => {
