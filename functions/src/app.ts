@@ -9,7 +9,7 @@ import type { AppDeps } from './deps.js';
 import { mediaRoutes } from './media/routes.js';
 import { cors, errorHandler, jsonBody, noSniff, requestId, unknownRoute } from './http/middleware.js';
 import { API_PREFIX, buildOpenApiDocument } from './http/openapi.js';
-import { loginThrottle, userRateLimit } from './http/rate-limit.js';
+import { userRateLimit } from './http/rate-limit.js';
 import { importRoutes } from './imports/routes.js';
 import { mountRoutes, type AnyRoute } from './http/route.js';
 import { pathRoutes } from './paths/routes.js';
@@ -34,7 +34,8 @@ function routeMatcher(routes: AnyRoute[]) {
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', true);
+  // Only the proxies the deployment names: X-Forwarded-For entries before theirs are the client's to forge.
+  app.set('trust proxy', deps.config.trustedProxyHops);
   app.set('query parser', 'simple');
   app.use(requestId);
   app.use(noSniff);
@@ -49,7 +50,6 @@ export function createApp(deps: AppDeps): express.Express {
   api.get('/openapi.json', (_req, res) => {
     res.json(openApi);
   });
-  api.post('/auth/login', loginThrottle(deps));
   mountRoutes(api, routes, authenticate, userRateLimit(deps));
   app.use(API_PREFIX, api);
 

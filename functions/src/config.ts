@@ -15,6 +15,12 @@ export interface AppConfig {
   secureTokenUrl: string;
   /** Requests a user may make per rate window before getting 429. */
   rateLimitPerMinute: number;
+  /**
+   * Proxies in front of the app that append the address they saw to X-Forwarded-For: the client
+   * address is the entry this many from the end. Google's front end for Cloud Functions is one; a
+   * Firebase Hosting rewrite in front of it adds another.
+   */
+  trustedProxyHops: number;
   /** Age after which real-time feed events are deleted. */
   eventsMaxAgeHours: number;
   /** Largest CSV task import file, bytes (both imports take the file through the API, whose bodies cap at 32 MB). */
@@ -43,6 +49,7 @@ export function defaultConfig(overrides: Partial<AppConfig> = {}): AppConfig {
     webApiKey: 'demo-api-key',
     ...authRestUrls(process.env.FIREBASE_AUTH_EMULATOR_HOST),
     rateLimitPerMinute: 600,
+    trustedProxyHops: 1,
     eventsMaxAgeHours: 72,
     csvImportMaxBytes: 32 * 1024 * 1024,
     csvSyncMaxRows: 5000,

@@ -8,6 +8,7 @@ export const MAX_FILE_SIZE = defineInt('MAX_FILE_SIZE', { default: 2147483648, d
 export const ALLOWED_FILE_TYPES = defineList('ALLOWED_FILE_TYPES', { default: SPEC_ALLOWED_FILE_TYPES, description: 'Allowed media file extensions' });
 export const WEB_API_KEY = defineString('WEB_API_KEY', { default: 'demo-api-key', description: "The Firebase project's Web API key (for password sign-in)" });
 export const RATE_LIMIT_PER_MINUTE = defineInt('RATE_LIMIT_PER_MINUTE', { default: 600, description: 'Requests per user per minute before 429' });
+export const TRUSTED_PROXY_HOPS = defineInt('TRUSTED_PROXY_HOPS', { default: 1, description: 'Proxies in front of the function that append to X-Forwarded-For (1: Cloud Functions; 2: behind a Hosting rewrite)' });
 export const EVENTS_MAX_AGE_HOURS = defineInt('EVENTS_MAX_AGE_HOURS', { default: 72, description: 'Age after which real-time feed events are deleted' });
 export const CSV_IMPORT_MAX_BYTES = defineInt('CSV_IMPORT_MAX_BYTES', { default: 33554432, description: 'Largest CSV task import file in bytes (32 MB, the HTTPS body cap)' });
 export const CSV_SYNC_MAX_ROWS = defineInt('CSV_SYNC_MAX_ROWS', { default: 5000, description: 'Most rows POST /tasks/import-csv imports in one request; above it, use the async import' });
@@ -31,6 +32,7 @@ export function configFromParams(): AppConfig {
     webApiKey: WEB_API_KEY.value(),
     ...authRestUrls(process.env.FIREBASE_AUTH_EMULATOR_HOST),
     rateLimitPerMinute: RATE_LIMIT_PER_MINUTE.value(),
+    trustedProxyHops: TRUSTED_PROXY_HOPS.value(),
     eventsMaxAgeHours: EVENTS_MAX_AGE_HOURS.value(),
     csvImportMaxBytes: CSV_IMPORT_MAX_BYTES.value(),
     csvSyncMaxRows: CSV_SYNC_MAX_ROWS.value(),

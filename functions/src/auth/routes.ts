@@ -15,8 +15,13 @@ export function authRoutes(deps: AppDeps) {
       tags,
       public: true,
       body: loginBody,
-      responses: { 200: { description: 'Signed in', schema: tokenResponse }, 401: { description: 'Invalid email or password' }, 403: { description: 'Account disabled, or no access to project_id' } },
-      handler: async ({ body }) => ok(await service.login(body.email, body.password, body.project_id)),
+      responses: {
+        200: { description: 'Signed in', schema: tokenResponse },
+        401: { description: 'Invalid email or password' },
+        403: { description: 'Account disabled, or no access to project_id' },
+        429: { description: 'Too many failed sign-ins for this account from this address, or from this address (Retry-After)' },
+      },
+      handler: async ({ body, req }) => ok(await service.login(body.email, body.password, body.project_id, req.ip ?? 'unknown')),
     }),
     defineRoute({
       method: 'post',

@@ -2,19 +2,23 @@ import type { AppDeps } from '../deps.js';
 import { forbidden, unauthenticated } from '../http/errors.js';
 import { AccessControl } from './access.js';
 import type { Caller, Permission } from './caller.js';
+import { LoginBrake } from '../http/rate-limit.js';
 import { refreshIdToken, signInWithPassword, type IssuedTokens } from './identity-toolkit.js';
 import { MemberStore } from './members-store.js';
 
 /** Login, refresh, who-am-I and logout on top of Firebase Auth. */
 export class AuthService {
   private readonly members: MemberStore;
+  private readonly brake: LoginBrake;
 
   constructor(private readonly deps: AppDeps) {
     this.members = new MemberStore(deps.db);
+    this.brake = new LoginBrake(deps);
   }
 
-  async login(email: string, password: string, projectId?: string) {
-    return this.tokenResponse(await signInWithPassword(this.deps.config, email, password), projectId);
+  /** `source`: the client address the trusted front end reports. */
+  async login(email: string, password: string, projectId: string | undefined, source: string) {
+    return this.brake.run(email, source, async () => this.tokenResponse(await signInWithPassword(this.deps.config, email, password), projectId));
   }
 
   async refresh(refreshToken: string, projectId?: string) {

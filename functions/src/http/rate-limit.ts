@@ -1,144 +1,147 @@
-// Rate limits: a request budget per user, and a brake on password guessing at /auth/login.
-//
-// The counters live in this instance's memory. A Firestore counter per user would be global, but it
-// costs a write and a round trip on every request, and a runaway client hammering its one counter
-// document would hit Firestore's per-document write rate and contend with itself: the very client
-// we want to stop would slow everyone down. In memory the check is free; the price is that each
-// function instance counts on its own, so a client spread over N instances gets up to N budgets
-// (bounded by the function's maxInstances). Per instance is enough to keep one client from
-// starving the instance that serves a studio; a hard global cap belongs in front of the function
-// (API Gateway or Cloud Armor), not in Firestore.
-import type { Request, RequestHandler, Response } from 'express';
+// Rate limits: a request budget per user, and a brake on password guessing at /auth/login. Both
+// count in Firestore (lib/rate-windows.ts), so every function instance sees the same counts: a
+// client spread over many instances gets one budget, not one per instance. Keys are what the
+// platform vouches for: the verified uid, and the client address as the trusted front end reports
+// it (`trust proxy` is the number of proxies the deployment names, config.trustedProxyHops), never
+// an X-Forwarded-For entry the client wrote itself.
+import { logger } from 'firebase-functions';
 import type { Caller } from '../auth/caller.js';
 import type { AppDeps } from '../deps.js';
+import { RateWindows, type WindowCounts } from '../lib/rate-windows.js';
 import { ApiError } from './errors.js';
-import { sendError } from './middleware.js';
 
-/**
- * Token buckets, one per key: `capacity` tokens, refilled continuously at `capacity` per
- * `windowMs`. A client may burst up to the whole budget, then runs at the sustained rate. At most
- * `maxKeys` keys are tracked, so a flood of new keys (made-up emails) cannot grow memory without
- * bound: keys that have fully recovered are forgotten first (they hold no state), then the least
- * recently used.
- */
-export class TokenBuckets {
-  /** In least-recently-used order: a key is moved to the end whenever it is used. */
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+/** How often, at least, an instance adds a user's requests to the shared count. */
+export const SYNC_MS = 1000;
+/** Users an instance keeps a tally for; the least recently seen go first. */
+const MAX_TALLIES = 100_000;
 
-  constructor(
-    private readonly capacity: number,
-    private readonly windowMs: number,
-    private readonly now: () => number,
-    private readonly maxKeys = 100_000,
-  ) {}
-
-  private level(key: string, at: number): number {
-    const bucket = this.buckets.get(key);
-    if (!bucket) return this.capacity;
-    return Math.min(this.capacity, bucket.tokens + ((at - bucket.at) * this.capacity) / this.windowMs);
-  }
-
-  /** Takes a token; returns 0 when granted, else the milliseconds until one is available. */
-  take(key: string): number {
-    const at = this.now();
-    const tokens = this.level(key, at);
-    if (tokens < 1) return Math.ceil(((1 - tokens) * this.windowMs) / this.capacity);
-    this.buckets.delete(key);
-    if (this.buckets.size >= this.maxKeys) this.evict(at);
-    this.buckets.set(key, { tokens: tokens - 1, at });
-    return 0;
-  }
-
-  /** Milliseconds until `key` has a token, without taking one (0: it has one now). */
-  wait(key: string): number {
-    const tokens = this.level(key, this.now());
-    return tokens >= 1 ? 0 : Math.ceil(((1 - tokens) * this.windowMs) / this.capacity);
-  }
-
-  /** Gives a token back (an attempt that turned out not to count). */
-  refund(key: string): void {
-    const at = this.now();
-    if (this.buckets.has(key)) this.buckets.set(key, { tokens: Math.min(this.capacity, this.level(key, at) + 1), at });
-  }
-
-  /** Forgets `key`: it starts again with a full budget. */
-  reset(key: string): void {
-    this.buckets.delete(key);
-  }
-
-  /** Frees a tenth of the room: recovered keys first, then the least recently used. */
-  private evict(at: number): void {
-    const target = Math.floor(this.maxKeys * 0.9);
-    for (const key of this.buckets.keys()) if (this.level(key, at) >= this.capacity) this.buckets.delete(key);
-    for (const key of this.buckets.keys()) {
-      if (this.buckets.size <= target) break;
-      this.buckets.delete(key);
-    }
-  }
-
-  /** How many keys are tracked. */
-  get size(): number {
-    return this.buckets.size;
-  }
+function rateLimited(waitMs: number, message: string, details: Record<string, unknown>): ApiError {
+  const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+  return new ApiError('RATE_LIMITED', `${message}; retry in ${seconds} s`, { ...details, retry_after_seconds: seconds }, { retryAfterSeconds: seconds });
 }
 
-const retryAfterSeconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
-
-function rateLimited(res: Response, waitMs: number, message: string, details: Record<string, unknown>): ApiError {
-  const seconds = retryAfterSeconds(waitMs);
-  res.set('Retry-After', String(seconds));
-  return new ApiError('RATE_LIMITED', `${message}; retry in ${seconds} s`, { ...details, retry_after_seconds: seconds });
+interface Tally {
+  /** The shared counts as last read. */
+  counts: WindowCounts | null;
+  /** Requests being added to the shared count right now. */
+  inflight: number;
+  /** Requests not added yet (negative: refused ones to give back). */
+  pending: number;
+  syncedAt: number;
 }
 
 /**
- * The per-user budget (config.rateLimitPerMinute), checked right after authentication on every
- * non-public route; a request over it gets 429 RATE_LIMITED with Retry-After.
+ * The per-user budget (config.rateLimitPerMinute) over a sliding minute, checked right after
+ * authentication on every non-public route; a request over it gets 429 RATE_LIMITED with
+ * Retry-After, and costs nothing. An instance adds a user's accepted requests to the shared count
+ * once a second or every twentieth of the budget, whichever comes first (the request that does
+ * waits for it), and in between adds its own to the last shared count. So a busy user costs each
+ * instance about one Firestore write and read a second, never one per request, a runaway client
+ * cannot push its counter document past Firestore's per-document write rate, and N instances
+ * together let through at most N twentieths of the budget more. Each sync counts before it reads,
+ * so concurrent syncs never let a burst beyond the budget; at its very edge they may let through
+ * fewer than the budget has left (each sees the others' requests too).
  */
-export function userRateLimit(deps: AppDeps): (caller: Caller, req: Request, res: Response) => void {
+export function userRateLimit(deps: AppDeps): (caller: Caller) => Promise<void> {
   const limit = deps.config.rateLimitPerMinute;
-  const buckets = new TokenBuckets(limit, 60_000, () => deps.clock().getTime());
-  return (caller, _req, res) => {
-    const wait = buckets.take(caller.uid);
-    if (wait > 0) throw rateLimited(res, wait, `Too many requests: at most ${limit} per minute per user`, { limit_per_minute: limit });
+  const syncBatch = Math.max(1, Math.floor(limit / 20));
+  const windows = new RateWindows(deps.db, 'user', 60_000);
+  const tallies = new Map<string, Tally>();
+  const tallyOf = (uid: string): Tally => {
+    const tally = tallies.get(uid) ?? { counts: null, inflight: 0, pending: 0, syncedAt: -Infinity };
+    tallies.delete(uid);
+    tallies.set(uid, tally);
+    if (tallies.size > MAX_TALLIES) tallies.delete(tallies.keys().next().value!);
+    return tally;
+  };
+  return async (caller) => {
+    const now = deps.clock().getTime();
+    const tally = tallyOf(caller.uid);
+    let counts: WindowCounts;
+    let synced = false;
+    tally.pending += 1;
+    if (now - tally.syncedAt >= SYNC_MS || tally.pending >= syncBatch) {
+      synced = true;
+      const n = tally.pending;
+      tally.pending = 0;
+      tally.syncedAt = now;
+      tally.inflight += n;
+      try {
+        tally.counts = await windows.add(caller.uid, n, now);
+      } catch (err) {
+        // A guard, not data: with Firestore unreachable the request goes on (and fails on its own if it needs Firestore).
+        tally.pending += n;
+        logger.warn('Rate limit count unavailable', { uid: caller.uid, error: String(err) });
+        return;
+      } finally {
+        tally.inflight -= n;
+      }
+      // Fresh from Firestore: this request and every one counted before it, from any instance.
+      counts = windows.project(tally.counts, now);
+    } else {
+      counts = windows.project(tally.counts, now, tally.inflight + tally.pending);
+    }
+    if (windows.hits(counts) <= limit) return;
+    // Refused requests cost nothing: one already added to the shared count is taken back at once.
+    if (synced) await windows.add(caller.uid, -1, now).catch((err: unknown) => logger.warn('Rate limit refund failed', { uid: caller.uid, error: String(err) }));
+    else tally.pending -= 1;
+    const wait = windows.msUntilRoom({ ...counts, current: counts.current - 1 }, limit);
+    throw rateLimited(wait, `Too many requests: at most ${limit} per minute per user`, { limit_per_minute: limit });
   };
 }
 
-/** Failed password sign-ins allowed per email address per window. */
-export const LOGIN_FAILURES_PER_EMAIL = 5;
-/** Failed password sign-ins allowed per client address per window (many users behind one studio NAT). */
-export const LOGIN_FAILURES_PER_IP = 50;
-export const LOGIN_WINDOW_MS = 15 * 60_000;
-const MAX_EMAIL_LENGTH = 320;
+/** Failed password sign-ins allowed per account from one client address, per 5 minutes. */
+export const LOGIN_FAILURES_PER_ACCOUNT_SOURCE = 5;
+export const LOGIN_ACCOUNT_WINDOW_MS = 5 * 60_000;
+/** Failed password sign-ins allowed per client address (many users behind one studio NAT), per 15 minutes. */
+export const LOGIN_FAILURES_PER_SOURCE = 50;
+export const LOGIN_SOURCE_WINDOW_MS = 15 * 60_000;
 
 /**
- * Brute-force brake for POST /auth/login. Every attempt takes a token from its email's bucket and
- * from its client address's bucket before Firebase Auth is asked, so a burst of parallel guesses
- * is counted before any of them is answered. Attempts that were not wrong passwords give their
- * tokens back, and a successful sign-in clears the email's count. Once either bucket is empty the
- * route answers 429 with Retry-After without asking Firebase Auth.
+ * Brute-force brake for POST /auth/login: at most 5 failed sign-ins per account from one client
+ * address in a sliding 5 minutes, and 50 per client address over all accounts in 15. The account's
+ * brake is per source, so guesses made elsewhere never lock its owner out: from their own address
+ * the owner's password always gets through. Each attempt is counted before Firebase Auth is asked,
+ * so a parallel burst is counted before any guess is answered; attempts that were not wrong
+ * passwords give their count back, and a successful sign-in clears its account's count there.
  */
-export function loginThrottle(deps: AppDeps): RequestHandler {
-  const now = () => deps.clock().getTime();
-  const byEmail = new TokenBuckets(LOGIN_FAILURES_PER_EMAIL, LOGIN_WINDOW_MS, now);
-  const byIp = new TokenBuckets(LOGIN_FAILURES_PER_IP, LOGIN_WINDOW_MS, now);
-  return (req, res, next) => {
-    const body = req.body as { email?: unknown } | undefined;
-    // Malformed bodies are not sign-in attempts; validation answers them (and no huge key is kept).
-    if (typeof body?.email !== 'string' || body.email.length > MAX_EMAIL_LENGTH) return next();
-    const email = `email:${body.email.trim().toLowerCase()}`;
-    const ip = `ip:${req.ip ?? 'unknown'}`;
-    const wait = Math.max(byEmail.wait(email), byIp.wait(ip));
-    if (wait > 0) {
-      return sendError(req, res, rateLimited(res, wait, 'Too many failed sign-in attempts', { field: 'email', issue: 'too many failed attempts' }));
+export class LoginBrake {
+  private readonly accounts: RateWindows;
+  private readonly sources: RateWindows;
+
+  constructor(private readonly deps: AppDeps) {
+    this.accounts = new RateWindows(deps.db, 'login_account', LOGIN_ACCOUNT_WINDOW_MS);
+    this.sources = new RateWindows(deps.db, 'login_source', LOGIN_SOURCE_WINDOW_MS);
+  }
+
+  /** Runs the sign-in `attempt` for `email` from `source` under the brake. */
+  async run<T>(email: string, source: string, attempt: () => Promise<T>): Promise<T> {
+    const now = this.deps.clock().getTime();
+    const account = `${email.trim().toLowerCase()}\n${source}`;
+    const giveBack = () => Promise.all([this.accounts.add(account, -1, now), this.sources.add(source, -1, now)]);
+    let counts: [WindowCounts, WindowCounts];
+    try {
+      counts = await Promise.all([this.accounts.add(account, 1, now), this.sources.add(source, 1, now)]);
+    } catch (err) {
+      logger.error('Sign-in attempt counter unavailable', { error: String(err) });
+      throw new ApiError('UNAVAILABLE', 'Sign-in is unavailable right now (its attempt counter cannot be reached); try again shortly', null, { retryAfterSeconds: 5 });
     }
-    byEmail.take(email);
-    byIp.take(ip);
-    res.on('finish', () => {
-      if (res.statusCode === 401) return;
-      byIp.refund(ip);
-      if (res.statusCode < 300) byEmail.reset(email);
-      else byEmail.refund(email);
-    });
-    next();
-  };
+    const over = [
+      [this.accounts, counts[0], LOGIN_FAILURES_PER_ACCOUNT_SOURCE],
+      [this.sources, counts[1], LOGIN_FAILURES_PER_SOURCE],
+    ] as const;
+    const waits = over.filter(([w, c, limit]) => w.hits(c) > limit).map(([w, c, limit]) => w.msUntilRoom({ ...c, current: c.current - 1 }, limit));
+    if (waits.length > 0) {
+      await giveBack();
+      throw rateLimited(Math.max(...waits), 'Too many failed sign-in attempts', { field: 'email', issue: 'too many failed attempts' });
+    }
+    try {
+      const result = await attempt();
+      await Promise.all([this.accounts.reset(account, now), this.sources.add(source, -1, now)]);
+      return result;
+    } catch (err) {
+      if (!(err instanceof ApiError && err.code === 'UNAUTHENTICATED')) await giveBack();
+      throw err;
+    }
+  }
 }
