@@ -357,6 +357,8 @@ export class MontuClient {
       task_id: taskId,
       file_name: file.name,
       file_size: file.size,
+      // The server checks it against the file name's type; a browser leaves it empty when it cannot tell.
+      ...(file.type ? { content_type: file.type } : {}),
       version: options.version ?? 'v001',
       ...(options.description !== undefined ? { description: options.description } : {}),
       ...(options.tags ? { tags: options.tags } : {}),

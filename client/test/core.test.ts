@@ -102,6 +102,7 @@ describe('uploads', () => {
   it('the upload-url path sends the bytes to Storage with progress, and the trigger completes the record', async () => {
     const progress: Progress[] = [];
     const reply = await admin.uploadLargeMedia(new File([bytes], 'comp_v002.mov', { type: 'video/quicktime' }), taskId, { version: 'v002', onProgress: (p) => progress.push(p) });
+    expect(reply.upload_headers['Content-Type'] ?? reply.upload_headers['content-type']).toBe('video/quicktime');
     expect(progress.at(-1)).toEqual({ loaded: bytes.length, total: bytes.length });
     expect(progress.length).toBeGreaterThan(2);
     await vi.waitFor(async () => expect((await admin.getMedia(reply.media.id)).status).toBe('active'), { timeout: 20_000, interval: 200 });

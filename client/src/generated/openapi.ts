@@ -4639,6 +4639,8 @@ export interface operations {
                     file_name: string;
                     /** @description Size of the file to upload, bytes */
                     file_size: number;
+                    /** @description The file's MIME type as the uploading client sees it; it must be the type of file_name's extension (application/octet-stream, what clients send for types they do not know, is taken as unspecified). The upload's Content-Type is the one in upload_headers. */
+                    content_type?: string;
                     /**
                      * @description Version, e.g. v001
                      * @default v001
