@@ -305,10 +305,38 @@ function refusedUpdateField(field: string): string | undefined {
   return undefined;
 }
 
+/** Edits (insertions, deletions, substitutions) between two short names. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = row;
+  }
+  return previous[b.length]!;
+}
+
+/** The task field a new name is probably a typo of (`priorty`, `Status`), or undefined. */
+function likelyTypoOf(name: string): string | undefined {
+  const lower = name.toLowerCase();
+  return Object.keys(mutableTaskFields).find((field) => lower === field || (field.length >= 5 && editDistance(lower, field) <= 2));
+}
+
+/** Why a name in an update cannot become a new custom field, or undefined when it can. */
+function newCustomFieldProblem(field: string, value: unknown): string | undefined {
+  const name = customFieldNameSchema.safeParse(field);
+  if (!name.success) return name.error.issues[0]!.message;
+  if (RESERVED_FIELD_NAMES.has(field)) return `${field} is reserved; custom fields need another name`;
+  const typo = likelyTypoOf(field);
+  if (typo) return `Unknown field ${field}: did you mean ${typo}? (to add a custom field this close to a task field, use POST /tasks/{task_id}/add-field)`;
+  return firestoreValueProblem(value) ?? undefined;
+}
+
 /**
  * Checks a partial update of an existing task (`current` is its stored data). Known fields are
- * validated against the schema and the project's configuration; other names must be custom fields
- * the task already has. Returns the normalised changes, or every problem.
+ * validated against the schema and the project's configuration; other names set custom fields,
+ * new ones included (as the spec's bulk example does), unless the name is reserved, malformed or
+ * looks like a typo of a task field. Returns the normalised changes, or every problem.
  */
 export function checkTaskUpdate(updates: Record<string, unknown>, config: ProjectTaskConfig, current: Record<string, unknown>): Checked<Record<string, unknown>> {
   const problems: TaskProblem[] = [];
@@ -319,11 +347,11 @@ export function checkTaskUpdate(updates: Record<string, unknown>, config: Projec
     if (refused) problems.push({ field, issue: refused });
     // Own properties only: `constructor` or `toString` must not match what every object inherits.
     else if (Object.hasOwn(mutableTaskFields, field)) known[field] = value;
-    else if (Object.hasOwn(current, field)) {
-      const valueProblem = firestoreValueProblem(value);
-      if (valueProblem) problems.push({ field, issue: valueProblem });
+    else {
+      const problem = Object.hasOwn(current, field) ? firestoreValueProblem(value) : newCustomFieldProblem(field, value);
+      if (problem) problems.push({ field, issue: problem });
       else custom[field] = value;
-    } else problems.push({ field, issue: `Unknown field ${field}; add custom fields with POST /tasks/{task_id}/add-field first` });
+    }
   }
   if (Object.keys(updates).length === 0) problems.push({ field: 'updates', issue: 'Give at least one field to change' });
 

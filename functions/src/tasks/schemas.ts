@@ -130,12 +130,12 @@ export const taskCreateSchema = z
 export type TaskCreateInput = z.input<typeof taskCreateSchema>;
 
 /**
- * A change to a task. Known fields are checked here; other names are accepted only when the task
- * already has them as custom fields (rules.ts), so a typo never becomes a new field silently.
+ * A change to a task. Known fields are checked here; other names set custom fields (rules.ts), new
+ * ones unless reserved, malformed or a likely typo of a task field.
  */
 export const taskUpdateSchema = z
   .looseObject(Object.fromEntries(Object.entries(mutableTaskFields).map(([k, s]) => [k, s.optional()])) as { [K in MutableTaskField]: z.ZodOptional<(typeof mutableTaskFields)[K]> })
-  .describe('Any of the task fields, plus custom fields the task already has (add new ones with POST /tasks/{task_id}/add-field)');
+  .describe('Any of the task fields, plus custom fields: existing ones change, new ones are added (names start with a letter and hold letters, digits and _; not reserved, and not a likely typo of a task field such as "priorty")');
 
 export const taskParams = z.strictObject({ task_id: taskIdSchema });
 

@@ -72,6 +72,23 @@ describe('PATCH /tasks/bulk-update', () => {
     expect(await bulkEvents('RFX')).toEqual([]);
   });
 
+  it("accepts the spec's example body as written, custom_field included, and refuses a likely typo of a task field", async () => {
+    const [comp, lighting] = ['ep01_sq0010_sh0000_lighting', 'ep01_sq0010_sh0001_lighting'];
+    const res = await bulkUpdate(admin, [
+      { task_id: comp, updates: { status: 'in_progress', artist: 'john_doe', custom_field: 'new_value' } },
+      { task_id: lighting, updates: { priority: 'high', milestone: 'final_render' } },
+    ]).expect(200);
+    expect(res.body).toMatchObject({ message: 'Successfully updated 2 tasks', updated_count: 2, failed_count: 0, updated_tasks: [comp, lighting], errors: [] });
+    expect(await stored(comp)).toMatchObject({ status: 'in_progress', artist: 'john_doe', custom_field: 'new_value' });
+    expect(await stored(lighting)).toMatchObject({ priority: 'high', milestone: 'final_render' });
+    const shown = await ctx.http().get(`/api/v1/tasks/${comp}`).set('Authorization', admin.bearer).expect(200);
+    expect(shown.body.custom_field).toBe('new_value');
+
+    const typo = await bulkUpdate(admin, [{ task_id: lighting, updates: { priorty: 'low' } }]).expect(200);
+    expect(typo.body.errors).toEqual([{ task_id: lighting, error: 'priorty: Unknown field priorty: did you mean priority? (to add a custom field this close to a task field, use POST /tasks/{task_id}/add-field)' }]);
+    expect(await stored(lighting)).not.toHaveProperty('priorty');
+  });
+
   it('records shared changes and per-task changes when tasks get different updates', async () => {
     const res = await bulkUpdate(writer, { updates: [{ task_id: SWA[3], updates: { priority: 'HIGH', milestone: 'final_render' } }, { task_id: SWA[4], updates: { priority: 'high' } }] }).expect(200);
     expect(res.body.updated_tasks).toEqual([SWA[3], SWA[4]]);
@@ -116,7 +133,7 @@ describe('PATCH /tasks/bulk-update', () => {
     expect(res.body.updated_count).toBe(500);
     const count = await ctx.db.collection('tasks').where('project_id', '==', 'BIG').where('status', '==', 'on_hold').count().get();
     expect(count.data().count).toBe(500);
-    const events = await bulkEvents('BIG');
+    const events = (await bulkEvents('BIG')).filter((e) => (e.data.task_ids as string[]).includes(ids[2]!));
     expect(events.map((e) => (e.data.task_ids as string[]).length)).toEqual([500]);
   });
 

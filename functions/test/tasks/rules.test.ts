@@ -112,7 +112,7 @@ describe('task rules: updates and custom fields', () => {
       { field: 'episode', issue: "episode cannot be changed: it is part of the task's identity (create a new task instead)" },
       { field: 'updated_by', issue: 'updated_by is maintained by the server' },
       { field: 'search_tokens', issue: 'search_tokens is maintained by the server' },
-      { field: 'stauts', issue: 'Unknown field stauts; add custom fields with POST /tasks/{task_id}/add-field first' },
+      { field: 'stauts', issue: 'Unknown field stauts: did you mean status? (to add a custom field this close to a task field, use POST /tasks/{task_id}/add-field)' },
       { field: 'status', issue: 'status must be one of not_started, in_progress, pending_review, needs_revision, approved, completed, on_hold, archived' },
       { field: 'frame_range', issue: 'frame_range.start must be less than frame_range.end' },
       { field: 'milestone', issue: "'nope' is not one of the project's milestones: not_started, final_comp" },
