@@ -191,9 +191,12 @@ export async function runImport(db: Firestore, source: CsvSource, options: Impor
     const plan: { row: CsvRow; task: TaskRecord; action: 'create' | 'update' | 'skip'; changes: Record<string, unknown>; write?: TaskWrite }[] = [];
     valid.forEach((v, i) => {
       const snap = snaps[i] as DocumentSnapshot;
-      if (!snap.exists) {
+      const otherProject = snap.exists && snap.get('project_id') !== options.projectId;
+      // A dry run answers from the caller's project alone: it must not tell which ids other projects
+      // use (docs/task-ids.md). Only writing finds out, as a create would.
+      if (!snap.exists || (otherProject && options.validateOnly)) {
         plan.push({ ...v, action: 'create', changes: {}, write: { kind: 'create', task: v.task, config } });
-      } else if (snap.get('project_id') !== options.projectId) {
+      } else if (otherProject) {
         // Task ids are global: a task of another project is never skipped or updated from here.
         reject(v.row.row, [{ field: null, issue: `is task ${v.task.id}, an id already used by a task of another project` }]);
       } else if (options.existing === 'fail') {
