@@ -18,10 +18,10 @@ export const FRAME_CONVENTION =
   "the linked task's frame_range (inclusive) when it has one.";
 
 export const POSITION_CONVENTION =
-  'Coordinates: when the media\'s metadata has width and height, position and drawing points are in pixels of the full-resolution ' +
-  'picture, origin top-left, and must lie inside it (x + width ≤ metadata.width, y + height ≤ metadata.height). When the size is not ' +
-  'known (e.g. metadata not extracted yet) they are normalised: 0–1 of the picture\'s width and height. Each annotation records which in ' +
-  '`coordinates` (pixels | normalised).';
+  'Coordinates: position and drawing points are in pixels of the full-resolution picture, origin top-left. When the media\'s metadata ' +
+  'has width and height (images: read at upload, or by the thumbnail trigger for files uploaded to an upload URL) they must lie inside ' +
+  'it (x + width ≤ metadata.width, y + height ≤ metadata.height); when the size is not known (video, or an image whose upload has not ' +
+  'been read yet) they are taken as given. `coordinates` is always `pixels`.';
 
 export interface MediaGeometry {
   /** Picture size in pixels, when the media's metadata has it. */
@@ -31,7 +31,7 @@ export interface MediaGeometry {
   frameRange: { start: number; end: number } | null;
 }
 
-export type Coordinates = 'pixels' | 'normalised';
+export type Coordinates = 'pixels';
 
 export interface Position {
   x: number;
@@ -69,7 +69,6 @@ export function mediaGeometry(metadata: unknown, frameRange: unknown): MediaGeom
   };
 }
 
-export const coordinatesOf = (geometry: MediaGeometry): Coordinates => (geometry.size ? 'pixels' : 'normalised');
 
 const firstFrame = (geometry: MediaGeometry) => geometry.frameRange?.start ?? 0;
 
@@ -83,11 +82,12 @@ export function timeOfFrame(frame: number, fps: number, first: number): number {
   return (frame - first) / fps;
 }
 
-/** Checks the region against the picture: inside it in pixels, or inside 0–1 when normalised. */
+/** Checks the region against the picture when its size is known (pixels either way). */
 export function checkRegion(position: Position | null, drawing: Drawing | null, geometry: MediaGeometry): PlacementIssue[] {
   const issues: PlacementIssue[] = [];
-  const bounds = geometry.size ?? { width: 1, height: 1 };
-  const unit = geometry.size ? `the ${bounds.width}×${bounds.height} px picture` : 'the normalised 0–1 picture (media size unknown)';
+  const bounds = geometry.size;
+  if (!bounds) return issues;
+  const unit = `the ${bounds.width}×${bounds.height} px picture`;
   if (position) {
     if (position.x + position.width > bounds.width || position.y + position.height > bounds.height) {
       issues.push({ field: 'position', issue: `Position (${position.x}, ${position.y}, ${position.width}×${position.height}) lies outside ${unit}` });
@@ -96,7 +96,6 @@ export function checkRegion(position: Position | null, drawing: Drawing | null, 
   drawing?.strokes.forEach((stroke, s) => {
     const p = stroke.points.findIndex((pt) => pt.x > bounds.width || pt.y > bounds.height);
     if (p >= 0) issues.push({ field: `drawing.strokes.${s}.points.${p}`, issue: `Point (${stroke.points[p]!.x}, ${stroke.points[p]!.y}) lies outside ${unit}` });
-    if (!geometry.size && stroke.width > 1) issues.push({ field: `drawing.strokes.${s}.width`, issue: 'Stroke width is normalised (at most 1) while the media size is unknown' });
   });
   return issues;
 }

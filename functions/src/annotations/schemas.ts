@@ -23,7 +23,7 @@ export const annotationStatusSchema = z.enum(ANNOTATION_STATUSES, { message: `st
 
 export const positionSchema = z
   .strictObject({ x: coordinate('x'), y: coordinate('y'), width: coordinate('width'), height: coordinate('height') })
-  .describe('Region of the picture, top-left corner and size: pixels when the media size is known, else normalised 0–1');
+  .describe('Region of the picture in pixels, top-left corner and size (inside the picture when its size is known)');
 
 const pointSchema = z.strictObject({ x: coordinate('x'), y: coordinate('y') });
 
@@ -108,7 +108,7 @@ export const annotationResponse = z.object({
   content: z.string(),
   position: positionSchema.nullable(),
   drawing: z.object({ strokes: z.array(strokeSchema) }).nullable(),
-  coordinates: z.enum(['pixels', 'normalised']).describe('Units of position and drawing'),
+  coordinates: z.enum(['pixels']).describe('Units of position and drawing: always pixels'),
   timestamp: z.number().nullable(),
   frame_number: z.number().int().nullable(),
   parent_id: z.string().nullable(),

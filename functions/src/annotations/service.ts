@@ -7,7 +7,7 @@ import { paginate, type PageParams } from '../http/pagination.js';
 import { assertIfMatch, etagOf } from '../lib/etag.js';
 import { docToJson } from '../lib/serialize.js';
 import { ProjectStore } from '../projects/store.js';
-import { checkRegion, coordinatesOf, mediaGeometry, settleMoment, type Drawing, type MediaGeometry, type Position } from './placement.js';
+import { checkRegion, mediaGeometry, settleMoment, type Drawing, type MediaGeometry, type Position } from './placement.js';
 import {
   MAX_REPLIES,
   typeRuleIssues,
@@ -93,7 +93,7 @@ export class AnnotationService {
         content: body.content,
         position,
         drawing,
-        coordinates: coordinatesOf(geometry),
+        coordinates: 'pixels' as const,
         timestamp: moment.timestamp,
         frame_number: moment.frame_number,
         parent_id: parent?.id ?? null,
@@ -132,18 +132,12 @@ export class AnnotationService {
       if (typeIssues.length > 0) throw validationError(`Invalid body: ${typeIssues.map((i) => `${i.field}: ${i.issue}`).join('; ')}`, { ...typeIssues[0], errors: typeIssues });
 
       const geometry = mediaGeometry(review.media.get('metadata'), review.task?.get('frame_range'));
-      // Unchanged coordinates keep the units they were drawn in; new ones are checked in today's units.
       const regionMoved = body.position !== undefined || body.drawing !== undefined;
-      const units = coordinatesOf(geometry);
-      if (regionMoved && units !== snap.get('coordinates') && ((body.position === undefined && next.position) || (body.drawing === undefined && next.drawing))) {
-        throw unprocessable(`The media's coordinates are now ${units} (annotation ${id} was drawn ${snap.get('coordinates')}); send position and drawing together`);
-      }
       const moment = this.movedMoment(snap, body, geometry);
       rejectIssues([...(regionMoved ? checkRegion(next.position, next.drawing, geometry) : []), ...(moment?.issues ?? [])]);
 
       tx.update(snap.ref, {
         ...next,
-        ...(regionMoved ? { coordinates: units } : {}),
         ...(moment ? { timestamp: moment.timestamp, frame_number: moment.frame_number } : {}),
         updated_by: caller.uid,
         updated_at: FieldValue.serverTimestamp(),

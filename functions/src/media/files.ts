@@ -87,6 +87,20 @@ export function contentTypeOf(extension: string): string {
 /** Formats the trigger can decode into thumbnails (what this sharp build reads; SVG is left out on purpose). */
 const THUMBNAILABLE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.tif', '.tiff', '.webp', '.gif', '.heic', '.avif']);
 
+/**
+ * An image's displayed size in pixels, read from its header only (orientation applied, as the
+ * thumbnail trigger records it), or null for files sharp cannot read. Loads sharp on first use.
+ */
+export async function pictureSize(data: Buffer): Promise<{ width: number; height: number } | null> {
+  const { default: sharp } = await import('sharp');
+  try {
+    const meta = await sharp(data, { limitInputPixels: false }).metadata();
+    return { width: meta.autoOrient?.width ?? meta.width, height: meta.autoOrient?.height ?? meta.height };
+  } catch {
+    return null;
+  }
+}
+
 /** Why files with this extension get no thumbnails (EXR, video, audio, scenes...), or null when they do. */
 export function noThumbnailReason(extension: string): string | null {
   return THUMBNAILABLE_EXTENSIONS.has(extension) ? null : `No thumbnails are made for ${extension || 'extension-less'} files`;

@@ -20,7 +20,7 @@ import { ProjectStore } from '../projects/store.js';
 import { taskConfigOf } from '../tasks/rules.js';
 import { MAX_DISJUNCTIONS, storedChanges, TaskStore } from '../tasks/store.js';
 import { sendObject } from './download.js';
-import { allThumbnailKeys, contentTypeOf, fileExtension, mediaIdFor, mediaStorageKey, mediaTypeOf, noThumbnailReason } from './files.js';
+import { allThumbnailKeys, contentTypeOf, fileExtension, mediaIdFor, mediaStorageKey, mediaTypeOf, noThumbnailReason, pictureSize } from './files.js';
 import { fileNameSchema, uploadFields, type approveBody, type listQuery, type updateBody, type uploadUrlBody } from './schemas.js';
 import { MAX_APPROVAL_HISTORY, MAX_INLINE_FILE_BYTES, SIGNED_URL_SECONDS, UPLOAD_SESSION_SECONDS } from './settings.js';
 import { MediaObjects, MediaStore, type ApprovalEntry, type MediaRecord } from './store.js';
@@ -50,6 +50,8 @@ interface NewFile {
   description: string;
   tags: string[];
   checksum: string | null;
+  /** The image's size when the API has read it (multipart uploads of images). */
+  picture?: { width: number; height: number } | null;
 }
 
 export class MediaService {
@@ -160,8 +162,8 @@ export class MediaService {
       tags: file.tags,
       metadata: {
         file_size: file.size,
-        width: null,
-        height: null,
+        width: file.picture?.width ?? null,
+        height: file.picture?.height ?? null,
         format: extension.slice(1) || null,
         color_space: null,
         has_alpha: null,
@@ -217,7 +219,9 @@ export class MediaService {
     const { projectId } = await this.uploadTarget(caller, fields.task_id);
 
     const checksum = createHash('md5').update(file.data).digest('hex');
-    const { id, record } = await this.reserve(caller, projectId, fields.task_id, { ...fields, fileName: file.fileName, size: file.data.length, checksum });
+    // Known at once, so annotations made before the thumbnail trigger runs are checked against it.
+    const picture = noThumbnailReason(fileExtension(file.fileName)) ? null : await pictureSize(file.data);
+    const { id, record } = await this.reserve(caller, projectId, fields.task_id, { ...fields, fileName: file.fileName, size: file.data.length, checksum, picture });
     try {
       await this.objects.save(record.storage_key, file.data, record.content_type, { media_id: id, uploaded_by: caller.uid });
       await this.store.ref(id).update({ status: 'active', updated_at: FieldValue.serverTimestamp() });

@@ -120,14 +120,11 @@ describe('POST /annotations', () => {
     expect(expectEnvelope(off.body, 'UNPROCESSABLE').message).toBe('drawing.strokes.0.points.1: Point (1921, 5) lies outside the 1920×1080 px picture');
   });
 
-  it('uses normalised 0–1 coordinates while the media size is unknown', async () => {
-    const ok = await annotate(ctx, cast.writer, note({ media_id: 'still', position: { x: 0.25, y: 0.25, width: 0.5, height: 0.75 } })).expect(201);
-    expect(ok.body).toMatchObject({ coordinates: 'normalised', position: { x: 0.25, y: 0.25, width: 0.5, height: 0.75 } });
-
-    const out = await annotate(ctx, cast.writer, note({ media_id: 'still', position: { x: 0.6, y: 0, width: 0.5, height: 0.1 } })).expect(422);
-    expect(expectEnvelope(out.body, 'UNPROCESSABLE').message).toBe('position: Position (0.6, 0, 0.5×0.1) lies outside the normalised 0–1 picture (media size unknown)');
-    const pixels = await annotate(ctx, cast.writer, note({ media_id: 'still', position: { x: 100, y: 200, width: 50, height: 30 } })).expect(422);
-    expect(expectEnvelope(pixels.body, 'UNPROCESSABLE').details).toMatchObject({ field: 'position' });
+  it("takes pixel positions as given while the media's size is unknown (video, or an upload not read yet)", async () => {
+    const ok = await annotate(ctx, cast.writer, note({ media_id: 'still', position: { x: 100, y: 200, width: 50, height: 30 } })).expect(201);
+    expect(ok.body).toMatchObject({ coordinates: 'pixels', position: { x: 100, y: 200, width: 50, height: 30 } });
+    const drawing = { strokes: [{ points: [{ x: 5000, y: 3000 }], colour: '#00ff00', width: 4 }] };
+    expect((await annotate(ctx, cast.writer, { media_id: 'still', annotation_type: 'markup', drawing }).expect(201)).body.drawing).toEqual(drawing);
   });
 
   it("keeps frame_number inside the linked task's frame range (inclusive)", async () => {
@@ -222,7 +219,7 @@ describe('POST /annotations', () => {
     const res = await ctx.http().get('/api/v1/openapi.json').expect(200);
     const post = res.body.paths['/api/v1/annotations'].post;
     expect(post.description).toContain('first_frame + floor(timestamp × fps + 1e-6)');
-    expect(post.description).toContain('normalised: 0–1');
+    expect(post.description).toContain('when the size is not known (video, or an image whose upload has not been read yet) they are taken as given');
     expect(post.requestBody.content['application/json'].schema.required).toEqual(['media_id', 'annotation_type']);
     expect(Object.keys(res.body.paths['/api/v1/annotations/{annotation_id}'])).toEqual(['get', 'put', 'delete']);
     expect(res.body.paths['/api/v1/annotations/{annotation_id}/resolve'].post.responses['409'].description).toBe('Already resolved');

@@ -40,8 +40,15 @@ describe('media lifecycle', () => {
       total_annotations: 0,
       updated_by: studio.artist.uid,
     });
-    expect(up.body.metadata).toMatchObject({ file_size: jpeg.length, checksum: createHash('md5').update(jpeg).digest('hex'), width: null, height: null, format: 'jpg' });
+    // The picture's size is read at upload, so the spec's pixel positions are checked before the trigger runs.
+    expect(up.body.metadata).toMatchObject({ file_size: jpeg.length, checksum: createHash('md5').update(jpeg).digest('hex'), width: 1920, height: 1080, format: 'jpg' });
     expect(await storedKeys(ctx, `media/${TASK}/`)).toEqual([`media/${TASK}/v001/comp_beauty_v001.jpg`]);
+    const annotate = (position: Record<string, number>) =>
+      ctx.http().post('/api/v1/annotations').set('Authorization', studio.artist.bearer).send({ media_id: id, annotation_type: 'note', content: 'Edge needs work', position, timestamp: 1.5 });
+    const inside = await annotate({ x: 100, y: 200, width: 50, height: 30 }).expect(201);
+    expect(inside.body).toMatchObject({ coordinates: 'pixels', position: { x: 100, y: 200, width: 50, height: 30 } });
+    const outside = await annotate({ x: 1900, y: 0, width: 40, height: 10 }).expect(422);
+    expect(outside.body.error.message).toBe('position: Position (1900, 0, 40×10) lies outside the 1920×1080 px picture');
 
     // The Storage trigger fills in the image facts and makes both thumbnails.
     expect(await finalize(ctx, up.body.storage_key)).toBe('ready');
