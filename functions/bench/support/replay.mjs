@@ -18,7 +18,7 @@
 // BulkWriter writes through one bare BulkWriter. A create is replayed on a new document id of the
 // same collection (the recorded one exists by then); a `lastUpdateTime` precondition is dropped
 // (the recorded version is gone by then). Transaction attempts that were retried are not replayed,
-// only the one that committed.
+// only the one that committed. The API's shared rate-limit counters are left out (NOT_PER_REQUEST).
 import { Firestore, Query, Transaction, WriteBatch } from 'firebase-admin/firestore';
 
 let active = null; // the recording in progress
@@ -161,17 +161,42 @@ export function counting(db) {
   };
 }
 
+/**
+ * Top-level collections left out of plans: the API's shared rate-limit counters, which a request
+ * reads and writes only when its instance syncs them (at most once a second per user), so a
+ * recorded request that happened to sync would make every replay pay for it.
+ */
+export const NOT_PER_REQUEST = ['rate_limits'];
+
 /** Runs `fn` and returns what it read and wrote through `db`'s client: `{ plan, result }`. */
-export async function record(db, fn) {
+export async function record(db, fn, { ignore = NOT_PER_REQUEST } = {}) {
   install(db);
   if (active) throw new Error('record() does not nest');
   active = { reads: [], transactions: [], batches: [], bulk: [] };
   try {
     const result = await fn();
-    return { plan: active, result };
+    return { plan: without(active, ignore), result };
   } finally {
     active = null;
   }
+}
+
+function without(plan, ignore) {
+  if (!ignore.length) return plan;
+  const skipRef = (ref) => ignore.includes(ref.path.split('/')[0]);
+  const keepRead = (r) => {
+    if (r.refs) return { ...r, refs: r.refs.filter((ref) => !skipRef(ref)) };
+    const q = r.query.query ?? r.query; // an aggregate's query
+    return ignore.includes(q._queryOptions?.collectionId) && !q._queryOptions?.parentPath?.segments?.length ? null : r;
+  };
+  const reads = (list) => list.map(keepRead).filter((r) => r && (!r.refs || r.refs.length));
+  const writes = (list) => list.filter((w) => !skipRef(w.args[0]));
+  return {
+    reads: reads(plan.reads),
+    transactions: plan.transactions.map((t) => ({ reads: reads(t.reads), writes: writes(t.writes) })).filter((t) => t.reads.length || t.writes.length),
+    batches: plan.batches.map(writes).filter((b) => b.length),
+    bulk: writes(plan.bulk),
+  };
 }
 
 /** What a plan holds, for a figure's note: "1 query, 1 count; 1 transaction (505 reads, 500 writes)". */
