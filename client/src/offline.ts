@@ -45,6 +45,15 @@ export interface FieldDecision {
   reason: 'client_wins' | 'server_wins' | 'field_client' | 'field_server' | 'field_latest' | 'manual' | 'unchanged_on_server' | 'same_value';
 }
 
+/** What the API answered when it refused an operation: plain data, so it can be stored. */
+export interface RefusalSummary {
+  status: number;
+  code: string;
+  message: string;
+  details: unknown;
+  request_id: string | null;
+}
+
 export interface SyncOutcome {
   operation: PendingOperation;
   /**
@@ -55,7 +64,7 @@ export interface SyncOutcome {
   decisions: FieldDecision[];
   /** The task as the server holds it afterwards. */
   task?: Task;
-  error?: MontuApiError;
+  error?: RefusalSummary;
 }
 
 /** What a `manual` resolver is handed. */
@@ -243,7 +252,8 @@ export class OfflineClient {
         outcome = await this.execute(op);
       } catch (err) {
         if (!(err instanceof MontuApiError) || [401, 408, 429].includes(err.status) || err.status >= 500) throw err;
-        outcome = { operation: op, result: 'rejected', decisions: [], error: err };
+        const error = { status: err.status, code: err.code, message: err.message, details: err.details, request_id: err.requestId };
+        outcome = { operation: op, result: 'rejected', decisions: [], error };
         this.rejectedOutcomes.push(outcome);
         await this.options.storage.set(REJECTED, this.rejectedOutcomes);
       }

@@ -58,8 +58,9 @@ async function member(name: string, options: Omit<Parameters<typeof OfflineClien
   const net = network();
   const api = await loggedIn(members[name]!, { fetch: net.fetch, ...options.client });
   const outcomes: SyncOutcome[] = [];
-  const offline = await OfflineClient.open(api, { storage: new MemoryStorage(), resolution: SPEC_RESOLUTION, onSynced: (o) => outcomes.push(o), ...options });
-  return { api, offline, net, outcomes };
+  const storage = options.storage ?? new MemoryStorage();
+  const offline = await OfflineClient.open(api, { resolution: SPEC_RESOLUTION, onSynced: (o) => outcomes.push(o), ...options, storage });
+  return { api, offline, net, outcomes, storage };
 }
 
 describe('two clients edit one task while offline', () => {
@@ -216,7 +217,10 @@ describe('the queue and the cache', () => {
       [first.id, 'applied'],
       [second.id, 'rejected'],
     ]);
-    expect(carol.offline.rejected).toMatchObject([{ operation: { task_id: second.id }, error: { status: 400, code: 'VALIDATION_ERROR' } }]);
+    expect(carol.offline.rejected).toMatchObject([{ operation: { task_id: second.id }, error: { status: 400, code: 'VALIDATION_ERROR', details: expect.any(Object) } }]);
+    // Kept as plain data: what was refused, and why, survives a restart.
+    const reopened = await OfflineClient.open(carol.api, { storage: carol.storage });
+    expect(reopened.rejected).toEqual(carol.offline.rejected);
     expect(await admin.getTask(first.id)).toMatchObject({ priority: 'urgent' });
     expect(await admin.getTask(second.id)).toMatchObject({ status: second.status, artist: second.artist });
   });
