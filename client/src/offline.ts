@@ -211,8 +211,8 @@ export class OfflineClient {
     try {
       await this.syncPendingOperations();
     } catch (err) {
-      // Offline (or the API is down): the change waits in the queue for the next sync.
-      if (!isOffline(err) && !(err instanceof MontuApiError && err.status >= 500)) throw err;
+      // Offline, or the API busy or down: the change waits in the queue for the next sync.
+      if (!transient(err)) throw err;
     }
   }
 
@@ -234,7 +234,8 @@ export class OfflineClient {
 
   /**
    * Replays the queue in order. Stops (throwing) at the first operation that gets no answer or a
-   * transient failure (401 after a refresh, 429, 5xx); it stays queued. Returns the outcomes.
+   * failure to wait out (429, 5xx), a 401 after a refresh, or a 412 that kept coming back; it stays
+   * queued. Any other refusal is recorded in `rejected` and the queue goes on. Returns the outcomes.
    */
   syncPendingOperations(): Promise<SyncOutcome[]> {
     this.syncing ??= this.drain().finally(() => {
@@ -251,7 +252,9 @@ export class OfflineClient {
       try {
         outcome = await this.execute(op);
       } catch (err) {
-        if (!(err instanceof MontuApiError) || [401, 408, 429].includes(err.status) || err.status >= 500) throw err;
+        // Stays queued: a failure to wait out, a sign-in the app must renew (401), or a task that kept
+        // changing while being settled (412).
+        if (!(err instanceof MontuApiError) || err.status === 401 || err.status === 412 || transient(err)) throw err;
         const error = { status: err.status, code: err.code, message: err.message, details: err.details, request_id: err.requestId };
         outcome = { operation: op, result: 'rejected', decisions: [], error };
         this.rejectedOutcomes.push(outcome);
@@ -340,6 +343,11 @@ export class OfflineClient {
   private saveCache(): Promise<void> {
     return this.options.storage.set(CACHE, this.cache);
   }
+}
+
+/** Worth waiting out: no answer, a timeout, rate limiting or a server failure. */
+function transient(err: unknown): boolean {
+  return isOffline(err) || (err instanceof MontuApiError && (err.status === 408 || err.status === 429 || err.status >= 500));
 }
 
 function same(a: unknown, b: unknown): boolean {

@@ -580,7 +580,7 @@ export interface paths {
          * Annotate a media: a note, a markup or an approval, optionally as a reply in a thread
          * @description Needs write on the media's project. The author is the caller and project_id comes from the media. A note needs content; a markup needs a position or a drawing. parent_id makes a reply: the parent must be the first annotation of a thread on the same media (at most 200 replies). Archived or still-uploading media and archived projects take no annotations (422). Creating updates the media's total_annotations and (for a thread's first annotation) open_annotations in the same transaction.
          *
-         *     Coordinates: when the media's metadata has width and height, position and drawing points are in pixels of the full-resolution picture, origin top-left, and must lie inside it (x + width ≤ metadata.width, y + height ≤ metadata.height). When the size is not known (e.g. metadata not extracted yet) they are normalised: 0–1 of the picture's width and height. Each annotation records which in `coordinates` (pixels | normalised).
+         *     Coordinates: position and drawing points are in pixels of the full-resolution picture, origin top-left. When the media's metadata has width and height (images: read at upload, or by the thumbnail trigger for files uploaded to an upload URL) they must lie inside it (x + width ≤ metadata.width, y + height ≤ metadata.height); when the size is not known (video, or an image whose upload has not been read yet) they are taken as given. `coordinates` is always `pixels`.
          *
          *     Frames and time: frame f is on screen from (f − first_frame) / fps until (f − first_frame + 1) / fps, where first_frame is the linked task's frame_range.start (0 when the task has no frame range) and fps is the media's metadata.frame_rate. A timestamp therefore names frame first_frame + floor(timestamp × fps + 1e-6) (the 1e-6 frame absorbs floating-point error, so timestamp = n / fps is frame first_frame + n, never the one before). When the frame rate is known and both timestamp and frame_number are given they must name the same frame (422 otherwise); when only one is given the other is derived and stored. Send timestamps unrounded, or the middle of the frame ((n + 0.5) / fps), since a timestamp rounded down to the millisecond can fall in the previous frame. frame_number must lie inside the linked task's frame_range (inclusive) when it has one.
          */
@@ -5583,10 +5583,10 @@ export interface operations {
                                 }[];
                             } | null;
                             /**
-                             * @description Units of position and drawing
+                             * @description Units of position and drawing: always pixels
                              * @enum {string}
                              */
-                            coordinates: "pixels" | "normalised";
+                            coordinates: "pixels";
                             timestamp: number | null;
                             frame_number: number | null;
                             parent_id: string | null;
@@ -5677,7 +5677,7 @@ export interface operations {
                     annotation_type: "note" | "markup" | "approval";
                     /** @default  */
                     content?: string;
-                    /** @description Region of the picture, top-left corner and size: pixels when the media size is known, else normalised 0–1 */
+                    /** @description Region of the picture in pixels, top-left corner and size (inside the picture when its size is known) */
                     position?: {
                         x: number;
                         y: number;
@@ -5739,10 +5739,10 @@ export interface operations {
                             }[];
                         } | null;
                         /**
-                         * @description Units of position and drawing
+                         * @description Units of position and drawing: always pixels
                          * @enum {string}
                          */
-                        coordinates: "pixels" | "normalised";
+                        coordinates: "pixels";
                         timestamp: number | null;
                         frame_number: number | null;
                         parent_id: string | null;
@@ -5873,10 +5873,10 @@ export interface operations {
                             }[];
                         } | null;
                         /**
-                         * @description Units of position and drawing
+                         * @description Units of position and drawing: always pixels
                          * @enum {string}
                          */
-                        coordinates: "pixels" | "normalised";
+                        coordinates: "pixels";
                         timestamp: number | null;
                         frame_number: number | null;
                         parent_id: string | null;
@@ -6018,10 +6018,10 @@ export interface operations {
                             }[];
                         } | null;
                         /**
-                         * @description Units of position and drawing
+                         * @description Units of position and drawing: always pixels
                          * @enum {string}
                          */
-                        coordinates: "pixels" | "normalised";
+                        coordinates: "pixels";
                         timestamp: number | null;
                         frame_number: number | null;
                         parent_id: string | null;
@@ -6239,10 +6239,10 @@ export interface operations {
                             }[];
                         } | null;
                         /**
-                         * @description Units of position and drawing
+                         * @description Units of position and drawing: always pixels
                          * @enum {string}
                          */
-                        coordinates: "pixels" | "normalised";
+                        coordinates: "pixels";
                         timestamp: number | null;
                         frame_number: number | null;
                         parent_id: string | null;
@@ -6378,10 +6378,10 @@ export interface operations {
                             }[];
                         } | null;
                         /**
-                         * @description Units of position and drawing
+                         * @description Units of position and drawing: always pixels
                          * @enum {string}
                          */
-                        coordinates: "pixels" | "normalised";
+                        coordinates: "pixels";
                         timestamp: number | null;
                         frame_number: number | null;
                         parent_id: string | null;
