@@ -175,9 +175,6 @@ describe('3. Media Review Workflow', () => {
     const task = await artist.createTask({ project_id: projectId, episode: newEpisode(), sequence: 'sq0010', shot: 'sh0010', task: 'comp' });
     await artist.updateTask(task.id, { status: 'pending_review' });
     const media = await artist.uploadMedia(new File([png(1920, 1080)], 'comp_v001.png', { type: 'image/png' }), task.id);
-    // Reviewers open a render once its thumbnail shows. (Until the server reads an image's size at
-    // upload, a pixel position sent before the thumbnail trigger ran is refused with 422.)
-    await vi.waitFor(async () => expect((await artist.getMedia(media.id)).thumbnail_status).toBe('ready'), soon);
     return { task, mediaId: media.id };
   }
 
@@ -230,7 +227,7 @@ describe('3. Media Review Workflow', () => {
     expect(await supervisor.getTask(task.id)).toMatchObject({ status: 'needs_revision' });
   });
 
-  it("a reviewer's note with the spec's example body: a pixel position on the render under review", async () => {
+  it("a reviewer's note with the spec's example body: a pixel position on the image uploaded a moment earlier", async () => {
     const { mediaId } = await submitted();
     const { mediaPlayer } = await reviewMediaWorkflow(supervisor, mediaId, { id: supervisor.currentSession!.user_id });
     // POST /annotations as the spec's example body has it.
@@ -280,7 +277,7 @@ describe('4. Real-Time Collaboration', () => {
       const editorId = editor.currentSession!.user_id;
       await editor.updateTask(existing.id, { status: 'in_progress', artist: 'editor' });
       const uploaded = await editor.uploadMedia(new File([png(64, 36)], 'comp_v001.png', { type: 'image/png' }), existing.id);
-      const note = await editor.createAnnotation({ media_id: uploaded.id, annotation_type: 'note', content: 'Check the edge', position: { x: 0.1, y: 0.2, width: 0.1, height: 0.1 } });
+      const note = await editor.createAnnotation({ media_id: uploaded.id, annotation_type: 'note', content: 'Check the edge', position: { x: 10, y: 5, width: 20, height: 10 } });
 
       await vi.waitFor(() => {
         expect(tasks.find((t) => t.id === existing.id)).toMatchObject({ status: 'in_progress', artist: 'editor' });
