@@ -11,6 +11,7 @@ import { defaultConfig, type AppConfig } from '../../src/config.js';
 import type { AppDeps } from '../../src/deps.js';
 import type { Permission } from '../../src/auth/caller.js';
 import { normalizePermissions } from '../../src/auth/access.js';
+import { setGlobalAdmin } from '../../src/auth/admins.js';
 
 export const AUTH_PROJECT_ID = process.env.GCLOUD_PROJECT ?? 'demo-montu';
 let appCount = 0;
@@ -66,7 +67,7 @@ export function createTestContext(label: string, configOverrides: Partial<AppCon
     const email = `${uniqueName(options.name ?? 'user')}@studio.test`.toLowerCase();
     const password = `pw-${randomBytes(6).toString('hex')}`;
     const record = await deps.auth.createUser({ email, password, displayName: options.name ?? email });
-    if (options.admin) await deps.auth.setCustomUserClaims(record.uid, { admin: true });
+    if (options.admin) await setGlobalAdmin(deps, record.uid, true, 'test');
     const tokens = await signIn(email, password);
     if (options.disabled) await deps.auth.updateUser(record.uid, { disabled: true });
     return { uid: record.uid, email, password, token: tokens.idToken, refreshToken: tokens.refreshToken, bearer: `Bearer ${tokens.idToken}` };
