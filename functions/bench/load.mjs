@@ -1,14 +1,13 @@
 // Load on the API over the official emulators: autocannon with 50 connections on /health, list
 // tasks, get task and patch task, one member's token. Prints requests per second, p50/p99 latency,
 // errors (must be zero) and the serving process's memory before and after (growth must stay under
-// 20%). Beside each scenario, in the same run and the same serving process (once every API scenario
-// and the memory figure are done), the bare Firestore client doing the same reads and writes at the
-// same concurrency for as long: 50 loops replaying
+// 20%). Beside each scenario, in the same run (API and bare in turn), the bare Firestore client doing
+// the same reads and writes at the same concurrency for as long: 50 loops replaying
 // what a request of the scenario read and wrote (support/replay.mjs; recorded from real requests,
 // per task for get and patch); for /health, which reads nothing per request (its probe is reused
 // 5 s), a bare node:http server answering the same JSON.
-// Three processes so each figure is its own: the emulators (support/stack.mjs), the API server,
-// and this one driving the load.
+// Four processes so each figure is its own: the emulators (support/stack.mjs), the API server, its
+// twin that records and replays the bare side, and this one driving the load.
 //
 // Run (from the repository root):
 //   bash scripts/run.sh node functions/bench/load.mjs
@@ -110,24 +109,31 @@ async function drive() {
   const { signedInUser, startBenchStack } = await import('./support/stack.mjs');
   const report = startReport('Load', {
     command: `bash scripts/run.sh env LOAD_SECONDS=${SECONDS} LOAD_CONNECTIONS=${CONNECTIONS} LOAD_WARMUP_SECONDS=${WARMUP_SECONDS} node functions/bench/load.mjs`,
-    about: `autocannon, ${CONNECTIONS} connections, ${SECONDS} s per scenario after ${WARMUP_SECONDS} s of warm-up each; one member's token; ${TASKS} tasks. The API server, the emulators and this driver are three processes on the same 2 cores. Every API scenario runs first, then every bare one (in the API server's process, after its memory figure).`,
+    about: `autocannon, ${CONNECTIONS} connections, ${SECONDS} s per scenario after ${WARMUP_SECONDS} s of warm-up each; one member's token; ${TASKS} tasks. The emulators, the API server, its twin running the bare loops and this driver are four processes on the same 2 cores; API and bare runs alternate, scenario by scenario.`,
   });
   const stack = await startBenchStack({ name: 'load', projects: ['demo-montu'] });
-  const serverProcess = fork(fileURLToPath(import.meta.url), ['--serve'], { env: process.env, execArgv: ['--expose-gc'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  const { port } = await new Promise((resolve) => serverProcess.once('message', resolve));
-  const base = `http://127.0.0.1:${port}`;
-  const pending = new Map();
-  serverProcess.on('message', (m) => {
-    pending.get(m.id)?.(m);
-    pending.delete(m.id);
-  });
-  let asked = 0;
-  const ask = (message) =>
-    new Promise((resolve) => {
-      pending.set(++asked, resolve);
-      serverProcess.send({ ...message, id: asked });
+  // The API server, and a twin of it that records each scenario's reads and writes through its own
+  // copy of the app and replays them bare, so neither side's memory or CPU is the other's.
+  const start = async () => {
+    const child = fork(fileURLToPath(import.meta.url), ['--serve'], { env: process.env, execArgv: ['--expose-gc'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    const { port } = await new Promise((resolve) => child.once('message', resolve));
+    const pending = new Map();
+    child.on('message', (m) => {
+      pending.get(m.id)?.(m);
+      pending.delete(m.id);
     });
-  const memory = async (gc = true) => (await ask({ memory: true, gc })).memory;
+    let asked = 0;
+    const ask = (message) =>
+      new Promise((resolve) => {
+        pending.set(++asked, resolve);
+        child.send({ ...message, id: asked });
+      });
+    return { child, port, ask };
+  };
+  const apiServer = await start();
+  const bareServer = await start();
+  const base = `http://127.0.0.1:${apiServer.port}`;
+  const memory = async (gc = true) => (await apiServer.ask({ memory: true, gc })).memory;
 
   try {
     // Users from the Auth emulator: a producer (global admin) who sets up the project, and the artist
@@ -189,38 +195,47 @@ async function drive() {
       },
     ];
 
-    // The bare side's plans, recorded from real requests (before the warm-up, which they warm too).
+    // The bare side's plans, recorded from real requests to the twin (before the warm-up, which they warm too).
     for (const s of scenarios) {
       if (s.health) {
         const body = await (await fetch(`${base}/health`)).text();
-        s.barePort = (await ask({ healthBody: body })).port;
+        s.barePort = (await bareServer.ask({ healthBody: body })).port;
         s.plan = 'none per request: a node:http server answering the same JSON';
       } else {
-        s.plan = (await ask({ prepare: s.name, requests: s.bare })).plan;
+        s.plan = (await bareServer.ask({ prepare: s.name, requests: s.bare })).plan;
       }
     }
+    const runApi = (s, seconds) => autocannon({ url: base, connections: CONNECTIONS, duration: seconds, requests: s.requests, setupClient: s.setupClient });
+    const runBare = (s, seconds) =>
+      s.health
+        ? autocannon({ url: `http://127.0.0.1:${s.barePort}`, connections: CONNECTIONS, duration: seconds, requests: s.requests }).then((r) => ({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts + r.non2xx }))
+        : bareServer.ask({ bare: s.name, connections: CONNECTIONS, seconds }).then((m) => m.result);
     // Every scenario briefly at full load first, so "before" is a warmed-up server (code compiled,
     // sockets, buffers and allocator arenas sized) and growth afterwards means memory kept.
-    for (const s of scenarios) await autocannon({ url: base, connections: CONNECTIONS, duration: WARMUP_SECONDS, requests: s.requests, setupClient: s.setupClient });
+    for (const s of scenarios) {
+      await runApi(s, WARMUP_SECONDS);
+      await runBare(s, WARMUP_SECONDS);
+    }
     const before = await memory();
     let peakRss = before.rss;
     const sampler = setInterval(async () => {
       peakRss = Math.max(peakRss, (await memory(false)).rss);
     }, 1000);
 
-    // The API first, every scenario (the memory figures are its alone), then the bare side of each.
+    // API and bare in turn, scenario by scenario, the order alternating.
     let errors = 0;
-    for (const s of scenarios) {
-      s.result = await autocannon({ url: base, connections: CONNECTIONS, duration: SECONDS, requests: s.requests, setupClient: s.setupClient });
+    for (const [i, s] of scenarios.entries()) {
+      if (i % 2) {
+        s.bare = await runBare(s, SECONDS);
+        s.result = await runApi(s, SECONDS);
+      } else {
+        s.result = await runApi(s, SECONDS);
+        s.bare = await runBare(s, SECONDS);
+      }
       errors += s.result.errors + s.result.timeouts + s.result.non2xx;
     }
     clearInterval(sampler);
     const after = await memory();
-    for (const s of scenarios) {
-      s.bare = s.health
-        ? await autocannon({ url: `http://127.0.0.1:${s.barePort}`, connections: CONNECTIONS, duration: SECONDS, requests: s.requests }).then((r) => ({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts + r.non2xx }))
-        : (await ask({ bare: s.name, connections: CONNECTIONS, seconds: SECONDS })).result;
-    }
     for (const { name, result, bare, health, plan } of scenarios) {
       report.row({
         figure: `${name}: req/s, p50 / p99`,
@@ -242,7 +257,8 @@ async function drive() {
     report.note(errors === 0 ? 'API errors: none.' : `API ERRORS: ${errors}.`);
     process.exitCode = errors === 0 && growth < 0.2 ? 0 : 1;
   } finally {
-    serverProcess.disconnect();
+    apiServer.child.disconnect();
+    bareServer.child.disconnect();
     await stack.stop();
   }
   report.finish({ stack: stack.firestore });
