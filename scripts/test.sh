@@ -9,3 +9,6 @@ cd "$ROOT/functions"
 npx tsc -p tsconfig.json --noEmit
 bash "$ROOT/scripts/ensure-chromium.sh" # Debian's chromium for the browser test, installed where missing
 npx vitest run "$@"
+# The client package (client/): its types against the API's document, the spec's workflows and the
+# offline scenarios on a served stack. A run given vitest arguments is a filtered functions run.
+if [ $# -eq 0 ]; then (cd "$ROOT" && npm test -w @montu/client); fi
