@@ -149,6 +149,35 @@ describe('the served stack', () => {
   });
 });
 
+describe('what the platform does before the app, on the served stack', () => {
+  it('refuses a form-urlencoded PATCH (the Functions runtime parses it before the app) with 415, changing nothing', async () => {
+    const taskId = await createTask(await createProject(), 'SH0070');
+    const res = await fetch(`http://127.0.0.1:${ports.hosting}/api/v1/tasks/${taskId}`, {
+      method: 'PATCH',
+      headers: { authorization: bearer, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'status=approved&priority=urgent',
+    });
+    expect(res.status).toBe(415);
+    expect(((await res.json()) as DocumentData).error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect((await api('GET', `/tasks/${taskId}`)).body).toMatchObject({ status: 'not_started', priority: 'medium' });
+  });
+
+  it('keys the sign-in brake on the address the platform saw, never on a client-written X-Forwarded-For', async () => {
+    const email = `${uniqueName('victim')}@studio.test`.toLowerCase();
+    await getAuth(admin).createUser({ email, password: 'right-password' });
+    const login = (password: string, forwardedFor: string) =>
+      fetch(`http://127.0.0.1:${ports.hosting}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': forwardedFor },
+        body: JSON.stringify({ email, password }),
+      });
+    const statuses: number[] = [];
+    for (let i = 1; i <= 6; i++) statuses.push((await login('wrong-password', `203.0.113.${i}`)).status);
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+  });
+});
+
 describe('the served stack fires the triggers', () => {
   it('a task PATCHed over HTTP gets its audit entries and its feed event', async () => {
     const projectId = await createProject();
