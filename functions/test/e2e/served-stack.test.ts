@@ -4,8 +4,7 @@
 // triggers, fired by the stack; the test never calls a handler. A web page using the Firebase web
 // SDK, in headless Chromium, listens to the same stack as a browser front end does (web-page.ts).
 // Needs functions/lib built and /usr/bin/chromium (`npm test` does both first).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,66 +13,23 @@ import { getAuth } from 'firebase-admin/auth';
 import { getFirestore, type DocumentData, type Firestore } from 'firebase-admin/firestore';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed, vi } from 'vitest';
-import { freePorts, portVariables, type Ports } from '../../../stack/emulators.mjs';
+import { freePorts, PROJECT_ID, type Ports } from '../../../stack/emulators.mjs';
+import { startServedStack, type ServedStack } from '../../../stack/served.mjs';
 import { signIn, uniqueName } from '../support/context.js';
 import { openWebPage, type WebPage } from './web-page.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const PROJECT_ID = 'demo-montu';
-// Emulator start-up dominates; a cold function worker takes a second or two on top.
-const START_MS = 55_000;
 const soon = { timeout: 15_000, interval: 100 };
 /** The served stack's output, to read when a test fails. */
 const LOG_FILE = path.join(tmpdir(), `montu-served-stack-${process.pid}.log`);
 
-let serve: ChildProcess;
-let log = '';
+let served: ServedStack | undefined;
 let ports: Ports;
 let admin: App;
 let db: Firestore;
 let bearer: string;
 const EMULATOR_VARIABLES = ['FIRESTORE_EMULATOR_HOST', 'FIREBASE_AUTH_EMULATOR_HOST', 'FIREBASE_STORAGE_EMULATOR_HOST', 'STORAGE_EMULATOR_HOST'] as const;
 const savedEnv = Object.fromEntries(EMULATOR_VARIABLES.map((name) => [name, process.env[name]]));
-
-/** Starts the serve command and resolves once it prints its summary. */
-async function startServe(): Promise<void> {
-  // No demo data: the test makes what it needs, and the seed's own trigger work stays out of it.
-  const env: NodeJS.ProcessEnv = { ...process.env, MONTU_SEED: '0', ...portVariables(ports) };
-  // The test run's own emulators are not the served stack's.
-  for (const name of EMULATOR_VARIABLES) delete env[name];
-  // Its own process group: whatever it starts can be stopped with it.
-  writeFileSync(LOG_FILE, '');
-  console.log(`[e2e] the served stack logs to ${LOG_FILE}`);
-  serve = spawn(process.execPath, ['stack/serve.mjs'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the served stack did not come up in ${START_MS} ms:\n${log.slice(-3000)}`)), START_MS);
-    const onData = (chunk: Buffer) => {
-      log += chunk.toString();
-      appendFileSync(LOG_FILE, chunk);
-      if (log.includes('Montu Manager API is serving.')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    serve.stdout!.on('data', onData);
-    serve.stderr!.on('data', onData);
-    serve.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the serve command exited (${code}):\n${log.slice(-3000)}`));
-    });
-  });
-}
-
-async function stopServe(): Promise<void> {
-  if (!serve || serve.exitCode !== null) return;
-  const exited = new Promise((resolve) => serve.once('exit', resolve));
-  serve.kill('SIGTERM');
-  const clean = await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 40_000))]);
-  if (clean) return;
-  process.kill(-serve.pid!, 'SIGKILL');
-  // What the serve command removes on a clean exit.
-  rmSync(path.join(ROOT, `.serve-${ports.hub}.firebase.json`), { force: true });
-}
 
 /** A call to the served API (through Hosting's /api rewrite) as the seeded studio admin. */
 async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: DocumentData; headers: Headers }> {
@@ -105,7 +61,9 @@ async function createTask(projectId: string, shot: string): Promise<string> {
 beforeAll(async () => {
   expect(existsSync(`${ROOT}functions/lib/index.js`), 'functions/lib is not built: run npm run build').toBe(true);
   ports = await freePorts();
-  await startServe();
+  console.log(`[e2e] the served stack logs to ${LOG_FILE}`);
+  // No demo data: the test makes what it needs, and the seed's own trigger work stays out of it.
+  served = await startServedStack({ ports, logFile: LOG_FILE });
   // This file's clients read the served stack (each test file runs in its own process).
   process.env.FIRESTORE_EMULATOR_HOST = `127.0.0.1:${ports.firestore}`;
   process.env.FIREBASE_AUTH_EMULATOR_HOST = `127.0.0.1:${ports.auth}`;
@@ -116,11 +74,11 @@ beforeAll(async () => {
   const { uid } = await getAuth(admin).createUser({ email, password: 'e2e-password' });
   await getAuth(admin).setCustomUserClaims(uid, { admin: true });
   bearer = `Bearer ${(await signIn(email, 'e2e-password')).idToken}`;
-}, START_MS + 5_000);
+}, 95_000);
 
 afterAll(async () => {
   if (admin) await deleteApp(admin);
-  await stopServe();
+  await served?.stop();
   for (const [name, value] of Object.entries(savedEnv)) {
     if (value === undefined) delete process.env[name];
     else process.env[name] = value;
@@ -129,7 +87,7 @@ afterAll(async () => {
 
 describe('the served stack', () => {
   it('says it serves with the official Firestore emulator', () => {
-    expect(log).toMatch(/Firestore {4}: the official Cloud Firestore emulator on 127\.0\.0\.1:\d+ \(Java \d+/);
+    expect(served!.output()).toMatch(/Firestore {4}: the official Cloud Firestore emulator on 127\.0\.0\.1:\d+ \(Java \d+/);
   });
 
   it("applies the app's CORS allow-list to preflights, which the Functions emulator would otherwise answer for any origin", async () => {
