@@ -9,16 +9,15 @@
 //
 // startServedStack(): the served stack, `node stack/serve.mjs` (what `npm run serve` runs) on free
 // ports without the seed, as functions/test/e2e/served-stack.test.ts starts it.
-import { fork, spawn } from 'node:child_process';
-import { appendFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fork } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePorts, portVariables } from '../../../stack/emulators.mjs';
+import { freePorts } from '../../../stack/emulators.mjs';
+import { startServedStack as startServed } from '../../../stack/served.mjs';
 
 export const PROJECT_ID = 'demo-montu';
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const EMULATOR_VARIABLES = ['FIRESTORE_EMULATOR_HOST', 'FIREBASE_AUTH_EMULATOR_HOST', 'FIREBASE_STORAGE_EMULATOR_HOST', 'STORAGE_EMULATOR_HOST', 'FIREBASE_EMULATOR_HUB'];
 
 /** Starts the emulators in a child process; resolves `{ env, firestore, log, stop }`. */
 export async function startStackProcess(name) {
@@ -99,51 +98,8 @@ export async function signedInUser(auth, email, { admin = false, password = 'ben
  * `{ ports, seconds (until it printed that it serves), log, stop }`. Needs functions/lib built.
  */
 export async function startServedStack({ timeoutMs = 180_000 } = {}) {
-  const ports = await freePorts();
   const log = path.join(tmpdir(), `montu-bench-served-${process.pid}.log`);
-  writeFileSync(log, '');
-  const env = { ...process.env, MONTU_SEED: '0', ...portVariables(ports) };
-  // The benchmark's own emulators (if any) are not the served stack's.
-  for (const name of [...EMULATOR_VARIABLES, 'MONTU_BENCH_STACK']) delete env[name];
   const started = performance.now();
-  // Its own process group, so whatever it starts can be stopped with it.
-  const serve = spawn(process.execPath, ['stack/serve.mjs'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  let out = '';
-  await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the served stack did not come up in ${timeoutMs / 1000} s; its log: ${log}\n${out.slice(-3000)}`)), timeoutMs);
-    const onData = (chunk) => {
-      out = (out + chunk.toString()).slice(-20_000);
-      appendFileSync(log, chunk);
-      if (out.includes('Montu Manager API is serving.')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    serve.stdout.on('data', onData);
-    serve.stderr.on('data', onData);
-    serve.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the serve command exited (${code}); its log: ${log}\n${out.slice(-3000)}`));
-    });
-  });
-  const seconds = (performance.now() - started) / 1000;
-  return {
-    ports,
-    seconds,
-    log,
-    async stop() {
-      if (serve.exitCode !== null) return;
-      const exited = new Promise((resolve) => serve.once('exit', resolve));
-      serve.kill('SIGTERM');
-      const clean = await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 40_000))]);
-      if (clean) return;
-      try {
-        process.kill(-serve.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-      // What the serve command removes on a clean exit.
-      rmSync(path.join(ROOT, `.serve-${ports.hub}.firebase.json`), { force: true });
-    },
-  };
+  const served = await startServed({ ports: await freePorts(), logFile: log, startMs: timeoutMs });
+  return { ports: served.ports, seconds: (performance.now() - started) / 1000, log, stop: served.stop };
 }
