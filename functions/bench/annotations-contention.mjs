@@ -12,7 +12,7 @@ import { initializeApp } from 'firebase-admin/app';
 import { getFirestore } from 'firebase-admin/firestore';
 import { counting, describePlan, record, replay } from './support/replay.mjs';
 import { int, median, ms, quantile, ratio, startReport } from './support/report.mjs';
-import { startBenchStack } from './support/stack.mjs';
+import { runOnBenchStack } from './support/stack.mjs';
 
 const LEVELS = (process.argv[2] ?? '1,10,20,50').split(',').map(Number);
 const ROUNDS = Number(process.argv[3] ?? 3);
@@ -22,14 +22,7 @@ const report = startReport('Annotations under contention', {
   command: `bash scripts/run.sh node functions/bench/annotations-contention.mjs ${LEVELS.join(',')} ${ROUNDS}`,
   about: `AnnotationService.create called directly (no HTTP; a global admin, so no membership read), c at once on one media, ${ROUNDS} rounds per level (10× as many at c=1); product and bare rounds in turn.`,
 });
-const stack = await startBenchStack({ name: 'annotations', projects: [DATA_PROJECT] });
-try {
-  await run();
-} finally {
-  await stack.stop();
-}
-report.finish({ stack: stack.firestore });
-process.exit(0);
+await runOnBenchStack({ name: 'annotations', projects: [DATA_PROJECT] }, report, run);
 
 async function run() {
   // Loaded after the environment points at the stack.

@@ -12,7 +12,7 @@ import { initializeApp } from 'firebase-admin/app';
 import { FieldValue, FieldPath, getFirestore } from 'firebase-admin/firestore';
 import { getStorage } from 'firebase-admin/storage';
 import { int, ms, startReport, timed } from './support/report.mjs';
-import { startBenchStack } from './support/stack.mjs';
+import { runOnBenchStack } from './support/stack.mjs';
 
 const ROWS = Number(process.argv[2] ?? 10_000);
 const WARM_ROWS = Math.min(2000, ROWS);
@@ -25,14 +25,7 @@ const report = startReport('CSV import', {
   command: `bash scripts/run.sh node --expose-gc functions/bench/imports.mjs ${ROWS}`,
   about: `${int(ROWS)} rows through processImportJob (after a ${int(WARM_ROWS)}-row warm-up import into another project), then a bare BulkWriter writing the same ${int(ROWS)} documents into an empty project.`,
 });
-const stack = await startBenchStack({ name: 'imports', projects: Object.values(PROJECTS) });
-try {
-  await run();
-} finally {
-  await stack.stop();
-}
-report.finish({ stack: stack.firestore });
-process.exit(0);
+await runOnBenchStack({ name: 'imports', projects: Object.values(PROJECTS) }, report, run);
 
 function csv(rows, episode) {
   const lines = ['Episode,Sequence,Shot,Task,Artist,Status,Priority,Frame In,Frame Out,Deadline,Estimated Hours,Description'];

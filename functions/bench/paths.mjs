@@ -10,7 +10,7 @@ import { initializeApp } from 'firebase-admin/app';
 import { getFirestore } from 'firebase-admin/firestore';
 import { describePlan, record, replay } from './support/replay.mjs';
 import { median, ms, paired, ratio, startReport } from './support/report.mjs';
-import { startBenchStack } from './support/stack.mjs';
+import { runOnBenchStack } from './support/stack.mjs';
 
 const TASKS = Number(process.argv[2] ?? 10_000);
 const RUNS = Number(process.argv[3] ?? 7);
@@ -20,14 +20,7 @@ const report = startReport('Path Builder', {
   command: `bash scripts/run.sh node functions/bench/paths.mjs ${TASKS} ${RUNS}`,
   about: `${TASKS.toLocaleString('en-US')} tasks, the SWA configuration; builder figures are CPU time (user + system), median of ${RUNS} runs.`,
 });
-const stack = await startBenchStack({ name: 'paths', projects: [DATA_PROJECT] });
-try {
-  await run();
-} finally {
-  await stack.stop();
-}
-report.finish({ stack: stack.firestore });
-process.exit(0);
+await runOnBenchStack({ name: 'paths', projects: [DATA_PROJECT] }, report, run);
 
 async function run() {
   // Loaded after the environment points at the stack.

@@ -18,7 +18,7 @@ import { initializeApp } from 'firebase-admin/app';
 import { FieldValue, getFirestore, Timestamp } from 'firebase-admin/firestore';
 import { describePlan, record, replay } from './support/replay.mjs';
 import { int, median, ms, paired, quantile, ratio, startReport, timed } from './support/report.mjs';
-import { startBenchStack } from './support/stack.mjs';
+import { runOnBenchStack } from './support/stack.mjs';
 
 const WRITES = Number(process.argv[2] ?? 200);
 const MESSAGES = Number(process.argv[3] ?? 100);
@@ -30,14 +30,7 @@ const report = startReport('Real-time: triggers, listeners, cleanup', {
   command: `bash scripts/run.sh node --experimental-transform-types --disable-warning=ExperimentalWarning functions/bench/realtime.mjs ${WRITES} ${MESSAGES} ${OLD}`,
   about: `Handlers called directly with CloudEvent-shaped events for ${WRITES} task writes; ${MESSAGES} feed messages in 4 blocks, each heard by one of two signed-in web-SDK clients (the helper, a bare listener, the bare, the helper); cleanup of ${int(OLD)} old events.`,
 });
-const stack = await startBenchStack({ name: 'realtime', projects: [DATA_PROJECT] });
-try {
-  await run();
-} finally {
-  await stack.stop();
-}
-report.finish({ stack: stack.firestore });
-process.exit(0);
+await runOnBenchStack({ name: 'realtime', projects: [DATA_PROJECT] }, report, run);
 
 /**
  * A module of the firebase (web SDK) package that the client package resolves. npm workspaces give

@@ -15,7 +15,7 @@ import { getFirestore } from 'firebase-admin/firestore';
 import { getStorage } from 'firebase-admin/storage';
 import { counting, describePlan, record, replay } from './support/replay.mjs';
 import { int, ms, paired, ratio, startReport, timed } from './support/report.mjs';
-import { PROJECT_ID, signedInUser, startBenchStack } from './support/stack.mjs';
+import { PROJECT_ID, signedInUser, runOnBenchStack } from './support/stack.mjs';
 
 const TASKS = Number(process.argv[2] ?? 1000);
 const RUNS = Number(process.argv[3] ?? 10);
@@ -33,14 +33,7 @@ const report = startReport('Tasks', {
   command: `bash scripts/run.sh node functions/bench/tasks.mjs ${TASKS} ${RUNS}`,
   about: `${TASKS.toLocaleString('en-US')} tasks over 5 projects; the app in this process over HTTP; a global admin, and a lead who is a member of 3 projects. Medians of ${RUNS} runs (searches ${SEARCH_RUNS}, bulk calls fewer), product and baseline in turn, each recorded request being its warm-up.`,
 });
-const stack = await startBenchStack({ name: 'tasks', projects: [DATA_PROJECT] });
-try {
-  await run();
-} finally {
-  await stack.stop();
-}
-report.finish({ stack: stack.firestore });
-process.exit(0);
+await runOnBenchStack({ name: 'tasks', projects: [DATA_PROJECT] }, report, run);
 
 async function run() {
   const { createApp } = await import('../lib/app.js');

@@ -94,6 +94,21 @@ export async function signedInUser(auth, email, { admin = false, password = 'ben
 }
 
 /**
+ * The life of most benchmarks: their stack up, `run` (which prints into `report`), the stack down
+ * whatever happened, the report closed, and the process ended (clients keep sockets open).
+ */
+export async function runOnBenchStack(options, report, run) {
+  const stack = await startBenchStack(options);
+  try {
+    await run();
+  } finally {
+    await stack.stop();
+  }
+  report.finish({ stack: stack.firestore });
+  process.exit(0);
+}
+
+/**
  * `node stack/serve.mjs` on free ports, not seeded, its output in a log file. Resolves
  * `{ ports, seconds (until it printed that it serves), log, stop }`. Needs functions/lib built.
  */
