@@ -7,7 +7,7 @@
 // firebase-tools reads ports from the config file only, and takes the project directory from where
 // that file is: a stack on other ports gets a copy of firebase.json beside it, removed on stop.
 import { spawn } from 'node:child_process';
-import { createWriteStream, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,7 +52,12 @@ function configArgs(ports) {
   for (const n of PORT_NAMES) if (emulators[n]) emulators[n] = { ...emulators[n], port: ports[n] };
   emulators.firestore = { ...emulators.firestore, websocketPort: ports.firestoreWebSocket };
   writeFileSync(file, JSON.stringify({ ...CONFIG, emulators }, null, 2));
-  return { args: ['--config', path.basename(file)], remove: () => rmSync(file, { force: true }) };
+  const remove = () => {
+    rmSync(file, { force: true });
+    process.off('exit', remove);
+  };
+  process.once('exit', remove);
+  return { args: ['--config', path.basename(file)], remove };
 }
 
 async function answers(url, check = (res) => res.ok) {
@@ -108,7 +113,7 @@ export async function startEmulators({ only, storage = true, ports, output = 'in
     }
     const config = configArgs(ports);
     stops.push(async () => config.remove());
-    const child = spawnEmulators(services, config.args, { ...hosts, ...prerequisites.env, ...env }, output);
+    const child = spawnEmulators(services, config.args, { ...hosts, ...prerequisites.env, ...env }, output, [ports.firestore, ports.pubsub, ports.storage]);
     stops.push(() => child.stop());
     await child.ready(services, readinessProbes(ports), ports, timeoutMs);
     await child.adoptEmulatorProcesses(ports);
@@ -119,7 +124,27 @@ export async function startEmulators({ only, storage = true, ports, output = 'in
   }
 }
 
-function spawnEmulators(services, configArgs, env, output) {
+/**
+ * The Java emulators listening on these ports, by their command line (Linux's /proc): found even
+ * before the hub lists them, so a stack stopped while starting leaves none behind.
+ */
+function javaEmulatorsOn(ports) {
+  if (!existsSync('/proc')) return [];
+  const onPort = new RegExp(`--port[= ](${ports.join('|')})(\\s|$)`);
+  const found = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const command = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      if (command.includes('java') && onPort.test(command)) found.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+function spawnEmulators(services, configArgs, env, output, javaPorts) {
   const childEnv = {
     ...process.env,
     // firebase-tools looks for Google credentials, which probes for a metadata server (seconds of
@@ -152,7 +177,8 @@ function spawnEmulators(services, configArgs, env, output) {
   }
   const exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
   // firebase-tools starts each Java emulator in a process group of its own: when it cannot stop
-  // them itself (killed, or too slow), they are stopped by the pids the hub lists.
+  // them itself (killed, or too slow), they are stopped by the pids the hub lists and by the ports
+  // on their command lines.
   const emulatorPids = new Set();
   const kill = (pid) => {
     try {
@@ -163,7 +189,7 @@ function spawnEmulators(services, configArgs, env, output) {
   };
   const killGroup = () => {
     kill(-proc.pid);
-    for (const pid of emulatorPids) kill(pid);
+    for (const pid of new Set([...emulatorPids, ...javaEmulatorsOn(javaPorts)])) kill(pid);
   };
   process.once('exit', killGroup);
 

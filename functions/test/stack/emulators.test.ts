@@ -1,15 +1,18 @@
 // The emulator stack the serve command, the tests and the benchmarks start (stack/emulators.mjs):
 // stacks side by side share nothing, a vanished object is a 404 rather than the end of the
 // process, and stopping a stack leaves no process or port behind.
-import { readdirSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import net from 'node:net';
 import path from 'node:path';
 import { tmpdir } from 'node:os';
-import { afterAll, describe, expect, it } from 'vitest';
-import { freePorts, startEmulators } from '../../../stack/emulators.mjs';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { freePorts, portVariables, startEmulators } from '../../../stack/emulators.mjs';
 import { freePort } from '../../../stack/ports.mjs';
 import { startStorageEmulator } from '../../../stack/storage.mjs';
 
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const BUCKET = 'demo-stack.appspot.com';
 const stops: (() => Promise<void>)[] = [];
 afterAll(async () => {
@@ -84,5 +87,29 @@ describe('startEmulators', () => {
     await stack.stop();
     expect(alive(javaPid!)).toBe(false);
     for (const port of [ports.firestore, ports.auth, ports.storage, ports.hub]) expect(await listening(port!)).toBe(false);
+  });
+
+  it('leaves no Java emulator behind when the serve command is stopped while the emulators start', { timeout: 90_000 }, async () => {
+    const ports = await freePorts();
+    const javaOnFirestorePort = () =>
+      readdirSync('/proc')
+        .filter((entry) => /^\d+$/.test(entry))
+        .filter((pid) => {
+          try {
+            return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').includes(`--port ${ports.firestore}`);
+          } catch {
+            return false;
+          }
+        });
+    const env: NodeJS.ProcessEnv = { ...process.env, ...portVariables(ports), MONTU_SEED: '0' };
+    for (const name of ['FIRESTORE_EMULATOR_HOST', 'FIREBASE_AUTH_EMULATOR_HOST', 'FIREBASE_STORAGE_EMULATOR_HOST', 'STORAGE_EMULATOR_HOST', 'FIREBASE_EMULATOR_HUB']) delete env[name];
+    const serve = spawn(process.execPath, ['stack/serve.mjs'], { cwd: ROOT, env, stdio: 'ignore' });
+    const exited = new Promise((resolve) => serve.once('exit', resolve));
+    // Ctrl-C once the Firestore emulator's JVM runs, before the stack serves.
+    await vi.waitFor(() => expect(javaOnFirestorePort()).not.toEqual([]), { timeout: 60_000, interval: 100 });
+    serve.kill('SIGINT');
+    await exited;
+    await vi.waitFor(() => expect(javaOnFirestorePort()).toEqual([]), { timeout: 5_000, interval: 100 });
+    expect(await listening(ports.firestore!)).toBe(false);
   });
 });
