@@ -37,12 +37,5 @@ export type ImportJob = ResponseOf<'/tasks/import-status/{job_id}', 'get'>;
 export type LoginResponse = ResponseOf<'/auth/login', 'post'>;
 export type Me = ResponseOf<'/auth/me', 'get'>;
 
-/** The planned list wrapper every list route answers. */
-export interface Page<T> {
-  items: T[];
-  total: number;
-  page: number;
-  page_size: number;
-  total_pages: number;
-  next_page_token: string | null;
-}
+/** The planned list wrapper every list route answers (as the API's document declares it), of `T`. */
+export type Page<T> = Omit<ResponseOf<'/tasks', 'get'>, 'items'> & { items: T[] };
