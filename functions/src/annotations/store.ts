@@ -5,9 +5,9 @@ import { MEDIA } from '../media/store.js';
 import { PROJECTS } from '../projects/store.js';
 import { TASKS } from '../tasks/store.js';
 import type { AnnotationStatus, AnnotationType } from './schemas.js';
+import { hasCode } from '../lib/firestore-errors.js';
 
 export const ANNOTATIONS = 'annotations';
-const FIRESTORE_NOT_FOUND = 5;
 
 export interface AnnotationFilters {
   media_id?: string | undefined;
@@ -99,7 +99,7 @@ export class AnnotationStore {
     try {
       return await runTransaction(this.db, `Media ${mediaId}`, fn);
     } catch (err) {
-      if ((err as { code?: unknown }).code === FIRESTORE_NOT_FOUND) throw mediaGone(mediaId);
+      if (hasCode(err, 'NOT_FOUND')) throw mediaGone(mediaId);
       throw err;
     }
   }

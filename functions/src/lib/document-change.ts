@@ -1,6 +1,7 @@
 // What Firestore triggers share: the event they receive, the fields a write changed, who made it.
 // The audit log and the real-time feed both read writes this way.
 import type { DocumentData, DocumentSnapshot } from 'firebase-admin/firestore';
+import { hasCode } from './firestore-errors.js';
 
 /**
  * The part of firebase-functions' `FirestoreEvent<Change<DocumentSnapshot> | undefined>` that the
@@ -102,7 +103,7 @@ export async function createOnce(write: Promise<unknown>): Promise<boolean> {
     await write;
     return true;
   } catch (err) {
-    if ((err as { code?: number }).code === 6) return false;
+    if (hasCode(err, 'ALREADY_EXISTS')) return false;
     throw err;
   }
 }

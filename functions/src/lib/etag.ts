@@ -2,6 +2,7 @@
 // `If-Match` with a stale one gets 412.
 import { Timestamp, type DocumentSnapshot, type Precondition } from 'firebase-admin/firestore';
 import { preconditionFailed, validationError } from '../http/errors.js';
+import { hasCode } from './firestore-errors.js';
 
 const MAX_TIMESTAMP_SECONDS = 253_402_300_799;
 
@@ -30,5 +31,5 @@ export function assertIfMatch(snap: DocumentSnapshot, ifMatch: string | undefine
 
 /** True when a Firestore error is a failed `lastUpdateTime` precondition (gRPC FAILED_PRECONDITION). */
 export function isStaleWrite(err: unknown): boolean {
-  return (err as { code?: number }).code === 9;
+  return hasCode(err, 'FAILED_PRECONDITION');
 }

@@ -9,13 +9,7 @@
 import type { Firestore, Transaction } from 'firebase-admin/firestore';
 import { ApiError } from '../http/errors.js';
 import { isStaleWrite } from './etag.js';
-
-// gRPC status codes.
-const INVALID_ARGUMENT = 3;
-const DEADLINE_EXCEEDED = 4;
-const RESOURCE_EXHAUSTED = 8;
-const ABORTED = 10;
-const UNAVAILABLE = 14;
+import { FirestoreCode, hasCode } from './firestore-errors.js';
 
 /** Attempts a contended write gets (the SDK's default for transactions) before the caller is told to retry. */
 const CONTENTION_ATTEMPTS = 5;
@@ -30,8 +24,8 @@ const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
  * production's "transaction has expired"). Both mean the same as ABORTED: the transaction lost.
  */
 function isClosedTransaction(err: unknown): boolean {
-  const e = err as { code?: unknown; details?: unknown; message?: unknown } | null;
-  return e?.code === INVALID_ARGUMENT && /transaction is invalid or closed/i.test(String(e.details ?? e.message));
+  const e = err as { details?: unknown; message?: unknown } | null;
+  return hasCode(err, 'INVALID_ARGUMENT') && /transaction is invalid or closed/i.test(String(e?.details ?? e?.message));
 }
 
 /** 409 for a write that lost to concurrent writes more often than it may retry. */
@@ -45,9 +39,8 @@ function retryLater(code: 'CONFLICT' | 'UNAVAILABLE', message: string, seconds: 
 
 /** The API error for a Firestore failure that the same request may get past later, else undefined. */
 export function retryLaterError(err: unknown, what: string): ApiError | undefined {
-  const code = (err as { code?: unknown } | null)?.code;
-  if (code === ABORTED || isClosedTransaction(err)) return contentionError(what);
-  if (code === UNAVAILABLE || code === DEADLINE_EXCEEDED || code === RESOURCE_EXHAUSTED) {
+  if (hasCode(err, 'ABORTED') || isClosedTransaction(err)) return contentionError(what);
+  if (hasCode(err, 'UNAVAILABLE') || hasCode(err, 'DEADLINE_EXCEEDED') || hasCode(err, 'RESOURCE_EXHAUSTED')) {
     return retryLater('UNAVAILABLE', 'The database is not answering right now; retry shortly', UNAVAILABLE_RETRY_AFTER_SECONDS);
   }
   return undefined;
@@ -64,7 +57,7 @@ export async function runTransaction<T>(db: Firestore, what: string, fn: (tx: Tr
       (tx) =>
         fn(tx).catch((err: unknown) => {
           // Rethrown as ABORTED so the SDK retries it like any other lost race.
-          throw isClosedTransaction(err) ? Object.assign(new Error(`Transaction aborted: ${(err as Error).message}`), { code: ABORTED, cause: err }) : err;
+          throw isClosedTransaction(err) ? Object.assign(new Error(`Transaction aborted: ${(err as Error).message}`), { code: FirestoreCode.ABORTED, cause: err }) : err;
         }),
       { maxAttempts: CONTENTION_ATTEMPTS },
     );

@@ -24,6 +24,7 @@ import { allThumbnailKeys, contentTypeOf, fileExtension, mediaIdFor, mediaStorag
 import { fileNameSchema, uploadFields, type approveBody, type listQuery, type updateBody, type uploadUrlBody } from './schemas.js';
 import { MAX_APPROVAL_HISTORY, MAX_INLINE_FILE_BYTES, SIGNED_URL_SECONDS, UPLOAD_SESSION_SECONDS } from './settings.js';
 import { MediaObjects, MediaStore, type ApprovalEntry, type MediaRecord } from './store.js';
+import { hasCode } from '../lib/firestore-errors.js';
 
 export type MediaJson = Omit<MediaRecord, 'file_generation' | 'deleting'> & { id: string };
 
@@ -33,8 +34,6 @@ export function toMedia(snap: DocumentSnapshot): MediaJson {
   return media;
 }
 
-const FIRESTORE_ALREADY_EXISTS = 6;
-const FIRESTORE_NOT_FOUND = 5;
 
 /** Where the spec's Media Review Workflow moves a task after a review, or null when it stays. */
 function taskStatusAfterReview(decision: ApprovalEntry['approval_status'], taskStatus: string | null): string | null {
@@ -78,13 +77,17 @@ export class MediaService {
     return snap;
   }
 
-  private async writable(caller: Caller, id: string): Promise<DocumentSnapshot> {
+  /** The media and its open project, when the caller holds `permission` on it. */
+  private async changeable(caller: Caller, id: string, permission: 'write' | 'review'): Promise<{ snap: DocumentSnapshot; project: DocumentSnapshot }> {
     const snap = await this.store.get(id);
     if (!snap) throw notFound(`Media ${id}`);
     const projectId = snap.get('project_id') as string;
-    await this.access.require(caller, projectId, 'write', `Media ${id}`);
-    await this.requireOpenProject(projectId);
-    return snap;
+    await this.access.require(caller, projectId, permission, `Media ${id}`);
+    return { snap, project: await this.requireOpenProject(projectId) };
+  }
+
+  private async writable(caller: Caller, id: string): Promise<DocumentSnapshot> {
+    return (await this.changeable(caller, id, 'write')).snap;
   }
 
   private async requireOpenProject(projectId: string): Promise<DocumentSnapshot> {
@@ -99,13 +102,9 @@ export class MediaService {
    * unless the project allows it: an artist must not sign off their own work.
    */
   private async reviewable(caller: Caller, id: string): Promise<DocumentSnapshot> {
-    const snap = await this.store.get(id);
-    if (!snap) throw notFound(`Media ${id}`);
-    const projectId = snap.get('project_id') as string;
-    await this.access.require(caller, projectId, 'review', `Media ${id}`);
-    const project = await this.requireOpenProject(projectId);
+    const { snap, project } = await this.changeable(caller, id, 'review');
     if (snap.get('author') === caller.uid && project.get('allow_self_review') !== true) {
-      throw forbidden(`You uploaded media ${id}; project ${projectId} does not allow reviewing one's own upload (allow_self_review)`);
+      throw forbidden(`You uploaded media ${id}; project ${project.id} does not allow reviewing one's own upload (allow_self_review)`);
     }
     return snap;
   }
@@ -192,7 +191,7 @@ export class MediaService {
     try {
       await this.store.ref(id).create(record);
     } catch (err) {
-      if ((err as { code?: number }).code === FIRESTORE_ALREADY_EXISTS) {
+      if (hasCode(err, 'ALREADY_EXISTS')) {
         throw conflict(`Media ${key} already exists (id ${id}); upload under another version or file name, or delete it first`, { field: 'file', issue: 'duplicate', media_id: id });
       }
       throw err;
@@ -315,7 +314,7 @@ export class MediaService {
       await this.store.ref(id).update(changes, precondition);
     } catch (err) {
       if (isStaleWrite(err)) throw preconditionFailed(`Media ${id} changed since ETag ${ifMatch}; reload it and retry`);
-      if ((err as { code?: number }).code === FIRESTORE_NOT_FOUND) throw notFound(`Media ${id}`);
+      if (hasCode(err, 'NOT_FOUND')) throw notFound(`Media ${id}`);
       throw err;
     }
     const snap = await this.store.ref(id).get();

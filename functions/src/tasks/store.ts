@@ -6,6 +6,7 @@ import { validationError } from '../http/errors.js';
 import { searchKey } from '../lib/search.js';
 import { indexFieldsOf, matchKey, type ProjectTaskConfig, type TaskRecord } from './rules.js';
 import type { SortField, TaskStatus } from './schemas.js';
+import { hasCode } from '../lib/firestore-errors.js';
 
 export const TASKS = 'tasks';
 
@@ -58,9 +59,9 @@ export async function writeTasks(db: Firestore, writes: readonly TaskWrite[], op
     return op.then(
       () => ({ id, ok: true }),
       (err: { code?: number; message?: string }) =>
-        err.code === 6
+        hasCode(err, 'ALREADY_EXISTS')
           ? { id, ok: false, reason: 'already_exists', error: `Task ${id} already exists` }
-          : err.code === 5
+          : hasCode(err, 'NOT_FOUND')
             ? { id, ok: false, reason: 'not_found', error: `Task ${id} not found` }
             : { id, ok: false, reason: 'failed', error: err.message ?? 'Write failed' },
     );
@@ -94,7 +95,7 @@ export class TaskStore {
       await this.ref(task.id).create(storedNewTask(task, config, actor));
       return true;
     } catch (err) {
-      if ((err as { code?: number }).code === 6) return false;
+      if (hasCode(err, 'ALREADY_EXISTS')) return false;
       throw err;
     }
   }
