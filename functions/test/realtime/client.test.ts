@@ -14,6 +14,7 @@ import { feedEventDoc, writeFeedEvent } from '../../src/realtime/feed.js';
 import { publishAnnotationWrite, publishMediaWrite, publishTaskWrite } from '../../src/realtime/triggers.js';
 import { createTestContext, uniqueName, type TestUser } from '../support/context.js';
 import { writeEvent } from './cloud-events.js';
+import { channelOutcome } from '../support/channels.js';
 
 const ctx = createTestContext('realtime-client');
 const admin = ctx.db;
@@ -156,21 +157,7 @@ describe('channels', () => {
     const p = uniqueName('PRJ');
     await admin.doc(`tasks/${p}_a`).set(task(p));
     await admin.doc(`media/${p}_m1`).set({ project_id: p, status: 'active' });
-    const open = (channel: string) =>
-      new Promise<string>((resolve) => {
-        const stop = subscribe(web, channel, {
-          onDocuments: () => {},
-          onMessage: () => {},
-          onReady: () => {
-            stop();
-            resolve('ready');
-          },
-          onError: (err) => {
-            stop();
-            resolve((err as { code?: string }).code ?? err.message);
-          },
-        });
-      });
+    const open = (channel: string) => channelOutcome(web, channel);
     for (const channel of [`/ws/tasks/${p}`, `/ws/media/${p}`, `/ws/annotations/${p}_m1`]) expect(await open(channel)).toBe('permission-denied');
     await memberOf(p);
     expect(await open(`/ws/tasks/${p}`)).toBe('ready');

@@ -29,7 +29,7 @@ import { getFirestore, type Firestore as AdminFirestore } from 'firebase-admin/f
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setGlobalAdmin } from '../../src/auth/admins.js';
 import { AUTH_PROJECT_ID } from '../support/context.js';
-import { subscribe } from '../../../client/src/realtime.js';
+import { channelOutcome } from '../support/channels.js';
 import { firestoreRulesTarget } from './emulators.js';
 
 // Refused requests are the point here; the SDK would log each one.
@@ -233,25 +233,10 @@ describe('firestore.rules', () => {
 
   it('the client helper\'s channel listeners are ones the rules allow a member, and refuse others', async () => {
     await env.withSecurityRulesDisabled((ctx) => setDoc(doc(ctx.firestore() as unknown as Firestore, 'media/swa_media'), { project_id: 'SWA', status: 'active' }));
-    const open = (db: Firestore, channel: string) =>
-      new Promise<string>((resolve) => {
-        const stop = subscribe(db, channel, {
-          onDocuments: () => {},
-          onMessage: () => {},
-          onReady: () => {
-            stop();
-            resolve('ready');
-          },
-          onError: (err) => {
-            stop();
-            resolve((err as { code?: string }).code ?? err.message);
-          },
-        });
-      });
-    for (const channel of ['/ws/tasks/SWA', '/ws/media/SWA', '/ws/annotations/swa_media']) expect(await open(member, channel)).toBe('ready');
-    expect(await open(stranger, '/ws/tasks/SWA')).toBe('permission-denied');
-    expect(await open(stranger, '/ws/annotations/swa_media')).toBe('permission-denied');
-    expect(await open(anonymous, '/ws/media/SWA')).toBe('permission-denied');
+    for (const channel of ['/ws/tasks/SWA', '/ws/media/SWA', '/ws/annotations/swa_media']) expect(await channelOutcome(member, channel)).toBe('ready');
+    expect(await channelOutcome(stranger, '/ws/tasks/SWA')).toBe('permission-denied');
+    expect(await channelOutcome(stranger, '/ws/annotations/swa_media')).toBe('permission-denied');
+    expect(await channelOutcome(anonymous, '/ws/media/SWA')).toBe('permission-denied');
   });
 
   it('audit_logs and the other server-side collections are closed to every client', async () => {
