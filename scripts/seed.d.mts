@@ -1,5 +1,5 @@
 // Types of scripts/seed.mjs for the TypeScript tests that seed a test stack with it.
-import type { AppDeps } from '../functions/src/deps.js';
+import type { AppDeps } from '../functions/src/config/deps.js';
 
 export interface DemoUser {
   uid: string;

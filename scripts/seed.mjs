@@ -378,7 +378,7 @@ async function main() {
   const { getAuth } = require('firebase-admin/auth');
   const { getFirestore } = require('firebase-admin/firestore');
   const { getStorage } = require('firebase-admin/storage');
-  const { defaultConfig } = await lib('config.js');
+  const { defaultConfig } = await lib('config/app-config.js');
   const app = initializeApp({ projectId, storageBucket: values.bucket ?? `${projectId}.appspot.com` });
   const db = getFirestore(app);
   db.settings({ ignoreUndefinedProperties: true });

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../functions/src/app.js';
-import { defaultConfig } from '../../functions/src/config.js';
+import { defaultConfig } from '../../functions/src/config/app-config.js';
 import { servedDocument, typesOf, TYPES_FILE } from '../scripts/openapi-types.mjs';
 import { MontuApiError, MontuClient, MontuNetworkError, type Progress } from '../src/index.js';
 import { createUser, loggedIn, newEmail, newEpisode, stack, studioAdmin, unique } from './support/stack.js';

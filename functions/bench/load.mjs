@@ -33,7 +33,7 @@ async function serve() {
   const { getFirestore } = await import('firebase-admin/firestore');
   const { getStorage } = await import('firebase-admin/storage');
   const { createApp } = await import('../lib/app.js');
-  const { defaultConfig } = await import('../lib/config.js');
+  const { defaultConfig } = await import('../lib/config/app-config.js');
   const { describePlan, record, replay } = await import('./support/replay.mjs');
   const { quantile } = await import('./support/report.mjs');
   const app = initializeApp({ projectId: 'demo-montu', storageBucket: 'demo-montu.appspot.com' });

@@ -143,7 +143,7 @@ async function triggerFigures(report, dir) {
 
 async function uploadFigures(report) {
   const { createApp } = await import('../lib/app.js');
-  const { defaultConfig } = await import('../lib/config.js');
+  const { defaultConfig } = await import('../lib/config/app-config.js');
   const { db, auth, bucket } = firebase();
   const app = createApp({ db, auth, bucket, clock: () => new Date(), config: defaultConfig({ projectId: PROJECT_ID, rateLimitPerMinute: 1e9 }) });
 

@@ -27,7 +27,7 @@ async function run() {
   const { PathBuilder } = await import('../lib/paths/builder.js');
   const { PathsService } = await import('../lib/paths/service.js');
   const { SWA_PROJECT } = await import('../lib/projects/swa-example.js');
-  const { defaultConfig } = await import('../lib/config.js');
+  const { defaultConfig } = await import('../lib/config/app-config.js');
 
   const tasks = Array.from({ length: TASKS }, (_, i) => ({
     episode: `Ep${String(i % 12).padStart(2, '0')}`,

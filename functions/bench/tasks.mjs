@@ -37,7 +37,7 @@ await runOnBenchStack({ name: 'tasks', projects: [DATA_PROJECT] }, report, run);
 
 async function run() {
   const { createApp } = await import('../lib/app.js');
-  const { defaultConfig } = await import('../lib/config.js');
+  const { defaultConfig } = await import('../lib/config/app-config.js');
   const { checkNewTask, taskConfigOf } = await import('../lib/tasks/rules.js');
   const { storedNewTask, writeTasks } = await import('../lib/tasks/store.js');
 

@@ -5,7 +5,7 @@ import { auditRoutes } from './audit/routes.js';
 import { memberRoutes } from './auth/members-routes.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import { authRoutes } from './auth/routes.js';
-import type { AppDeps } from './deps.js';
+import type { AppDeps } from './config/deps.js';
 import { mediaRoutes } from './media/routes.js';
 import { cors, errorHandler, jsonBody, noSniff, requestId, unknownRoute } from './http/middleware.js';
 import { API_PREFIX, buildOpenApiDocument } from './http/openapi.js';

@@ -7,7 +7,7 @@ import { onObjectDeleted, onObjectFinalized } from 'firebase-functions/v2/storag
 import type { Express } from 'express';
 // Params must be declared when this module loads: that is how `firebase deploy` and the Functions
 // emulator discover them and supply their values (or defaults) to the functions.
-import './params.js';
+import './config/params.js';
 import type { Firestore } from 'firebase-admin/firestore';
 import type { DocumentWrittenEvent } from './lib/document-change.js';
 
@@ -18,7 +18,7 @@ let app: Promise<Express> | undefined;
 // cors: false, because firebase-functions otherwise turns on permissive CORS under the emulator and
 // the emulator then answers every preflight itself; the app applies CORS_ORIGINS everywhere.
 export const api = onRequest({ region: REGION, memory: '512MiB', timeoutSeconds: 120, concurrency: 80, invoker: 'public', cors: false }, async (req, res) => {
-  app ??= Promise.all([import('./app.js'), import('./runtime.js')]).then(([{ createApp }, { runtimeDeps }]) => createApp(runtimeDeps()));
+  app ??= Promise.all([import('./app.js'), import('./config/deps.js')]).then(([{ createApp }, { runtimeDeps }]) => createApp(runtimeDeps()));
   (await app)(req, res);
 });
 
@@ -30,7 +30,7 @@ type WriteHandler = (db: Firestore, event: DocumentWrittenEvent) => Promise<unkn
  */
 function onWrite(document: string, load: () => Promise<WriteHandler[]>) {
   return onDocumentWritten({ document, region: REGION, retry: true }, async (event) => {
-    const [handlers, { runtimeDeps }] = await Promise.all([load(), import('./runtime.js')]);
+    const [handlers, { runtimeDeps }] = await Promise.all([load(), import('./config/deps.js')]);
     const { db } = runtimeDeps();
     await Promise.all(handlers.map((handle) => handle(db, event)));
   });
@@ -48,13 +48,13 @@ export const importJobWritten = onWrite('import_jobs/{jobId}', async () => [(awa
 
 /** Runs a CSV import job when the API creates it (retries off: a failed job is recorded as failed, and re-running it is the user's call). */
 export const importJobCreated = onDocumentCreated({ document: 'import_jobs/{jobId}', region: REGION, memory: '1GiB', timeoutSeconds: 540, retry: false }, async (event) => {
-  const [{ processImportJob }, { runtimeDeps }] = await Promise.all([import('./imports/job-handler.js'), import('./runtime.js')]);
+  const [{ processImportJob }, { runtimeDeps }] = await Promise.all([import('./imports/job-handler.js'), import('./config/deps.js')]);
   await processImportJob(event, runtimeDeps());
 });
 
 /** Deletes feed events older than EVENTS_MAX_AGE_HOURS (the feed is for live clients; history is the audit log). */
 export const feedCleanup = onSchedule({ schedule: 'every 60 minutes', region: REGION, timeoutSeconds: 540 }, async () => {
-  const [{ deleteOldFeedEvents }, { runtimeDeps }] = await Promise.all([import('./realtime/cleanup.js'), import('./runtime.js')]);
+  const [{ deleteOldFeedEvents }, { runtimeDeps }] = await Promise.all([import('./realtime/cleanup.js'), import('./config/deps.js')]);
   const deps = runtimeDeps();
   await deleteOldFeedEvents(deps.db, deps.clock(), deps.config.eventsMaxAgeHours);
 });
@@ -64,11 +64,11 @@ export const feedCleanup = onSchedule({ schedule: 'every 60 minutes', region: RE
 const mediaTrigger = { region: REGION, memory: '2GiB' as const, timeoutSeconds: 300, concurrency: 1 };
 
 export const mediaFileFinalized = onObjectFinalized(mediaTrigger, async (event) => {
-  const [{ handleObjectFinalized }, { runtimeDeps }] = await Promise.all([import('./media/thumbnail-trigger.js'), import('./runtime.js')]);
+  const [{ handleObjectFinalized }, { runtimeDeps }] = await Promise.all([import('./media/thumbnail-trigger.js'), import('./config/deps.js')]);
   await handleObjectFinalized(runtimeDeps(), event.data);
 });
 
 export const mediaFileDeleted = onObjectDeleted({ region: REGION, memory: '256MiB' as const }, async (event) => {
-  const [{ handleObjectDeleted }, { runtimeDeps }] = await Promise.all([import('./media/thumbnail-trigger.js'), import('./runtime.js')]);
+  const [{ handleObjectDeleted }, { runtimeDeps }] = await Promise.all([import('./media/thumbnail-trigger.js'), import('./config/deps.js')]);
   await handleObjectDeleted(runtimeDeps(), event.data);
 });

@@ -1,4 +1,4 @@
-import type { AppDeps } from '../deps.js';
+import type { AppDeps } from '../config/deps.js';
 import { pageSchema } from '../http/pagination.js';
 import { created, defineRoute, noContent, ok } from '../http/route.js';
 import { FRAME_CONVENTION, POSITION_CONVENTION } from './placement.js';

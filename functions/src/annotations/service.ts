@@ -1,7 +1,7 @@
 import { FieldValue, type DocumentSnapshot, type Transaction } from 'firebase-admin/firestore';
 import { AccessControl } from '../auth/access.js';
 import type { Caller, Permission } from '../auth/caller.js';
-import type { AppDeps } from '../deps.js';
+import type { AppDeps } from '../config/deps.js';
 import { conflict, forbidden, notFound, unprocessable, validationError } from '../http/errors.js';
 import { paginate, type PageParams } from '../http/pagination.js';
 import { assertIfMatch, etagOf } from '../lib/etag.js';

@@ -1,4 +1,4 @@
-import type { AppDeps } from '../deps.js';
+import type { AppDeps } from '../config/deps.js';
 import { defineRoute, ok } from '../http/route.js';
 import { auditPage, auditQuery, historyQuery, taskHistoryParams } from './schemas.js';
 import { AuditService } from './service.js';

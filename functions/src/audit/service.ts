@@ -3,7 +3,7 @@
 import type { DocumentSnapshot } from 'firebase-admin/firestore';
 import { AccessControl } from '../auth/access.js';
 import type { Caller } from '../auth/caller.js';
-import type { AppDeps } from '../deps.js';
+import type { AppDeps } from '../config/deps.js';
 import { notFound, validationError } from '../http/errors.js';
 import { paginate, type Page, type PageParams } from '../http/pagination.js';
 import { docToJson } from '../lib/serialize.js';

@@ -1,7 +1,7 @@
 // Firebase Auth's REST endpoints for password sign-in and token refresh. The Auth emulator serves
 // the same paths, so the base URLs come from configuration.
 import { ApiError, forbidden, unauthenticated } from '../http/errors.js';
-import type { AppConfig } from '../config.js';
+import type { AppConfig } from '../config/app-config.js';
 
 export interface IssuedTokens {
   idToken: string;

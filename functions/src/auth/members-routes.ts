@@ -1,4 +1,4 @@
-import type { AppDeps } from '../deps.js';
+import type { AppDeps } from '../config/deps.js';
 import { defineRoute, noContent, ok } from '../http/route.js';
 import { paginationQuery, pageSchema } from '../http/pagination.js';
 import { z } from 'zod';

@@ -1,5 +1,5 @@
 import type { UserRecord } from 'firebase-admin/auth';
-import type { AppDeps } from '../deps.js';
+import type { AppDeps } from '../config/deps.js';
 import type { DocumentSnapshot } from 'firebase-admin/firestore';
 import { ApiError, notFound, unprocessable } from '../http/errors.js';
 import { paginate, type PageParams } from '../http/pagination.js';

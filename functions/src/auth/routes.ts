@@ -1,4 +1,4 @@
-import type { AppDeps } from '../deps.js';
+import type { AppDeps } from '../config/deps.js';
 import { defineRoute, ok } from '../http/route.js';
 import { loginBody, logoutResponse, meResponse, refreshBody, tokenResponse } from './schemas.js';
 import { AuthService } from './service.js';

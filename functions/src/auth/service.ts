@@ -1,4 +1,4 @@
-import type { AppDeps } from '../deps.js';
+import type { AppDeps } from '../config/deps.js';
 import { forbidden, unauthenticated } from '../http/errors.js';
 import { AccessControl } from './access.js';
 import type { Caller, Permission } from './caller.js';

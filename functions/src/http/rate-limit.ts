@@ -6,7 +6,7 @@
 // an X-Forwarded-For entry the client wrote itself.
 import { logger } from 'firebase-functions';
 import type { Caller } from '../auth/caller.js';
-import type { AppDeps } from '../deps.js';
+import type { AppDeps } from '../config/deps.js';
 import { RateWindows, type WindowCounts } from '../lib/rate-windows.js';
 import { ApiError } from './errors.js';
 

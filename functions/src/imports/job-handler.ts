@@ -2,7 +2,7 @@
 // Firestore trigger; tests call this handler with a CloudEvent). Progress goes to the job document
 // at least every 5% of the rows or every 2 seconds, whichever comes first.
 import { logger } from 'firebase-functions';
-import type { AppDeps } from '../deps.js';
+import type { AppDeps } from '../config/deps.js';
 import { ApiError } from '../http/errors.js';
 import { ImportInterrupted, runImport } from './processor.js';
 import { parseNamingPattern } from './padding.js';

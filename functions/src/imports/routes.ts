@@ -1,4 +1,4 @@
-import type { AppDeps } from '../deps.js';
+import type { AppDeps } from '../config/deps.js';
 import { defineRoute, ok } from '../http/route.js';
 import { asyncImportFormDoc, asyncImportResponse, csvImportJobSchema, importFormDoc, importReportSchema, jobParams } from './schemas.js';
 import { ImportService } from './service.js';

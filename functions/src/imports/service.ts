@@ -3,7 +3,7 @@
 import type { Request } from 'express';
 import { AccessControl } from '../auth/access.js';
 import type { Caller } from '../auth/caller.js';
-import type { AppDeps } from '../deps.js';
+import type { AppDeps } from '../config/deps.js';
 import { ApiError, notFound, validationError } from '../http/errors.js';
 import { readMultipart, type MultipartFile } from '../http/multipart.js';
 import { parseOrThrow } from '../http/validate.js';

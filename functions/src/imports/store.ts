@@ -3,7 +3,7 @@
 // `imports/{job_id}/source.csv`.
 import { FieldValue, Timestamp, type DocumentData, type DocumentSnapshot, type Firestore } from 'firebase-admin/firestore';
 import type { Readable } from 'node:stream';
-import type { Bucket } from '../deps.js';
+import type { Bucket } from '../config/deps.js';
 import { runTransaction } from '../lib/transaction.js';
 import { tasksCollection } from '../tasks/store.js';
 import type { ExistingMode, ImportReport, JobStatus } from './schemas.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AppDeps } from '../deps.js';
+import type { AppDeps } from '../config/deps.js';
 import { pageSchema } from '../http/pagination.js';
 import { created, defineRoute, noContent, ok } from '../http/route.js';
 import { approveBody, approveResponse, fileQuery, listQuery, mediaParams, mediaResponse, thumbnailQuery, updateBody, uploadForm, uploadUrlBody, uploadUrlResponse } from './schemas.js';

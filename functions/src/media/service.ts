@@ -7,7 +7,7 @@ import { FieldValue, Timestamp, type DocumentSnapshot } from 'firebase-admin/fir
 import { logger } from 'firebase-functions';
 import { AccessControl } from '../auth/access.js';
 import type { Caller } from '../auth/caller.js';
-import type { AppDeps } from '../deps.js';
+import type { AppDeps } from '../config/deps.js';
 import { ApiError, conflict, forbidden, notFound, payloadTooLarge, preconditionFailed, unprocessable, validationError } from '../http/errors.js';
 import { readMultipart } from '../http/multipart.js';
 import { API_PREFIX } from '../http/openapi.js';

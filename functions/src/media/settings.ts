@@ -1,5 +1,5 @@
 // Media settings that are engineering limits rather than deploy-time parameters, read from here
-// only (the deploy-time ones, size and types, are MAX_FILE_SIZE and ALLOWED_FILE_TYPES in params.ts).
+// only (the deploy-time ones, size and types, are MAX_FILE_SIZE and ALLOWED_FILE_TYPES in config/params.ts).
 
 /**
  * Largest file `POST /media` accepts inline. Cloud Functions caps a request body at 32 MiB; one MiB

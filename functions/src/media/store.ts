@@ -3,7 +3,7 @@
 import type { Readable } from 'node:stream';
 import type { DocumentSnapshot, Firestore, Query, Timestamp } from 'firebase-admin/firestore';
 import { ANNOTATIONS } from '../annotations/store.js';
-import type { Bucket } from '../deps.js';
+import type { Bucket } from '../config/deps.js';
 import { deleteAs } from '../lib/deletions.js';
 import type { MediaType } from './files.js';
 

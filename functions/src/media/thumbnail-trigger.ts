@@ -7,7 +7,7 @@
 import type { Firestore } from 'firebase-admin/firestore';
 import { FieldValue } from 'firebase-admin/firestore';
 import { logger } from 'firebase-functions';
-import type { Bucket } from '../deps.js';
+import type { Bucket } from '../config/deps.js';
 import { runTransaction } from '../lib/transaction.js';
 import { allThumbnailKeys, MEDIA_PREFIX, mediaIdFor, noThumbnailReason, thumbnailKey } from './files.js';
 import { THUMBNAIL_SETTINGS, type ThumbnailSettings } from './settings.js';

@@ -1,4 +1,4 @@
-import type { AppDeps } from '../deps.js';
+import type { AppDeps } from '../config/deps.js';
 import { defineRoute, ok } from '../http/route.js';
 import { generateBatchBody, generateBatchResponse, generateBody, generateResponse, validateQuery, validateResponse } from './schemas.js';
 import { PathsService } from './service.js';

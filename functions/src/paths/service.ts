@@ -3,7 +3,7 @@
 import type { DocumentSnapshot } from 'firebase-admin/firestore';
 import { AccessControl } from '../auth/access.js';
 import type { Caller } from '../auth/caller.js';
-import type { AppDeps } from '../deps.js';
+import type { AppDeps } from '../config/deps.js';
 import { ApiError, notFound, unprocessable } from '../http/errors.js';
 import { ProjectStore } from '../projects/store.js';
 import { configured, taskConfigOf } from '../tasks/rules.js';

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { AccessControl, normalizePermissions } from '../auth/access.js';
 import type { Caller } from '../auth/caller.js';
 import { MemberStore } from '../auth/members-store.js';
-import type { AppDeps } from '../deps.js';
+import type { AppDeps } from '../config/deps.js';
 import { conflict, notFound, unprocessable, validationError } from '../http/errors.js';
 import { decodePageToken, encodePageToken, MAX_OFFSET, paginate, queryFingerprint, type Page, type PageParams } from '../http/pagination.js';
 import { assertIfMatch, etagOf, ifMatchPrecondition } from '../lib/etag.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AccessControl } from '../auth/access.js';
-import type { AppDeps } from '../deps.js';
+import type { AppDeps } from '../config/deps.js';
 import { defineRoute, ok } from '../http/route.js';
 import { COUNTED_COLLECTIONS, SystemService } from './service.js';
 

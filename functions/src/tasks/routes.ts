@@ -1,4 +1,4 @@
-import type { AppDeps } from '../deps.js';
+import type { AppDeps } from '../config/deps.js';
 import { validationError } from '../http/errors.js';
 import { created, defineRoute, ok } from '../http/route.js';
 import { parseOrThrow } from '../http/validate.js';

@@ -3,7 +3,7 @@
 import type { DocumentSnapshot } from 'firebase-admin/firestore';
 import { AccessControl } from '../auth/access.js';
 import type { Caller } from '../auth/caller.js';
-import type { AppDeps } from '../deps.js';
+import type { AppDeps } from '../config/deps.js';
 import { ApiError, conflict, notFound, preconditionFailed, unprocessable, validationError } from '../http/errors.js';
 import { paginate, type Page } from '../http/pagination.js';
 import { assertIfMatch, etagOf, isStaleWrite } from '../lib/etag.js';

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { Timestamp } from 'firebase-admin/firestore';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Bucket } from '../../src/deps.js';
+import type { Bucket } from '../../src/config/deps.js';
 import { processImportJob, ProgressThrottle } from '../../src/imports/job-handler.js';
 import { ImportJobStore, sourceKey } from '../../src/imports/store.js';
 import { createTestContext, expectEnvelope } from '../support/context.js';

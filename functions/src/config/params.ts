@@ -1,7 +1,7 @@
 // Deploy-time configuration (firebase-functions params) with the spec's values as defaults.
 // Read only inside functions at run time: `.value()` is not available while deploying.
 import { defineInt, defineList, defineString, type ListParam } from 'firebase-functions/params';
-import { authRestUrls, defaultConfig, SPEC_ALLOWED_FILE_TYPES, type AppConfig } from './config.js';
+import { authRestUrls, defaultConfig, SPEC_ALLOWED_FILE_TYPES, type AppConfig } from './app-config.js';
 
 export const CORS_ORIGINS = defineList('CORS_ORIGINS', { default: ['http://localhost:3000', 'http://localhost:5173'], description: 'Origins allowed by CORS (* for any)' });
 export const MAX_FILE_SIZE = defineInt('MAX_FILE_SIZE', { default: 2147483648, description: 'Largest media upload in bytes (2 GB)' });

@@ -1,5 +1,5 @@
-// Runtime configuration. In functions it comes from firebase-functions params (with the spec's
-// values as defaults); tests and scripts build it with `defaultConfig`.
+// Runtime configuration: one AppConfig for the whole app. Functions read it from firebase-functions
+// params (config/params.ts, with these values as defaults); tests and scripts build it with `defaultConfig`.
 export interface AppConfig {
   projectId: string;
   /** Origins allowed by CORS; `*` allows any. */
