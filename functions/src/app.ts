@@ -2,7 +2,7 @@
 import express from 'express';
 import { annotationRoutes } from './annotations/routes.js';
 import { auditRoutes } from './audit/routes.js';
-import { memberRoutes } from './auth/members-routes.js';
+import { memberRoutes } from './members/routes.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import { authRoutes } from './auth/routes.js';
 import type { AppDeps } from './config/deps.js';

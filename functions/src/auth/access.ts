@@ -5,7 +5,7 @@
 import type { Firestore } from 'firebase-admin/firestore';
 import { forbidden, notFound } from '../http/errors.js';
 import { normalizePermissions, PERMISSIONS, type Caller, type Permission } from './caller.js';
-import { MemberStore } from './members-store.js';
+import { MemberStore } from '../members/store.js';
 
 export { normalizePermissions };
 

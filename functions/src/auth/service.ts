@@ -4,7 +4,7 @@ import { AccessControl } from './access.js';
 import type { Caller, Permission } from './caller.js';
 import { LoginBrake } from '../http/rate-limit.js';
 import { refreshIdToken, signInWithPassword, type IssuedTokens } from './identity-toolkit.js';
-import { MemberStore } from './members-store.js';
+import { MemberStore } from '../members/store.js';
 
 /** Login, refresh, who-am-I and logout on top of Firebase Auth. */
 export class AuthService {

@@ -18,7 +18,7 @@ const ifMatchHeader = (req: { get(name: string): string | undefined }) => req.ge
 const etagged = (r: { project: unknown; etag: string }) => ok(r.project, { ETag: r.etag });
 const configErrors = 'Invalid input, or a template or pattern uses a placeholder the Path Builder does not know (named in details.errors)';
 
-/** Project routes; membership routes (`/projects/{project_id}/users`) live with auth. */
+/** Project routes; membership routes (`/projects/{project_id}/users`) are members/. */
 export function projectRoutes(deps: AppDeps) {
   const service = new ProjectService(deps);
   return [

@@ -5,7 +5,7 @@ import { FieldPath, FieldValue, type DocumentData, type DocumentSnapshot, type T
 import { z } from 'zod';
 import { AccessControl, normalizePermissions } from '../auth/access.js';
 import type { Caller } from '../auth/caller.js';
-import { MemberStore } from '../auth/members-store.js';
+import { MemberStore } from '../members/store.js';
 import type { AppDeps } from '../config/deps.js';
 import { conflict, notFound, unprocessable, validationError } from '../http/errors.js';
 import { decodePageToken, encodePageToken, MAX_OFFSET, paginate, queryFingerprint, type Page, type PageParams } from '../http/pagination.js';

@@ -5,9 +5,9 @@ import { ApiError, notFound, unprocessable } from '../http/errors.js';
 import { paginate, type PageParams } from '../http/pagination.js';
 import { docToJson } from '../lib/serialize.js';
 import { ProjectStore } from '../projects/store.js';
-import { AccessControl, lacksPermission, normalizePermissions } from './access.js';
-import type { Caller, Permission } from './caller.js';
-import { MemberStore, type MemberRecord } from './members-store.js';
+import { AccessControl, lacksPermission, normalizePermissions } from '../auth/access.js';
+import type { Caller, Permission } from '../auth/caller.js';
+import { MemberStore, type MemberRecord } from './store.js';
 
 export interface MemberEntry {
   user_id?: string | undefined;

@@ -2,7 +2,7 @@ import { FieldValue, type DocumentSnapshot, type Firestore, type Query, type Tra
 import { deleteAs } from '../lib/deletions.js';
 import { runTransaction } from '../lib/transaction.js';
 import { PROJECTS } from '../projects/store.js';
-import { normalizePermissions, type Permission } from './caller.js';
+import { normalizePermissions, type Permission } from '../auth/caller.js';
 
 export const MEMBERS = 'members';
 

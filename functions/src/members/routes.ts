@@ -1,9 +1,11 @@
+// Membership endpoints under /projects/{project_id}/users: project admins list, add, change and remove members.
 import type { AppDeps } from '../config/deps.js';
 import { defineRoute, noContent, ok } from '../http/route.js';
 import { paginationQuery, pageSchema } from '../http/pagination.js';
 import { z } from 'zod';
-import { addMembersBody, addMembersResponse, memberParams, memberResponse, projectParams, updateMemberBody } from './schemas.js';
-import { MembersService } from './members-service.js';
+import { projectParams } from '../projects/schemas.js';
+import { addMembersBody, addMembersResponse, memberParams, memberResponse, updateMemberBody } from './schemas.js';
+import { MembersService } from './service.js';
 
 const tags = ['Project membership'];
 
