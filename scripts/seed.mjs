@@ -38,10 +38,9 @@ async function lib(path) {
 }
 
 async function domains() {
-  const [swa, projectService, projectSchemas, projectStore, builder, paths, access, admins, membersService, membersStore, rules, taskStore, files, mediaService, mediaSchemas, mediaStore, trigger, annotationService, annotationSchemas, annotationStore] =
+  const [projectService, projectSchemas, projectStore, builder, paths, access, admins, membersService, membersStore, rules, taskStore, files, mediaService, mediaSchemas, mediaStore, trigger, annotationService, annotationSchemas, annotationStore] =
     await Promise.all(
       [
-        'projects/swa-example.js',
         'projects/service.js',
         'projects/schemas.js',
         'projects/store.js',
@@ -63,7 +62,7 @@ async function domains() {
         'annotations/store.js',
       ].map(lib),
     );
-  return { swa, projectService, projectSchemas, projectStore, builder, paths, access, admins, membersService, membersStore, rules, taskStore, files, mediaService, mediaSchemas, mediaStore, trigger, annotationService, annotationSchemas, annotationStore };
+  return { projectService, projectSchemas, projectStore, builder, paths, access, admins, membersService, membersStore, rules, taskStore, files, mediaService, mediaSchemas, mediaStore, trigger, annotationService, annotationSchemas, annotationStore };
 }
 
 /** What the services see of a demo user: the verified caller a request would carry. */
@@ -178,12 +177,11 @@ export async function seedDemoData(deps, { passwords = {}, log = () => {} } = {}
   // Projects: validated like POST /projects, stored with their query-only fields and the spec's times.
   const projects = new d.projectStore.ProjectStore(db);
   for (const entry of DATASET.projects) {
-    const { id, swa_example, created_at, created_by, ...fields } = entry;
-    const source = swa_example ? d.swa.SWA_PROJECT : { id, ...fields };
-    const { id: _id, ...config } = d.projectSchemas.projectCreateBody.parse(source);
+    const { id, created_at, created_by, ...fields } = entry;
+    const { id: _id, ...config } = d.projectSchemas.projectCreateBody.parse({ id, ...fields });
     const issues = d.builder.configIssues({ id, ...config });
     if (issues.length) throw new Error(`Project ${id}: ${issues.map((i) => `${i.field}: ${i.issue}`).join('; ')}`);
-    const time = Timestamp.fromDate(new Date(swa_example ? d.swa.SWA_TIMESTAMP : created_at));
+    const time = Timestamp.fromDate(new Date(created_at));
     try {
       await projects.ref(id).create({ ...config, ...d.projectService.projectIndexFields(id, config.name, config.description), created_by, updated_by: created_by, created_at: time, updated_at: time });
       count('projects', true);

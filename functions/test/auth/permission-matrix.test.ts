@@ -1,7 +1,7 @@
 // Who may do what: each role against a read route, a write route, a review route and an admin route.
 import { FieldValue } from 'firebase-admin/firestore';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SWA_PROJECT } from '../../src/projects/swa-example.js';
+import { SWA_PROJECT } from '../support/swa.js';
 import { createTestContext, expectEnvelope, type TestUser } from '../support/context.js';
 import { configOf, newTask, seedTasks } from '../tasks/fixture.js';
 

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATASET, seedDemoData } from '../../../scripts/seed.mjs';
-import { SWA_PROJECT, SWA_TIMESTAMP } from '../../src/projects/swa-example.js';
+import { SWA_PROJECT, SWA_TIMESTAMP } from '../support/swa.js';
 import { createTestContext } from '../support/context.js';
 
 const run = promisify(execFile);

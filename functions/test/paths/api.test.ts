@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SWA_PROJECT } from '../../src/projects/swa-example.js';
+import { SWA_PROJECT } from '../support/swa.js';
 import { createTestContext, expectEnvelope, type TestUser } from '../support/context.js';
 import { SPEC_COMPONENTS, SPEC_PATH, SPEC_TASK } from './spec-example.js';
 

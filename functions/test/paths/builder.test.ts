@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cleanValue, configIssues, normalizePath, PathBuilder, PathConfigError, versionDigits, type PathConfig } from '../../src/paths/builder.js';
-import { SWA_PROJECT } from '../../src/projects/swa-example.js';
+import { SWA_PROJECT } from '../support/swa.js';
 import { SPEC_COMPONENTS, SPEC_PATH } from './spec-example.js';
 
 const swa: PathConfig = SWA_PROJECT;

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { humanSize } from '../../src/projects/service.js';
-import { SWA_PROJECT } from '../../src/projects/swa-example.js';
+import { SWA_PROJECT } from '../support/swa.js';
 import { createTestContext, expectEnvelope, type TestUser } from '../support/context.js';
 
 const ctx = createTestContext('project-stats');

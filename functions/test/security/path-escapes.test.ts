@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { configIssues, normalizePath, PathBuilder, type PathConfig } from '../../src/paths/builder.js';
-import { SWA_PROJECT } from '../../src/projects/swa-example.js';
+import { SWA_PROJECT } from '../support/swa.js';
 import { createTestContext, expectEnvelope, type TestUser } from '../support/context.js';
 
 const swa: PathConfig = SWA_PROJECT;
