@@ -38,13 +38,13 @@ async function lib(path) {
 }
 
 async function domains() {
-  const [projectService, projectSchemas, projectStore, builder, paths, access, admins, membersService, membersStore, rules, taskStore, files, mediaService, mediaSchemas, mediaStore, trigger, annotationService, annotationSchemas, annotationStore] =
+  const [projectService, projectSchemas, projectStore, pathChecks, paths, access, admins, membersService, membersStore, rules, taskStore, files, mediaService, mediaSchemas, mediaStore, trigger, annotationService, annotationSchemas, annotationStore] =
     await Promise.all(
       [
         'projects/service.js',
         'projects/schemas.js',
         'projects/store.js',
-        'paths/builder.js',
+        'paths/config-checks.js',
         'paths/service.js',
         'auth/access.js',
         'auth/admins.js',
@@ -62,7 +62,7 @@ async function domains() {
         'annotations/store.js',
       ].map(lib),
     );
-  return { projectService, projectSchemas, projectStore, builder, paths, access, admins, membersService, membersStore, rules, taskStore, files, mediaService, mediaSchemas, mediaStore, trigger, annotationService, annotationSchemas, annotationStore };
+  return { projectService, projectSchemas, projectStore, pathChecks, paths, access, admins, membersService, membersStore, rules, taskStore, files, mediaService, mediaSchemas, mediaStore, trigger, annotationService, annotationSchemas, annotationStore };
 }
 
 /** What the services see of a demo user: the verified caller a request would carry. */
@@ -179,7 +179,7 @@ export async function seedDemoData(deps, { passwords = {}, log = () => {} } = {}
   for (const entry of DATASET.projects) {
     const { id, created_at, created_by, ...fields } = entry;
     const { id: _id, ...config } = d.projectSchemas.projectCreateBody.parse({ id, ...fields });
-    const issues = d.builder.configIssues({ id, ...config });
+    const issues = d.pathChecks.configIssues({ id, ...config });
     if (issues.length) throw new Error(`Project ${id}: ${issues.map((i) => `${i.field}: ${i.issue}`).join('; ')}`);
     const time = Timestamp.fromDate(new Date(created_at));
     try {

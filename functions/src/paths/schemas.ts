@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { textParam } from '../http/query.js';
 import { docIdSchema, projectIdSchema } from '../lib/ids.js';
-import { EXT_PATTERN, FRAME_TOKEN_PATTERN, NAME_PATTERN, VALUE_PATTERN, VALUE_RULE, VERSION_PATTERN } from './builder.js';
+import { EXT_PATTERN, FRAME_TOKEN_PATTERN, NAME_PATTERN, VALUE_PATTERN, VALUE_RULE, VERSION_PATTERN } from './placeholders.js';
 
 /** Most tasks one generate-batch call may carry. */
 export const MAX_BATCH = 500;

@@ -7,7 +7,8 @@ import type { AppDeps } from '../config/deps.js';
 import { ApiError, notFound, unprocessable } from '../http/errors.js';
 import { ProjectStore } from '../projects/store.js';
 import { configured, taskConfigOf } from '../tasks/rules.js';
-import { PathBuilder, PathConfigError, type GenerateFailure, type Generated, type PathConfig, type TaskValues } from './builder.js';
+import { PathBuilder, PathConfigError, type GenerateFailure, type Generated } from './builder.js';
+import type { PathConfig, TaskValues } from './placeholders.js';
 import type { GenerateBatchInput, GenerateInput } from './schemas.js';
 
 const stringMap = (value: unknown): Record<string, string> =>

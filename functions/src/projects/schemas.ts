@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { paginationQuery, pageSchema } from '../http/pagination.js';
 import { booleanParam, listParam, textParam } from '../http/query.js';
 import { projectIdSchema } from '../lib/ids.js';
-import { DRIVE_KEYS, NAME_PATTERN, VALUE_PATTERN, VALUE_RULE, VERSION_PATTERN, type DriveKey } from '../paths/builder.js';
+import { DRIVE_KEYS, NAME_PATTERN, VALUE_PATTERN, VALUE_RULE, VERSION_PATTERN, type DriveKey } from '../paths/placeholders.js';
 
 export const PROJECT_STATUSES = ['active', 'completed', 'archived'] as const;
 export type ProjectStatus = (typeof PROJECT_STATUSES)[number];

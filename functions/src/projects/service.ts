@@ -11,7 +11,8 @@ import { conflict, notFound, unprocessable, validationError } from '../http/erro
 import { decodePageToken, encodePageToken, MAX_OFFSET, paginate, queryFingerprint, type Page, type PageParams } from '../http/pagination.js';
 import { assertIfMatch, etagOf, ifMatchPrecondition } from '../lib/etag.js';
 import { docToJson } from '../lib/serialize.js';
-import { configIssues, type ConfigIssue, type PathConfig } from '../paths/builder.js';
+import { configIssues, type ConfigIssue } from '../paths/config-checks.js';
+import type { PathConfig } from '../paths/placeholders.js';
 import { builderFor, pathConfigOf } from '../paths/service.js';
 import { MIN_TOKEN, searchKey, searchTokensOf } from '../lib/search.js';
 import { configured, DEFAULT_TASK_CONFIG, taskConfigOf } from '../tasks/rules.js';

@@ -3,7 +3,9 @@
 // Builder's configuration check, so it holds for new, patched and already stored configurations.
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { configIssues, normalizePath, PathBuilder, type PathConfig } from '../../src/paths/builder.js';
+import { PathBuilder } from '../../src/paths/builder.js';
+import { configIssues } from '../../src/paths/config-checks.js';
+import { normalizePath, type PathConfig } from '../../src/paths/placeholders.js';
 import { SWA_PROJECT } from '../support/swa.js';
 import { createTestContext, expectEnvelope, type TestUser } from '../support/context.js';
 

@@ -1,7 +1,7 @@
 // The spec's SWA project ("Sky Wars Anthology"), exactly as GET /projects shows it. Its one copy is
 // in the demo dataset the seed writes (emulator-data/dataset.json); the tests read it from there.
 import { readFileSync } from 'node:fs';
-import type { PathConfig } from '../../src/paths/builder.js';
+import type { PathConfig } from '../../src/paths/placeholders.js';
 
 export interface SpecProject extends PathConfig {
   name: string;
