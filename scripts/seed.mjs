@@ -144,6 +144,7 @@ async function drawPicture(entry) {
 export async function seedDemoData(deps, { passwords = {}, log = () => {} } = {}) {
   const d = await domains();
   const { db } = deps;
+  const access = new d.access.AccessControl(db);
   const users = new Map(DATASET.users.map((u) => [u.uid, u]));
   const callers = new Map();
   const caller = (uid) => {
@@ -193,7 +194,7 @@ export async function seedDemoData(deps, { passwords = {}, log = () => {} } = {}
 
   // Memberships, added by the global admin through the membership service.
   const memberStore = new d.membersStore.MemberStore(db);
-  const members = new d.membersService.MembersService(deps);
+  const members = new d.membersService.MembersService(deps, access);
   for (const u of DATASET.users) {
     for (const [projectId, permissions] of Object.entries(u.projects)) {
       if (await memberStore.get(projectId, u.uid)) {
@@ -264,7 +265,7 @@ export async function seedDemoData(deps, { passwords = {}, log = () => {} } = {}
   // Media: the signed-upload flow (a pending record, the file PUT to its upload session), then the
   // Storage trigger's handler, which the seed runs itself so thumbnails exist whether or not the
   // Functions emulator is listening (a redelivered event is recognised and changes nothing).
-  const media = new d.mediaService.MediaService(deps);
+  const media = new d.mediaService.MediaService(deps, access);
   const mediaStore = new d.mediaStore.MediaStore(db);
   const objects = new d.mediaStore.MediaObjects(deps.bucket);
   const mediaIds = new Map();
@@ -297,7 +298,7 @@ export async function seedDemoData(deps, { passwords = {}, log = () => {} } = {}
   }
 
   // Annotations, through the review service (counters on the media included).
-  const annotations = new d.annotationService.AnnotationService(deps);
+  const annotations = new d.annotationService.AnnotationService(deps, access);
   for (const a of DATASET.annotations) {
     const { media: mediaKey, author, ...body } = a;
     const mediaId = mediaIds.get(mediaKey);
@@ -307,7 +308,7 @@ export async function seedDemoData(deps, { passwords = {}, log = () => {} } = {}
   }
 
   // Directory operations: each project's plans in dataset order; the ones already recorded are skipped.
-  const projectService = new d.projectService.ProjectService(deps);
+  const projectService = new d.projectService.ProjectService(deps, access);
   for (const { id } of DATASET.projects) {
     const plans = DATASET.directory_operations.filter((o) => o.project_id === id);
     const recorded = (await db.collection(d.projectStore.DIRECTORY_OPERATIONS).where('project_id', '==', id).count().get()).data().count;

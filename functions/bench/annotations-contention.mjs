@@ -27,9 +27,10 @@ await runOnBenchStack({ name: 'annotations', projects: [DATA_PROJECT] }, report,
 async function run() {
   // Loaded after the environment points at the stack.
   const { AnnotationService } = await import('../lib/annotations/service.js');
+  const { AccessControl } = await import('../lib/auth/access.js');
   const { defaultConfig } = await import('../lib/config/app-config.js');
   const db = getFirestore(initializeApp({ projectId: DATA_PROJECT }, 'bench'));
-  const service = new AnnotationService({ db, auth: undefined, bucket: undefined, clock: () => new Date(), config: defaultConfig({ projectId: 'demo-montu' }) });
+  const service = new AnnotationService({ db, auth: undefined, bucket: undefined, clock: () => new Date(), config: defaultConfig({ projectId: 'demo-montu' }) }, new AccessControl(db));
   const caller = (uid) => ({ uid, email: null, displayName: uid, admin: true, token: {}, permissionsByProject: new Map() });
   const counts = counting(db);
 

@@ -29,6 +29,7 @@ async function run() {
   // Loaded after the environment points at the stack.
   const { PathBuilder } = await import('../lib/paths/builder.js');
   const { PathsService } = await import('../lib/paths/service.js');
+  const { AccessControl } = await import('../lib/auth/access.js');
   const { defaultConfig } = await import('../lib/config/app-config.js');
 
   const tasks = Array.from({ length: TASKS }, (_, i) => ({
@@ -86,7 +87,7 @@ async function run() {
   // Through the service: access check, project read, config compile, per-task checks, calls of 500.
   const db = getFirestore(initializeApp({ projectId: DATA_PROJECT }, 'bench'));
   await db.doc('projects/SWA').set({ ...SWA_PROJECT });
-  const service = new PathsService({ db, auth: undefined, bucket: undefined, clock: () => new Date(), config: defaultConfig({ projectId: 'demo-montu' }) });
+  const service = new PathsService({ db, auth: undefined, bucket: undefined, clock: () => new Date(), config: defaultConfig({ projectId: 'demo-montu' }) }, new AccessControl(db));
   // A global admin: the membership read is skipped, so the figures are the path generation itself.
   const caller = { uid: 'bench', email: null, displayName: 'bench', admin: true, token: {}, permissionsByProject: new Map() };
   const calls = Math.ceil(TASKS / 500);

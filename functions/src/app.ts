@@ -1,26 +1,67 @@
 // The Express app factory: everything the API does, built from its dependencies.
 import express from 'express';
 import { annotationRoutes } from './annotations/routes.js';
+import { AnnotationService } from './annotations/service.js';
 import { auditRoutes } from './audit/routes.js';
-import { memberRoutes } from './members/routes.js';
+import { AuditService } from './audit/service.js';
+import { AccessControl } from './auth/access.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import { authRoutes } from './auth/routes.js';
+import { AuthService } from './auth/service.js';
 import type { AppDeps } from './config/deps.js';
-import { mediaRoutes } from './media/routes.js';
 import { cors, errorHandler, jsonBody, noSniff, requestId, unknownRoute } from './http/middleware.js';
 import { API_PREFIX, buildOpenApiDocument } from './http/openapi.js';
 import { userRateLimit } from './http/rate-limit.js';
-import { importRoutes } from './imports/routes.js';
 import { mountRoutes, type AnyRoute } from './http/route.js';
+import { importRoutes } from './imports/routes.js';
+import { ImportService } from './imports/service.js';
+import { mediaRoutes } from './media/routes.js';
+import { MediaService } from './media/service.js';
+import { memberRoutes } from './members/routes.js';
+import { MembersService } from './members/service.js';
 import { pathRoutes } from './paths/routes.js';
+import { PathsService } from './paths/service.js';
 import { projectRoutes } from './projects/routes.js';
+import { ProjectService } from './projects/service.js';
 import { docsRouter } from './system/docs.js';
 import { systemRoutes } from './system/routes.js';
+import { SystemService } from './system/service.js';
 import { taskRoutes } from './tasks/routes.js';
+import { TaskService } from './tasks/service.js';
+
+/** Every domain's service, built once; they share one AccessControl (permissions are cached per caller, not per service). */
+function createServices(deps: AppDeps) {
+  const access = new AccessControl(deps.db);
+  return {
+    access,
+    system: new SystemService(deps.db, deps.clock),
+    auth: new AuthService(deps, access),
+    members: new MembersService(deps, access),
+    projects: new ProjectService(deps, access),
+    paths: new PathsService(deps, access),
+    imports: new ImportService(deps, access),
+    tasks: new TaskService(deps, access),
+    media: new MediaService(deps, access),
+    annotations: new AnnotationService(deps, access),
+    audit: new AuditService(deps, access),
+  };
+}
 
 /** Every route of the API, in matching order (literal paths before `{id}` paths of the same method). */
 export function apiRoutes(deps: AppDeps): AnyRoute[] {
-  return [...systemRoutes(deps), ...authRoutes(deps), ...memberRoutes(deps), ...projectRoutes(deps), ...pathRoutes(deps), ...importRoutes(deps), ...taskRoutes(deps), ...mediaRoutes(deps), ...annotationRoutes(deps), ...auditRoutes(deps)];
+  const services = createServices(deps);
+  return [
+    ...systemRoutes(services.system, services.access),
+    ...authRoutes(services.auth),
+    ...memberRoutes(services.members),
+    ...projectRoutes(services.projects),
+    ...pathRoutes(services.paths),
+    ...importRoutes(services.imports),
+    ...taskRoutes(services.tasks),
+    ...mediaRoutes(services.media),
+    ...annotationRoutes(services.annotations),
+    ...auditRoutes(services.audit),
+  ];
 }
 
 function routeMatcher(routes: AnyRoute[]) {

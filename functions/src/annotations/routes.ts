@@ -1,4 +1,3 @@
-import type { AppDeps } from '../config/deps.js';
 import { pageSchema } from '../http/pagination.js';
 import { created, defineRoute, noContent, ok } from '../http/route.js';
 import { FRAME_CONVENTION, POSITION_CONVENTION } from './placement.js';
@@ -9,8 +8,7 @@ const tags = ['Annotations & review'];
 const IF_MATCH = 'Send `If-Match` with the ETag from a previous response to refuse the change (412) if someone else changed the annotation since.';
 const withEtag = ({ annotation, etag }: Versioned) => [annotation, { ETag: etag }] as const;
 
-export function annotationRoutes(deps: AppDeps) {
-  const service = new AnnotationService(deps);
+export function annotationRoutes(service: AnnotationService) {
   return [
     defineRoute({
       method: 'get',

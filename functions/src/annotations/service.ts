@@ -5,6 +5,7 @@ import type { AppDeps } from '../config/deps.js';
 import { conflict, forbidden, notFound, unprocessable, validationError } from '../http/errors.js';
 import { paginate, type PageParams } from '../http/pagination.js';
 import { assertIfMatch, etagOf } from '../lib/etag.js';
+import { requireOpenProject } from '../lib/open-project.js';
 import { docToJson } from '../lib/serialize.js';
 import { ProjectStore } from '../projects/store.js';
 import { checkRegion, mediaGeometry, settleMoment, type Drawing, type MediaGeometry, type Position } from './placement.js';
@@ -29,12 +30,13 @@ const LIVE: AnnotationStatus[] = ['active', 'resolved'];
 
 /** The review rules: who may annotate, where an annotation may sit, and the media's counters. */
 export class AnnotationService {
-  private readonly access: AccessControl;
   private readonly store: AnnotationStore;
   private readonly projects: ProjectStore;
 
-  constructor(deps: AppDeps) {
-    this.access = new AccessControl(deps.db);
+  constructor(
+    deps: AppDeps,
+    private readonly access: AccessControl,
+  ) {
     this.store = new AnnotationStore(deps.db);
     this.projects = new ProjectStore(deps.db);
   }
@@ -277,7 +279,7 @@ function assertWritable({ media, project }: ReviewContext): void {
   const mediaStatus = media.get('status');
   if (mediaStatus === 'archived') throw unprocessable(`Media ${media.id} is archived; its annotations are read-only`);
   if (mediaStatus === 'pending_upload') throw unprocessable(`Media ${media.id} is still uploading; annotate it once the upload completes`);
-  if (project.get('status') === 'archived') throw unprocessable(`Project ${project.id} is archived; its annotations are read-only`);
+  requireOpenProject(project, 'its annotations are read-only');
 }
 
 function rejectIssues(issues: { field: string; issue: string }[]): void {

@@ -1,12 +1,10 @@
-import type { AppDeps } from '../config/deps.js';
 import { defineRoute, ok } from '../http/route.js';
 import { auditPage, auditQuery, historyQuery, taskHistoryParams } from './schemas.js';
-import { AuditService } from './service.js';
+import type { AuditService } from './service.js';
 
 const tags = ['Audit log'];
 
-export function auditRoutes(deps: AppDeps) {
-  const service = new AuditService(deps);
+export function auditRoutes(service: AuditService) {
   return [
     defineRoute({
       method: 'get',

@@ -1,7 +1,7 @@
 // Who may read the audit log: project admins read their project's entries, global admins any;
 // readers of a project read the history of its tasks.
 import type { DocumentSnapshot } from 'firebase-admin/firestore';
-import { AccessControl } from '../auth/access.js';
+import type { AccessControl } from '../auth/access.js';
 import type { Caller } from '../auth/caller.js';
 import type { AppDeps } from '../config/deps.js';
 import { notFound, validationError } from '../http/errors.js';
@@ -15,11 +15,12 @@ const newestFirst = [{ field: 'time', direction: 'desc' as const }];
 
 export class AuditService {
   private readonly store: AuditStore;
-  private readonly access: AccessControl;
 
-  constructor(private readonly deps: AppDeps) {
+  constructor(
+    private readonly deps: AppDeps,
+    private readonly access: AccessControl,
+  ) {
     this.store = new AuditStore(deps.db);
-    this.access = new AccessControl(deps.db);
   }
 
   async list(caller: Caller, query: AuditQuery): Promise<Page<AuditEntry>> {

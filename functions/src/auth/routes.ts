@@ -1,12 +1,10 @@
-import type { AppDeps } from '../config/deps.js';
 import { defineRoute, ok } from '../http/route.js';
 import { loginBody, logoutResponse, meResponse, refreshBody, tokenResponse } from './schemas.js';
-import { AuthService } from './service.js';
+import type { AuthService } from './service.js';
 
 const tags = ['Authentication'];
 
-export function authRoutes(deps: AppDeps) {
-  const service = new AuthService(deps);
+export function authRoutes(service: AuthService) {
   return [
     defineRoute({
       method: 'post',

@@ -1,6 +1,6 @@
 import type { AppDeps } from '../config/deps.js';
 import { forbidden, unauthenticated } from '../http/errors.js';
-import { AccessControl } from './access.js';
+import type { AccessControl } from './access.js';
 import type { Caller, Permission } from './caller.js';
 import { LoginBrake } from '../http/rate-limit.js';
 import { refreshIdToken, signInWithPassword, type IssuedTokens } from './identity-toolkit.js';
@@ -11,7 +11,10 @@ export class AuthService {
   private readonly members: MemberStore;
   private readonly brake: LoginBrake;
 
-  constructor(private readonly deps: AppDeps) {
+  constructor(
+    private readonly deps: AppDeps,
+    private readonly access: AccessControl,
+  ) {
     this.members = new MemberStore(deps.db);
     this.brake = new LoginBrake(deps);
   }
@@ -35,9 +38,8 @@ export class AuthService {
     let permissions: Permission[] = [];
     if (projectId) {
       const user = await this.deps.auth.getUser(tokens.uid);
-      const access = new AccessControl(this.deps.db);
       const caller = { uid: tokens.uid, admin: user.customClaims?.admin === true, permissionsByProject: new Map() } as Caller;
-      permissions = await access.permissions(caller, projectId);
+      permissions = await this.access.permissions(caller, projectId);
       // Same answer whether the project is missing or just not theirs: no existence hint.
       if (permissions.length === 0) throw forbidden(`You have no access to project ${projectId}`);
     }

@@ -42,6 +42,11 @@ export interface Page<T> {
   next_page_token: string | null;
 }
 
+/** The page a caller who can read nothing gets, without asking Firestore. */
+export function emptyPage<T>(params: Pick<PageParams, 'page' | 'page_size'>): Page<T> {
+  return { items: [], total: 0, page: params.page, page_size: params.page_size, total_pages: 0, next_page_token: null };
+}
+
 interface TokenBody {
   p: number; // page number the token leads to
   q: string; // fingerprint of the query it belongs to

@@ -1,7 +1,6 @@
-import type { AppDeps } from '../config/deps.js';
 import { defineRoute, ok } from '../http/route.js';
 import { asyncImportFormDoc, asyncImportResponse, csvImportJobSchema, importFormDoc, importReportSchema, jobParams } from './schemas.js';
-import { ImportService } from './service.js';
+import type { ImportService } from './service.js';
 
 const tags = ['Tasks'];
 
@@ -11,8 +10,7 @@ const fileRefusals = {
 };
 
 /** CSV import routes; they come before the `/tasks/{task_id}` routes. */
-export function importRoutes(deps: AppDeps) {
-  const service = new ImportService(deps);
+export function importRoutes(service: ImportService) {
   return [
     defineRoute({
       method: 'post',

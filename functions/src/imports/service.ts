@@ -16,11 +16,12 @@ import { ImportJobStore } from './store.js';
 import type { z } from 'zod';
 
 export class ImportService {
-  private readonly access: AccessControl;
   private readonly jobs: ImportJobStore;
 
-  constructor(private readonly deps: AppDeps) {
-    this.access = new AccessControl(deps.db);
+  constructor(
+    private readonly deps: AppDeps,
+    private readonly access: AccessControl,
+  ) {
     this.jobs = new ImportJobStore(deps.db, deps.bucket);
   }
 

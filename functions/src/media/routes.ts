@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import type { AppDeps } from '../config/deps.js';
 import { pageSchema } from '../http/pagination.js';
 import { created, defineRoute, noContent, ok } from '../http/route.js';
 import { approveBody, approveResponse, fileQuery, listQuery, mediaParams, mediaResponse, thumbnailQuery, updateBody, uploadForm, uploadUrlBody, uploadUrlResponse } from './schemas.js';
-import { MediaService } from './service.js';
+import type { MediaService } from './service.js';
 
 const tags = ['Media'];
 const fileResponses = (what: string) => ({
@@ -16,8 +15,7 @@ const fileResponses = (what: string) => ({
 });
 
 /** Media routes, literal paths before `{media_id}` ones. */
-export function mediaRoutes(deps: AppDeps) {
-  const service = new MediaService(deps);
+export function mediaRoutes(service: MediaService) {
   return [
     defineRoute({
       method: 'get',

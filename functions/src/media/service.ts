@@ -11,9 +11,10 @@ import type { AppDeps } from '../config/deps.js';
 import { ApiError, conflict, forbidden, notFound, payloadTooLarge, preconditionFailed, unprocessable, validationError } from '../http/errors.js';
 import { readMultipart } from '../http/multipart.js';
 import { API_PREFIX } from '../http/openapi.js';
-import { paginate, type Page } from '../http/pagination.js';
+import { emptyPage, paginate, type Page } from '../http/pagination.js';
 import { parseOrThrow } from '../http/validate.js';
 import { assertIfMatch, etagOf, ifMatchPrecondition, isStaleWrite } from '../lib/etag.js';
+import { requireOpenProject } from '../lib/open-project.js';
 import { docToJson } from '../lib/serialize.js';
 import { runTransaction } from '../lib/transaction.js';
 import { ProjectStore } from '../projects/store.js';
@@ -54,14 +55,15 @@ interface NewFile {
 }
 
 export class MediaService {
-  private readonly access: AccessControl;
   private readonly projects: ProjectStore;
   private readonly store: MediaStore;
   private readonly tasks: TaskStore;
   private readonly objects: MediaObjects;
 
-  constructor(private readonly deps: AppDeps) {
-    this.access = new AccessControl(deps.db);
+  constructor(
+    private readonly deps: AppDeps,
+    private readonly access: AccessControl,
+  ) {
     this.projects = new ProjectStore(deps.db);
     this.store = new MediaStore(deps.db);
     this.tasks = new TaskStore(deps.db);
@@ -93,8 +95,7 @@ export class MediaService {
   private async requireOpenProject(projectId: string): Promise<DocumentSnapshot> {
     const project = await this.projects.get(projectId);
     if (!project) throw notFound(`Project ${projectId}`);
-    if (project.get('status') === 'archived') throw unprocessable(`Project ${projectId} is archived; its media are read-only`);
-    return project;
+    return requireOpenProject(project, 'its media are read-only');
   }
 
   /**
@@ -270,7 +271,7 @@ export class MediaService {
     } else {
       projectIds = await this.access.readableProjects(caller);
       if (projectIds !== 'all' && projectIds.length === 0) {
-        return { items: [], total: 0, page: query.page, page_size: query.page_size, total_pages: 0, next_page_token: null };
+        return emptyPage(query);
       }
     }
     const projectCount = projectIds === 'all' ? 1 : projectIds.length;

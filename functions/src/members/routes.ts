@@ -1,16 +1,14 @@
 // Membership endpoints under /projects/{project_id}/users: project admins list, add, change and remove members.
-import type { AppDeps } from '../config/deps.js';
 import { defineRoute, noContent, ok } from '../http/route.js';
 import { paginationQuery, pageSchema } from '../http/pagination.js';
 import { z } from 'zod';
 import { projectParams } from '../projects/schemas.js';
 import { addMembersBody, addMembersResponse, memberParams, memberResponse, updateMemberBody } from './schemas.js';
-import { MembersService } from './service.js';
+import type { MembersService } from './service.js';
 
 const tags = ['Project membership'];
 
-export function memberRoutes(deps: AppDeps) {
-  const service = new MembersService(deps);
+export function memberRoutes(service: MembersService) {
   return [
     defineRoute({
       method: 'get',

@@ -5,7 +5,7 @@ import { ApiError, notFound, unprocessable } from '../http/errors.js';
 import { paginate, type PageParams } from '../http/pagination.js';
 import { docToJson } from '../lib/serialize.js';
 import { ProjectStore } from '../projects/store.js';
-import { AccessControl, lacksPermission, normalizePermissions } from '../auth/access.js';
+import { lacksPermission, normalizePermissions, type AccessControl } from '../auth/access.js';
 import type { Caller, Permission } from '../auth/caller.js';
 import { MemberStore, type MemberRecord } from './store.js';
 
@@ -22,12 +22,13 @@ function toMember(json: Record<string, unknown> & { id: string }) {
 
 /** Project membership: who may read, write or administer a project (the spec's addProjectUsers). */
 export class MembersService {
-  private readonly access: AccessControl;
   private readonly members: MemberStore;
   private readonly projects: ProjectStore;
 
-  constructor(private readonly deps: AppDeps) {
-    this.access = new AccessControl(deps.db);
+  constructor(
+    private readonly deps: AppDeps,
+    private readonly access: AccessControl,
+  ) {
     this.members = new MemberStore(deps.db);
     this.projects = new ProjectStore(deps.db);
   }

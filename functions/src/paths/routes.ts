@@ -1,13 +1,11 @@
-import type { AppDeps } from '../config/deps.js';
 import { defineRoute, ok } from '../http/route.js';
 import { generateBatchBody, generateBatchResponse, generateBody, generateResponse, validateQuery, validateResponse } from './schemas.js';
-import { PathsService } from './service.js';
+import type { PathsService } from './service.js';
 
 const tags = ['Path Builder'];
 const configErrors = "Unknown template or pattern, a missing value (details.missing names each placeholder), an unusable value, or the project's path configuration is invalid";
 
-export function pathRoutes(deps: AppDeps) {
-  const service = new PathsService(deps);
+export function pathRoutes(service: PathsService) {
   return [
     defineRoute({
       method: 'post',

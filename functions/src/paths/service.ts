@@ -1,7 +1,7 @@
 // Path Builder endpoints: who may ask (project readers), which project configuration applies, and how
 // the pure builder's outcomes map to the API's answers.
 import type { DocumentSnapshot } from 'firebase-admin/firestore';
-import { AccessControl } from '../auth/access.js';
+import type { AccessControl } from '../auth/access.js';
 import type { Caller } from '../auth/caller.js';
 import type { AppDeps } from '../config/deps.js';
 import { ApiError, notFound, unprocessable } from '../http/errors.js';
@@ -55,11 +55,12 @@ function generatedJson(g: Generated) {
 }
 
 export class PathsService {
-  private readonly access: AccessControl;
   private readonly projects: ProjectStore;
 
-  constructor(deps: AppDeps) {
-    this.access = new AccessControl(deps.db);
+  constructor(
+    deps: AppDeps,
+    private readonly access: AccessControl,
+  ) {
     this.projects = new ProjectStore(deps.db);
   }
 

@@ -1,4 +1,3 @@
-import type { AppDeps } from '../config/deps.js';
 import { created, defineRoute, ok } from '../http/route.js';
 import {
   directoryOperationResponse,
@@ -11,7 +10,7 @@ import {
   projectResponse,
   projectStatsResponse,
 } from './schemas.js';
-import { ProjectService } from './service.js';
+import type { ProjectService } from './service.js';
 
 const tags = ['Projects'];
 const ifMatchHeader = (req: { get(name: string): string | undefined }) => req.get('if-match');
@@ -19,8 +18,7 @@ const etagged = (r: { project: unknown; etag: string }) => ok(r.project, { ETag:
 const configErrors = 'Invalid input, or a template or pattern uses a placeholder the Path Builder does not know (named in details.errors)';
 
 /** Project routes; membership routes (`/projects/{project_id}/users`) are members/. */
-export function projectRoutes(deps: AppDeps) {
-  const service = new ProjectService(deps);
+export function projectRoutes(service: ProjectService) {
   return [
     defineRoute({
       method: 'get',

@@ -3,13 +3,14 @@
 // directory plans from the Path Builder.
 import { FieldPath, FieldValue, type DocumentData, type DocumentSnapshot, type Transaction, type UpdateData } from 'firebase-admin/firestore';
 import { z } from 'zod';
-import { AccessControl, normalizePermissions } from '../auth/access.js';
+import { normalizePermissions, type AccessControl } from '../auth/access.js';
 import type { Caller } from '../auth/caller.js';
 import { MemberStore } from '../members/store.js';
 import type { AppDeps } from '../config/deps.js';
 import { conflict, notFound, unprocessable, validationError } from '../http/errors.js';
 import { decodePageToken, encodePageToken, MAX_OFFSET, paginate, queryFingerprint, type Page, type PageParams } from '../http/pagination.js';
 import { assertIfMatch, etagOf, ifMatchPrecondition } from '../lib/etag.js';
+import { requireOpenProject } from '../lib/open-project.js';
 import { docToJson } from '../lib/serialize.js';
 import { configIssues, type ConfigIssue } from '../paths/config-checks.js';
 import type { PathConfig } from '../paths/placeholders.js';
@@ -71,12 +72,13 @@ export function projectIndexFields(id: string, name: string, description: string
 const memberToken = z.object({ p: z.number().int().min(1), a: z.string(), q: z.string() });
 
 export class ProjectService {
-  private readonly access: AccessControl;
   private readonly projects: ProjectStore;
   private readonly members: MemberStore;
 
-  constructor(deps: AppDeps) {
-    this.access = new AccessControl(deps.db);
+  constructor(
+    deps: AppDeps,
+    private readonly access: AccessControl,
+  ) {
     this.projects = new ProjectStore(deps.db);
     this.members = new MemberStore(deps.db);
   }
@@ -286,8 +288,7 @@ export class ProjectService {
    */
   async planDirectoryStructure(caller: Caller, id: string, input: DirectoryStructureInput) {
     await this.access.require(caller, id, 'write');
-    const snap = await this.existing(id);
-    if (snap.get('status') === 'archived') throw unprocessable(`Project ${id} is archived; it takes no new directories`);
+    const snap = requireOpenProject(await this.existing(id), 'it takes no new directories');
     const projectTypes = taskConfigOf(snap.data()).task_types;
     const asked = input.task_types ?? [...projectTypes];
     const unknown = asked.filter((t) => configured(projectTypes, t) === undefined);

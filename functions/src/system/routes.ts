@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { AccessControl } from '../auth/access.js';
-import type { AppDeps } from '../config/deps.js';
+import type { AccessControl } from '../auth/access.js';
 import { defineRoute, ok } from '../http/route.js';
-import { COUNTED_COLLECTIONS, SystemService } from './service.js';
+import { COUNTED_COLLECTIONS, type SystemService } from './service.js';
 
 const tags = ['System'];
 
@@ -19,9 +18,7 @@ const statsResponse = z.object({
   }),
 });
 
-export function systemRoutes(deps: AppDeps) {
-  const service = new SystemService(deps.db, deps.clock);
-  const access = new AccessControl(deps.db);
+export function systemRoutes(service: SystemService, access: AccessControl) {
   return [
     defineRoute({
       method: 'get',

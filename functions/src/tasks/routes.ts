@@ -1,4 +1,3 @@
-import type { AppDeps } from '../config/deps.js';
 import { validationError } from '../http/errors.js';
 import { created, defineRoute, ok } from '../http/route.js';
 import { parseOrThrow } from '../http/validate.js';
@@ -34,8 +33,7 @@ const etagged = (r: { task: unknown; etag: string }) => ok(r.task, { ETag: r.eta
 const bulkErrors = { 422: { description: 'atomic: true and some task cannot be updated; nothing was changed (details.errors lists why, per task)' } };
 
 /** Every task route; `PATCH /tasks/bulk-update` comes before `PATCH /tasks/{task_id}`. */
-export function taskRoutes(deps: AppDeps) {
-  const service = new TaskService(deps);
+export function taskRoutes(service: TaskService) {
   return [
     defineRoute({
       method: 'get',

@@ -5,9 +5,10 @@ import { AccessControl } from '../auth/access.js';
 import type { Caller } from '../auth/caller.js';
 import type { AppDeps } from '../config/deps.js';
 import { ApiError, conflict, notFound, preconditionFailed, unprocessable, validationError } from '../http/errors.js';
-import { paginate, type Page } from '../http/pagination.js';
+import { emptyPage, paginate, type Page } from '../http/pagination.js';
 import { assertIfMatch, etagOf, isStaleWrite } from '../lib/etag.js';
 import { projectIdSchema } from '../lib/ids.js';
+import { requireOpenProject } from '../lib/open-project.js';
 import { docToJson } from '../lib/serialize.js';
 import { retryStale } from '../lib/transaction.js';
 import { ProjectStore } from '../projects/store.js';
@@ -48,12 +49,13 @@ const MAX_TASK_BYTES = 900 * 1024;
 const MAX_EVENT_CHANGES_BYTES = 256 * 1024;
 
 export class TaskService {
-  private readonly access: AccessControl;
   private readonly tasks: TaskStore;
   private readonly projects: ProjectStore;
 
-  constructor(private readonly deps: AppDeps) {
-    this.access = new AccessControl(deps.db);
+  constructor(
+    private readonly deps: AppDeps,
+    private readonly access: AccessControl,
+  ) {
     this.tasks = new TaskStore(deps.db);
     this.projects = new ProjectStore(deps.db);
   }
@@ -76,7 +78,7 @@ export class TaskService {
     } else {
       const readable = await this.access.readableProjects(caller);
       if (readable !== 'all') {
-        if (readable.length === 0) return { items: [], total: 0, page, page_size, total_pages: 0, next_page_token: null };
+        if (readable.length === 0) return emptyPage({ page, page_size });
         if (readable.length > MAX_DISJUNCTIONS) {
           throw validationError(`You can read ${readable.length} projects, more than one query covers (${MAX_DISJUNCTIONS}); filter by project_id`, {
             field: 'project_id',
@@ -123,7 +125,7 @@ export class TaskService {
     await this.access.require(caller, projectId.data, 'write');
     const project = await this.projects.get(projectId.data);
     if (!project) throw notFound(`Project ${projectId.data}`);
-    if (project.get('status') === 'archived') throw unprocessable(`Project ${projectId.data} is archived; it takes no new tasks`);
+    requireOpenProject(project, 'it takes no new tasks');
     const config = taskConfigOf(project.data());
     const checked = checkNewTask(input, config);
     if (!checked.ok) throw problemsError('task', checked.problems);
