@@ -15,18 +15,9 @@ const WRITERS = 50;
 let producer: TestUser;
 let artists: TestUser[];
 
-const api = (user: TestUser) => ({
-  get: (path: string) => ctx.http().get(`/api/v1${path}`).set('Authorization', user.bearer),
-  post: (path: string, body?: object) => ctx.http().post(`/api/v1${path}`).set('Authorization', user.bearer).send(body),
-  patch: (path: string, body: object, ifMatch?: string) => {
-    const req = ctx.http().patch(`/api/v1${path}`).set('Authorization', user.bearer);
-    return (ifMatch ? req.set('If-Match', ifMatch) : req).send(body);
-  },
-  delete: (path: string) => ctx.http().delete(`/api/v1${path}`).set('Authorization', user.bearer),
-});
 
 /** Artists take turns, so the writers are several users as in a review session. */
-const artist = (i: number) => api(artists[i % artists.length]!);
+const artist = (i: number) => ctx.as(artists[i % artists.length]!);
 
 /** True for a 2xx; otherwise asserts the refusal is one a client can act on: 412, or 409 with Retry-After. */
 function landed(res: Response, refusals: readonly number[]): boolean {
@@ -45,12 +36,12 @@ function landed(res: Response, refusals: readonly number[]): boolean {
 
 beforeAll(async () => {
   [producer, ...artists] = await Promise.all([ctx.createUser({ admin: true, name: 'producer' }), ...['artist', 'animator', 'compositor'].map((name) => ctx.createUser({ name }))]);
-  await api(producer).post('/projects', { id: 'HOT', name: 'Hot documents' }).expect(201);
-  await api(producer).post('/projects/HOT/users', artists.map((a) => ({ user_id: a.uid, permissions: ['write'] }))).expect(200);
+  await ctx.as(producer).post('/projects', { id: 'HOT', name: 'Hot documents' }).expect(201);
+  await ctx.as(producer).post('/projects/HOT/users', artists.map((a) => ({ user_id: a.uid, permissions: ['write'] }))).expect(200);
 });
 
 async function createTask(shot: string): Promise<string> {
-  return (await api(producer).post('/tasks', { project_id: 'HOT', episode: 'ep01', sequence: 'sq0010', shot, task: 'comp' }).expect(201)).body.id as string;
+  return (await ctx.as(producer).post('/tasks', { project_id: 'HOT', episode: 'ep01', sequence: 'sq0010', shot, task: 'comp' }).expect(201)).body.id as string;
 }
 
 describe(`${WRITERS} concurrent writers on one media's annotations`, () => {
@@ -70,7 +61,7 @@ describe(`${WRITERS} concurrent writers on one media's annotations`, () => {
       ...replyTo.map((id, i) => ({ kind: 'reply', target: id, call: note(i, { parent_id: id }) })),
       ...toResolve.map((id, i) => ({ kind: 'resolve', target: id, call: artist(i).post(`/annotations/${id}/resolve`) })),
       ...toReopen.map((id, i) => ({ kind: 'reopen', target: id, call: artist(i).post(`/annotations/${id}/reopen`) })),
-      ...toArchive.map((id) => ({ kind: 'archive', target: id, call: api(producer).delete(`/annotations/${id}`) })),
+      ...toArchive.map((id) => ({ kind: 'archive', target: id, call: ctx.as(producer).delete(`/annotations/${id}`) })),
     ];
     expect(storm).toHaveLength(WRITERS);
     const results = await Promise.all(storm.map((s) => s.call));

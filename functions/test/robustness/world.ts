@@ -29,17 +29,14 @@ function expectStatus(res: { status: number; body: unknown }, status: number, wh
 
 export async function buildWorld(ctx: TestContext): Promise<World> {
   const [globalAdmin, admin, outsider] = await Promise.all([ctx.createUser({ admin: true, name: 'producer' }), ctx.createUser({ name: 'supervisor' }), ctx.createUser({ name: 'stranger' })]);
-  const as = (user: TestUser) => ({
-    post: (path: string, body: unknown) => ctx.http().post(`/api/v1${path}`).set('Authorization', user.bearer).send(body as object),
-  });
 
   for (const [id, name] of [['SWA', 'Sky Whale Armada'], ['RFX', 'Red Fox Expedition']]) {
-    expectStatus(await as(globalAdmin).post('/projects', { id, name, description: `${name} (secret slate)` }), 201, `project ${id}`);
+    expectStatus(await ctx.as(globalAdmin).post('/projects', { id, name, description: `${name} (secret slate)` }), 201, `project ${id}`);
   }
-  expectStatus(await as(globalAdmin).post('/projects/SWA/users', [{ user_id: admin.uid, permissions: ['admin'] }]), 200, 'SWA admin');
+  expectStatus(await ctx.as(globalAdmin).post('/projects/SWA/users', [{ user_id: admin.uid, permissions: ['admin'] }]), 200, 'SWA admin');
 
   const task = async (project: string, shot: string, step: string) => {
-    const res = await as(globalAdmin).post('/tasks', { project_id: project, episode: 'ep01', sequence: 'sq0010', shot, task: step, artist: `${project.toLowerCase()}_artist`, frame_range: { start: 1001, end: 1100 } });
+    const res = await ctx.as(globalAdmin).post('/tasks', { project_id: project, episode: 'ep01', sequence: 'sq0010', shot, task: step, artist: `${project.toLowerCase()}_artist`, frame_range: { start: 1001, end: 1100 } });
     expectStatus(res, 201, `task ${project} ${shot}`);
     return res.body.id as string;
   };
@@ -55,7 +52,7 @@ export async function buildWorld(ctx: TestContext): Promise<World> {
   const rfxMedia = await upload(rfxTask, 'rfx_fx_v001.png');
 
   const note = async (mediaId: string, content: string) => {
-    const res = await as(globalAdmin).post('/annotations', { media_id: mediaId, annotation_type: 'note', content });
+    const res = await ctx.as(globalAdmin).post('/annotations', { media_id: mediaId, annotation_type: 'note', content });
     expectStatus(res, 201, `annotation on ${mediaId}`);
     return res.body.id as string;
   };

@@ -63,6 +63,17 @@ export function createTestContext(label: string, configOverrides: Partial<AppCon
   const app = createApp(deps);
   const http = () => request(app);
 
+  /** Requests to /api/v1 as `user`; `patch` sends If-Match when given one. */
+  const as = (user: TestUser) => ({
+    get: (path: string) => http().get(`/api/v1${path}`).set('Authorization', user.bearer),
+    post: (path: string, body?: unknown) => http().post(`/api/v1${path}`).set('Authorization', user.bearer).send(body as object),
+    patch: (path: string, body: unknown, ifMatch?: string) => {
+      const req = http().patch(`/api/v1${path}`).set('Authorization', user.bearer);
+      return (ifMatch ? req.set('If-Match', ifMatch) : req).send(body as object);
+    },
+    delete: (path: string) => http().delete(`/api/v1${path}`).set('Authorization', user.bearer),
+  });
+
   async function createUser(options: { admin?: boolean; name?: string; disabled?: boolean } = {}): Promise<TestUser> {
     const email = `${uniqueName(options.name ?? 'user')}@studio.test`.toLowerCase();
     const password = `pw-${randomBytes(6).toString('hex')}`;
@@ -91,7 +102,7 @@ export function createTestContext(label: string, configOverrides: Partial<AppCon
     await db.doc(`projects/${id}`).set({ name: id, description: '', status: 'active', created_at: FieldValue.serverTimestamp(), updated_at: FieldValue.serverTimestamp(), ...data });
   }
 
-  return { deps, db, app, http, createUser, addMember, seedProject, dataProjectId };
+  return { deps, db, app, http, as, createUser, addMember, seedProject, dataProjectId };
 }
 
 export type TestContext = ReturnType<typeof createTestContext>;

@@ -22,15 +22,7 @@ beforeAll(async () => {
   await ctx.addMember('SWA', reader, ['read']);
 });
 
-const api = (user: TestUser) => ({
-  get: (path: string) => ctx.http().get(`/api/v1${path}`).set('Authorization', user.bearer),
-  post: (path: string, body: unknown) => ctx.http().post(`/api/v1${path}`).set('Authorization', user.bearer).send(body as object),
-  patch: (path: string, body: unknown, ifMatch?: string) => {
-    const r = ctx.http().patch(`/api/v1${path}`).set('Authorization', user.bearer);
-    return (ifMatch ? r.set('If-Match', ifMatch) : r).send(body as object);
-  },
-  delete: (path: string) => ctx.http().delete(`/api/v1${path}`).set('Authorization', user.bearer),
-});
+const api = ctx.as;
 
 describe('POST /tasks', () => {
   it('creates a task with the spec id, normalised names, defaults, actor and server timestamps', async () => {
