@@ -165,6 +165,7 @@ export function placeholdersOf(tokens: Token[]): string[] {
 export const isTaskPlaceholder = (name: string): name is TaskPlaceholder => Object.hasOwn(TASK_PLACEHOLDERS, name);
 export const isDrivePlaceholder = (name: string): name is DrivePlaceholder => Object.hasOwn(DRIVE_PLACEHOLDERS, name);
 
+/** Adjacent literals joined into one, empty ones dropped. */
 export function mergeLiterals(parts: Part[]): Part[] {
   const out: Part[] = [];
   for (const p of parts) {
@@ -175,6 +176,7 @@ export function mergeLiterals(parts: Part[]): Part[] {
   return out;
 }
 
+/** How messages name a plan: `working_file with pattern maya_scene`. */
 export function describePlan(plan: Plan): string {
   return plan.pattern ? `${plan.template} with pattern ${plan.pattern}` : plan.template;
 }
