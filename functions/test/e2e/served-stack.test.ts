@@ -279,12 +279,6 @@ describe('what the attacker found (issue 20), tried again on the served stack', 
     };
     const review = await note(lead, 'the edge flickers at 1012');
     const reply = await note(artist2, 'fixing it in v002');
-    /** The actor of the document's audit entry for `action`, once the trigger wrote it. */
-    const actor = async (collection: string, id: string, action: string) => {
-      const entries = (await as(lead)('GET', `/audit?project_id=${project}&collection=${collection}&document_id=${id}`)).body.items as DocumentData[];
-      return entries.find((entry) => entry.action === action)?.actor;
-    };
-    await vi.waitFor(async () => expect([await actor('annotations', review, 'create'), await actor('annotations', reply, 'create')]).toEqual([lead.uid, artist2.uid]), soon);
 
     expect((await as(artist2)('DELETE', `/annotations/${review}`)).status).toBe(403);
     expect(refusal(await as(artist2)('DELETE', `/media/${mediaId}`), 'PERMISSION_DENIED')).toEqual([403, `Only the uploader or a project admin may delete media ${mediaId}`]);
@@ -294,6 +288,13 @@ describe('what the attacker found (issue 20), tried again on the served stack', 
     ]);
     expect(await Promise.all([`media/${mediaId}`, `annotations/${review}`, `annotations/${reply}`].map(async (path) => (await stored(path)) !== undefined))).toEqual([true, true, true]);
     expect((await stored(`media/${mediaId}`))!.deleting).toBeUndefined();
+
+    /** The actor of the document's audit entry for `action`, once the trigger wrote it. */
+    const actor = async (collection: string, id: string, action: string) => {
+      const entries = (await as(lead)('GET', `/audit?project_id=${project}&collection=${collection}&document_id=${id}`)).body.items as DocumentData[];
+      return entries.find((entry) => entry.action === action)?.actor;
+    };
+    await vi.waitFor(async () => expect([await actor('annotations', review, 'create'), await actor('annotations', reply, 'create')]).toEqual([lead.uid, artist2.uid]), soon);
 
     expect((await as(lead)('DELETE', `/media/${mediaId}`)).status).toBe(204);
     // The reply's last editor is artist2; the entries of the cascade name the lead, who deleted.
