@@ -419,7 +419,7 @@ describe('what the attacker found (issue 20), tried again on the served stack', 
       seen.stop();
       await expect(getDocsFromServer(tasks)).rejects.toMatchObject({ code: 'permission-denied' });
       // The API, which reads the user record, refuses the same token too.
-      expect((await callerAt(apiBase, () => boss.bearer)('GET', `/tasks/${taskId}`)).status).toBe(404);
+      expect((await as(boss)('GET', `/tasks/${taskId}`)).status).toBe(404);
     } finally {
       await web.close();
     }
