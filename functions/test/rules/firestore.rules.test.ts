@@ -30,6 +30,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setGlobalAdmin } from '../../src/auth/admins.js';
 import { AUTH_PROJECT_ID } from '../support/context.js';
 import { channelOutcome } from '../support/channels.js';
+import { serverSnapshots } from '../support/server-snapshots.js';
 import { firestoreRulesTarget } from './emulators.js';
 
 // Refused requests are the point here; the SDK would log each one.
@@ -278,29 +279,7 @@ describe('a global admin demoted through setGlobalAdmin', () => {
     // Tokens issued while they were admin, which keep saying so.
     const boss = env.authenticatedContext(uid, { admin: true }).firestore() as unknown as Firestore;
     const tasksOf = (db: Firestore) => query(collection(db, 'tasks'), where('project_id', '==', 'OTHER'));
-    /** What a listener receives from the server (cached snapshots skipped): each snapshot's statuses, or the error code. */
-    const listen = (db: Firestore) => {
-      const seen: string[] = [];
-      const waiters: (() => void)[] = [];
-      const stop = onSnapshot(
-        tasksOf(db),
-        { includeMetadataChanges: true },
-        (snap) => {
-          if (snap.metadata.fromCache) return;
-          seen.push(snap.docs.map((d) => d.get('status')).join(','));
-          waiters.splice(0).forEach((w) => w());
-        },
-        (err) => {
-          seen.push((err as { code?: string }).code ?? 'error');
-          waiters.splice(0).forEach((w) => w());
-        },
-      );
-      const next = async (count: number) => {
-        while (seen.length < count) await new Promise<void>((resolve) => waiters.push(resolve));
-        return seen.slice(0, count);
-      };
-      return { next, stop };
-    };
+    const listen = (db: Firestore) => serverSnapshots(tasksOf(db), (snap) => snap.docs.map((d) => d.get('status')).join(','));
 
     await setGlobalAdmin(deps, uid, true, 'test');
     expect((await deps.auth.getUser(uid)).customClaims).toEqual({ admin: true });

@@ -6,6 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, expectEnvelope, type TestUser } from '../support/context.js';
 import { csv, HEADER, postImport } from '../imports/helpers.js';
+import { idNeutral as answer } from '../support/id-neutral.js';
 
 const ctx = createTestContext('task-ids');
 const TAKEN = 'ep07_sq0010_sh0010_comp'; // SWA's
@@ -19,13 +20,6 @@ beforeAll(async () => {
   await ctx.addMember('RFX', mallory, ['write']);
   await ctx.http().post('/api/v1/tasks').set('Authorization', admin.bearer).send({ project_id: 'SWA', episode: 'ep07', sequence: 'sq0010', shot: 'sh0010', task: 'comp', artist: 'swa-secret-artist' }).expect(201);
 });
-
-/** What the answer says, with the id itself (and its shot, in any case) made neutral. */
-const answer = (res: { status: number; body: unknown }, id: string) =>
-  JSON.stringify({ status: res.status, body: res.body })
-    .replaceAll(id, 'ID')
-    .replace(new RegExp(id.split('_')[2]!, 'gi'), 'SHOT')
-    .replace(/"(timestamp|request_id)":"[^"]*"/g, '"$1":"-"');
 
 describe('what a non-member can infer about another project\'s task ids', () => {
   const probes: [string, (id: string) => Promise<{ status: number; body: unknown }>][] = [
