@@ -1,13 +1,9 @@
 import type { DocumentReference, DocumentSnapshot, Firestore, Query, Transaction } from 'firebase-admin/firestore';
 import { unprocessable } from '../http/errors.js';
+import { ANNOTATIONS, MEDIA, PROJECTS, TASKS } from '../lib/collections.js';
 import { runTransaction } from '../lib/transaction.js';
-import { MEDIA } from '../media/store.js';
-import { PROJECTS } from '../projects/store.js';
-import { TASKS } from '../tasks/store.js';
 import type { AnnotationStatus, AnnotationType } from './schemas.js';
 import { hasCode } from '../lib/firestore-errors.js';
-
-export const ANNOTATIONS = 'annotations';
 
 export interface AnnotationFilters {
   media_id?: string | undefined;

@@ -2,12 +2,10 @@
 // and thumbnails in the default bucket.
 import type { Readable } from 'node:stream';
 import type { DocumentSnapshot, Firestore, Query, Timestamp } from 'firebase-admin/firestore';
-import { ANNOTATIONS } from '../annotations/store.js';
 import type { Bucket } from '../deps.js';
+import { ANNOTATIONS, MEDIA } from '../lib/collections.js';
 import { deleteAs } from '../lib/deletions.js';
 import type { MediaType } from './files.js';
-
-export const MEDIA = 'media';
 
 export interface ApprovalEntry {
   approval_status: 'approved' | 'rejected';

@@ -8,10 +8,11 @@ import type { Firestore } from 'firebase-admin/firestore';
 import { FieldValue } from 'firebase-admin/firestore';
 import { logger } from 'firebase-functions';
 import type { Bucket } from '../deps.js';
+import { MEDIA } from '../lib/collections.js';
 import { runTransaction } from '../lib/transaction.js';
 import { allThumbnailKeys, MEDIA_PREFIX, mediaIdFor, noThumbnailReason, thumbnailKey } from './files.js';
 import { THUMBNAIL_SETTINGS, type ThumbnailSettings } from './settings.js';
-import { MEDIA, MediaObjects, type MediaRecord } from './store.js';
+import { MediaObjects, type MediaRecord } from './store.js';
 
 export interface TriggerDeps {
   db: Firestore;
