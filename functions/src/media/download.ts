@@ -85,22 +85,20 @@ export async function objectReply(objects: MediaObjects, key: string, conditions
 
 /** `GET /media/{id}/download` and `/thumbnail`. */
 export class MediaFiles {
-  private readonly access: MediaAccess;
-  private readonly objects: MediaObjects;
-
-  constructor(deps: AppDeps) {
-    this.access = new MediaAccess(deps.db);
-    this.objects = new MediaObjects(deps.bucket);
-  }
+  constructor(
+    deps: AppDeps,
+    private readonly checks = new MediaAccess(deps.db),
+    private readonly objects = new MediaObjects(deps.bucket),
+  ) {}
 
   async download(caller: Caller, id: string, redirect: boolean, conditions: FileConditions): Promise<Reply> {
-    const snap = await this.access.withFile(caller, id);
+    const snap = await this.checks.withFile(caller, id);
     const fileName = snap.get('file_name') as string;
     return this.serve(snap.get('storage_key') as string, redirect, conditions, { fileName, disposition: 'attachment', what: `media ${id}` });
   }
 
   async thumbnail(caller: Caller, id: string, size: ThumbnailSize, redirect: boolean, conditions: FileConditions): Promise<Reply> {
-    const snap = await this.access.withFile(caller, id);
+    const snap = await this.checks.withFile(caller, id);
     const key = snap.get(size === 'small' ? 'thumbnail_small_key' : 'thumbnail_key') as string | null;
     if (snap.get('thumbnail_status') !== 'ready' || !key) {
       const reason = snap.get('thumbnail_error') as string | null;

@@ -2,6 +2,7 @@
 // (the spec's Media Review Workflow). Adding files is uploads.ts, serving them download.ts.
 import type { z } from 'zod';
 import { FieldValue, Timestamp, type DocumentSnapshot } from 'firebase-admin/firestore';
+import { AnnotationStore } from '../annotations/store.js';
 import { AccessControl } from '../auth/access.js';
 import type { Caller } from '../auth/caller.js';
 import type { AppDeps } from '../deps.js';
@@ -29,6 +30,7 @@ function taskStatusAfterReview(decision: ApprovalEntry['approval_status'], taskS
 
 export class MediaService {
   private readonly access: AccessControl;
+  private readonly annotations: AnnotationStore;
   private readonly checks: MediaAccess;
   private readonly projects: ProjectStore;
   private readonly store: MediaStore;
@@ -37,6 +39,7 @@ export class MediaService {
 
   constructor(private readonly deps: AppDeps) {
     this.access = new AccessControl(deps.db);
+    this.annotations = new AnnotationStore(deps.db);
     this.checks = new MediaAccess(deps.db);
     this.projects = new ProjectStore(deps.db);
     this.store = new MediaStore(deps.db);
@@ -113,7 +116,7 @@ export class MediaService {
     if (!admin && snap.get('author') !== caller.uid) throw forbidden(`Only the uploader or a project admin may delete media ${id}`);
     const othersNotes = (count: number) => forbidden(`Media ${id} carries ${count} annotation${count === 1 ? '' : 's'} by other users; only a project admin may delete it with them`);
     if (!admin) {
-      const others = await this.store.annotationsByOthers(id, caller.uid);
+      const others = await this.annotations.countByOthers(id, caller.uid);
       if (others > 0) throw othersNotes(others);
     }
     const key = snap.get('storage_key') as string;
@@ -123,9 +126,9 @@ export class MediaService {
     const mark = (deleting: boolean) => this.store.ref(id).update({ deleting, updated_by: caller.uid, updated_at: FieldValue.serverTimestamp() });
     await mark(true);
     const now = this.deps.clock();
-    if (!(await this.store.deleteAnnotations(id, caller.uid, now, admin ? undefined : caller.uid))) {
+    if (!(await this.annotations.deleteOnMedia(id, caller.uid, now, admin ? undefined : caller.uid))) {
       await mark(false);
-      throw othersNotes(await this.store.annotationsByOthers(id, caller.uid));
+      throw othersNotes(await this.annotations.countByOthers(id, caller.uid));
     }
     await this.objects.delete([key, ...allThumbnailKeys(key)]);
     await this.store.deleteRecord(id, caller.uid, now);

@@ -25,20 +25,17 @@ export function inlineUploadLimits(config: Pick<AppDeps['config'], 'maxFileSizeB
 }
 
 export class MediaUploads {
-  private readonly access: MediaAccess;
-  private readonly store: MediaStore;
-  private readonly objects: MediaObjects;
-
-  constructor(private readonly deps: AppDeps) {
-    this.access = new MediaAccess(deps.db);
-    this.store = new MediaStore(deps.db);
-    this.objects = new MediaObjects(deps.bucket);
-  }
+  constructor(
+    private readonly deps: AppDeps,
+    private readonly checks = new MediaAccess(deps.db),
+    private readonly store = new MediaStore(deps.db),
+    private readonly objects = new MediaObjects(deps.bucket),
+  ) {}
 
   /** `POST /media`: one file, stored under the spec's key with its record. */
   async upload(caller: Caller, fields: z.output<typeof uploadFields>, file: { fileName: string; data: Buffer }): Promise<MediaJson> {
     this.checkFile(file.fileName, file.data.length);
-    const { projectId } = await this.access.uploadTarget(caller, fields.task_id);
+    const { projectId } = await this.checks.uploadTarget(caller, fields.task_id);
 
     const checksum = createHash('md5').update(file.data).digest('hex');
     // Known at once, so annotations made before the Storage trigger runs are checked against it.
@@ -64,7 +61,7 @@ export class MediaUploads {
     if (given && given !== expected && given !== 'application/octet-stream') {
       throw validationError(`content_type ${given} does not match ${body.file_name}: its type is ${expected}`, { field: 'content_type', issue: `expected ${expected}` });
     }
-    const { projectId } = await this.access.uploadTarget(caller, body.task_id);
+    const { projectId } = await this.checks.uploadTarget(caller, body.task_id);
     const { id, record } = await this.reserve(caller, projectId, body.task_id, { ...body, fileName: body.file_name, size: body.file_size, checksum: null });
     const corsOrigin = origin && (this.deps.config.corsOrigins.includes(origin) || this.deps.config.corsOrigins.includes('*')) ? origin : undefined;
     let uploadUrl: string;
