@@ -38,9 +38,10 @@ async function lib(path) {
 }
 
 async function domains() {
-  const [projectService, projectSchemas, projectStore, pathChecks, paths, access, admins, membersService, membersStore, rules, taskStore, files, mediaService, mediaSchemas, mediaStore, trigger, annotationService, annotationSchemas, annotationStore] =
+  const [collections, projectService, projectSchemas, projectStore, pathChecks, paths, access, admins, membersService, membersStore, rules, taskStore, files, mediaService, mediaUploads, mediaAccess, mediaSchemas, mediaStore, storageEvents, annotationService, annotationSchemas] =
     await Promise.all(
       [
+        'lib/collections.js',
         'projects/service.js',
         'projects/schemas.js',
         'projects/store.js',
@@ -54,15 +55,16 @@ async function domains() {
         'tasks/store.js',
         'media/files.js',
         'media/service.js',
+        'media/uploads.js',
+        'media/access.js',
         'media/schemas.js',
         'media/store.js',
-        'media/thumbnail-trigger.js',
+        'media/storage-events.js',
         'annotations/service.js',
         'annotations/schemas.js',
-        'annotations/store.js',
       ].map(lib),
     );
-  return { projectService, projectSchemas, projectStore, pathChecks, paths, access, admins, membersService, membersStore, rules, taskStore, files, mediaService, mediaSchemas, mediaStore, trigger, annotationService, annotationSchemas, annotationStore };
+  return { collections, projectService, projectSchemas, projectStore, pathChecks, paths, access, admins, membersService, membersStore, rules, taskStore, files, mediaService, mediaUploads, mediaAccess, mediaSchemas, mediaStore, storageEvents, annotationService, annotationSchemas };
 }
 
 /** What the services see of a demo user: the verified caller a request would carry. */
@@ -266,6 +268,7 @@ export async function seedDemoData(deps, { passwords = {}, log = () => {} } = {}
   // Storage trigger's handler, which the seed runs itself so thumbnails exist whether or not the
   // Functions emulator is listening (a redelivered event is recognised and changes nothing).
   const media = new d.mediaService.MediaService(deps, access);
+  const uploads = new d.mediaUploads.MediaUploads(deps, new d.mediaAccess.MediaAccess(db, access));
   const mediaStore = new d.mediaStore.MediaStore(db);
   const objects = new d.mediaStore.MediaObjects(deps.bucket);
   const mediaIds = new Map();
@@ -277,7 +280,7 @@ export async function seedDemoData(deps, { passwords = {}, log = () => {} } = {}
     if (!record) {
       const picture = await drawPicture(entry);
       const body = d.mediaSchemas.uploadUrlBody.parse({ task_id: entry.task_id, file_name: entry.file_name, file_size: picture.length, version: entry.version, description: entry.description, tags: entry.tags });
-      const session = await media.uploadUrl(caller(entry.uploaded_by), body, undefined);
+      const session = await uploads.uploadUrl(caller(entry.uploaded_by), body, undefined);
       const put = await fetch(session.upload_url, { method: 'PUT', headers: session.upload_headers, body: picture });
       if (!put.ok) throw new Error(`Upload of ${key} failed: ${put.status} ${await put.text()}`);
     } else if (record.get('status') === 'pending_upload' && !(await objects.exists(key))) {
@@ -287,7 +290,7 @@ export async function seedDemoData(deps, { passwords = {}, log = () => {} } = {}
     record = await mediaStore.get(id);
     if (record.get('status') !== 'active' || record.get('thumbnail_status') === 'pending') {
       const stored = await objects.stat(key);
-      const outcome = await d.trigger.handleObjectFinalized(deps, { bucket: deps.bucket.name, name: key, generation: stored.generation });
+      const outcome = await d.storageEvents.handleObjectFinalized(deps, { bucket: deps.bucket.name, name: key, generation: stored.generation });
       if (outcome !== 'ready' && outcome !== 'duplicate') throw new Error(`Thumbnails of ${key}: ${outcome}`);
       record = await mediaStore.get(id);
     }
@@ -302,7 +305,7 @@ export async function seedDemoData(deps, { passwords = {}, log = () => {} } = {}
   for (const a of DATASET.annotations) {
     const { media: mediaKey, author, ...body } = a;
     const mediaId = mediaIds.get(mediaKey);
-    const existing = await db.collection(d.annotationStore.ANNOTATIONS).where('media_id', '==', mediaId).limit(1).get();
+    const existing = await db.collection(d.collections.ANNOTATIONS).where('media_id', '==', mediaId).limit(1).get();
     count('annotations', existing.empty);
     if (existing.empty) await annotations.create(caller(author), d.annotationSchemas.createAnnotationBody.parse({ media_id: mediaId, ...body }));
   }
@@ -311,7 +314,7 @@ export async function seedDemoData(deps, { passwords = {}, log = () => {} } = {}
   const projectService = new d.projectService.ProjectService(deps, access);
   for (const { id } of DATASET.projects) {
     const plans = DATASET.directory_operations.filter((o) => o.project_id === id);
-    const recorded = (await db.collection(d.projectStore.DIRECTORY_OPERATIONS).where('project_id', '==', id).count().get()).data().count;
+    const recorded = (await db.collection(d.collections.DIRECTORY_OPERATIONS).where('project_id', '==', id).count().get()).data().count;
     for (const [i, { project_id, by, ...request }] of plans.entries()) {
       count('directory_operations', i >= recorded);
       if (i >= recorded) await projectService.planDirectoryStructure(caller(by), project_id, d.projectSchemas.directoryStructureBody.parse(request));

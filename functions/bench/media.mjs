@@ -42,7 +42,8 @@ if (process.argv[2] === '--trigger') {
 
 /** The child: what one trigger instance does, measured from inside; the bare I/O in turn with it. */
 async function triggerChild(fixturePath, runs) {
-  const { makeThumbnails, handleObjectFinalized } = await import('../lib/media/thumbnail-trigger.js');
+  const { makeThumbnails } = await import('../lib/media/thumbnails.js');
+  const { handleObjectFinalized } = await import('../lib/media/storage-events.js');
   const { mediaIdFor, thumbnailKey, allThumbnailKeys } = await import('../lib/media/files.js');
   const { db, bucket } = firebase();
   const input = await readFile(fixturePath);

@@ -9,14 +9,18 @@ import { createAuthenticator } from './auth/authenticate.js';
 import { authRoutes } from './auth/routes.js';
 import { AuthService } from './auth/service.js';
 import type { AppDeps } from './config/deps.js';
+import { API_PREFIX } from './lib/api-prefix.js';
 import { cors, errorHandler, jsonBody, noSniff, requestId, unknownRoute } from './http/middleware.js';
-import { API_PREFIX, buildOpenApiDocument } from './http/openapi.js';
+import { buildOpenApiDocument } from './http/openapi.js';
 import { userRateLimit } from './http/rate-limit.js';
 import { mountRoutes, type AnyRoute } from './http/route.js';
 import { importRoutes } from './imports/routes.js';
 import { ImportService } from './imports/service.js';
-import { mediaRoutes } from './media/routes.js';
+import { MediaAccess } from './media/access.js';
+import { MediaFiles } from './media/download.js';
+import { mediaRoutes, type MediaServices } from './media/routes.js';
 import { MediaService } from './media/service.js';
+import { MediaUploads } from './media/uploads.js';
 import { memberRoutes } from './members/routes.js';
 import { MembersService } from './members/service.js';
 import { pathRoutes } from './paths/routes.js';
@@ -28,6 +32,12 @@ import { systemRoutes } from './system/routes.js';
 import { SystemService } from './system/service.js';
 import { taskRoutes } from './tasks/routes.js';
 import { TaskService } from './tasks/service.js';
+
+/** The media domain's three services, sharing its permission checks. */
+function mediaServices(deps: AppDeps, access: AccessControl): MediaServices {
+  const checks = new MediaAccess(deps.db, access);
+  return { service: new MediaService(deps, access, checks), uploads: new MediaUploads(deps, checks), files: new MediaFiles(deps, checks) };
+}
 
 /** Every domain's service, built once; they share one AccessControl (permissions are cached per caller, not per service). */
 function createServices(deps: AppDeps) {
@@ -41,7 +51,7 @@ function createServices(deps: AppDeps) {
     paths: new PathsService(deps, access),
     imports: new ImportService(deps, access),
     tasks: new TaskService(deps, access),
-    media: new MediaService(deps, access),
+    media: mediaServices(deps, access),
     annotations: new AnnotationService(deps, access),
     audit: new AuditService(deps, access),
   };
@@ -56,9 +66,9 @@ export function apiRoutes(deps: AppDeps): AnyRoute[] {
     ...memberRoutes(services.members),
     ...projectRoutes(services.projects),
     ...pathRoutes(services.paths),
-    ...importRoutes(services.imports),
+    ...importRoutes(services.imports, deps.config),
     ...taskRoutes(services.tasks),
-    ...mediaRoutes(services.media),
+    ...mediaRoutes(services.media, deps.config),
     ...annotationRoutes(services.annotations),
     ...auditRoutes(services.audit),
   ];

@@ -64,11 +64,11 @@ export const feedCleanup = onSchedule({ schedule: 'every 60 minutes', region: RE
 const mediaTrigger = { region: REGION, memory: '2GiB' as const, timeoutSeconds: 300, concurrency: 1 };
 
 export const mediaFileFinalized = onObjectFinalized(mediaTrigger, async (event) => {
-  const [{ handleObjectFinalized }, { runtimeDeps }] = await Promise.all([import('./media/thumbnail-trigger.js'), import('./config/deps.js')]);
+  const [{ handleObjectFinalized }, { runtimeDeps }] = await Promise.all([import('./media/storage-events.js'), import('./config/deps.js')]);
   await handleObjectFinalized(runtimeDeps(), event.data);
 });
 
 export const mediaFileDeleted = onObjectDeleted({ region: REGION, memory: '256MiB' as const }, async (event) => {
-  const [{ handleObjectDeleted }, { runtimeDeps }] = await Promise.all([import('./media/thumbnail-trigger.js'), import('./config/deps.js')]);
+  const [{ handleObjectDeleted }, { runtimeDeps }] = await Promise.all([import('./media/storage-events.js'), import('./config/deps.js')]);
   await handleObjectDeleted(runtimeDeps(), event.data);
 });

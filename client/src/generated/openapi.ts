@@ -4470,18 +4470,22 @@ export interface operations {
         requestBody: {
             content: {
                 "multipart/form-data": {
+                    /** @description Task id */
+                    task_id: string;
+                    /**
+                     * @description Version, e.g. v001
+                     * @default v001
+                     */
+                    version?: string;
+                    /** @default  */
+                    description?: string;
+                    /** @description Comma-separated tags, or the field repeated */
+                    tags?: string | string[];
                     /**
                      * Format: binary
                      * @description The media file
                      */
                     file: string;
-                    /** @description Task id */
-                    task_id: string;
-                    /** @description Version, e.g. v001 */
-                    version?: string;
-                    description?: string;
-                    /** @description Comma-separated tags */
-                    tags?: string;
                 };
             };
         };

@@ -1,13 +1,11 @@
 import type { DocumentReference, DocumentSnapshot, Firestore, Query, Transaction } from 'firebase-admin/firestore';
 import { unprocessable } from '../http/errors.js';
+import { ANNOTATIONS, PROJECTS, TASKS } from '../lib/collections.js';
+import { deleteAs } from '../lib/deletions.js';
 import { runTransaction } from '../lib/transaction.js';
-import { MEDIA } from '../media/store.js';
-import { PROJECTS } from '../projects/store.js';
-import { TASKS } from '../tasks/store.js';
+import { MediaStore } from '../media/store.js';
 import type { AnnotationStatus, AnnotationType } from './schemas.js';
 import { hasCode } from '../lib/firestore-errors.js';
-
-export const ANNOTATIONS = 'annotations';
 
 export interface AnnotationFilters {
   media_id?: string | undefined;
@@ -28,7 +26,11 @@ export interface ReviewContext {
 
 /** Firestore access for annotations, and the media, project and task documents they depend on. */
 export class AnnotationStore {
-  constructor(private readonly db: Firestore) {}
+  private readonly mediaStore: MediaStore;
+
+  constructor(private readonly db: Firestore) {
+    this.mediaStore = new MediaStore(db);
+  }
 
   ref(id: string): DocumentReference {
     return this.db.collection(ANNOTATIONS).doc(id);
@@ -39,7 +41,7 @@ export class AnnotationStore {
   }
 
   mediaRef(id: string): DocumentReference {
-    return this.db.collection(MEDIA).doc(id);
+    return this.mediaStore.ref(id);
   }
 
   async get(id: string): Promise<DocumentSnapshot | null> {
@@ -48,8 +50,7 @@ export class AnnotationStore {
   }
 
   async media(id: string): Promise<DocumentSnapshot | null> {
-    const snap = await this.mediaRef(id).get();
-    return snap.exists ? snap : null;
+    return this.mediaStore.get(id);
   }
 
   /** Equality filters only; the list's order (frame, then creation) is applied by the pager. */
@@ -89,6 +90,32 @@ export class AnnotationStore {
   async liveReplies(rootId: string): Promise<DocumentSnapshot[]> {
     const snap = await this.db.collection(ANNOTATIONS).where('parent_id', '==', rootId).where('status', 'in', ['active', 'resolved']).get();
     return snap.docs;
+  }
+
+  private onMedia(mediaId: string): Query {
+    return this.db.collection(ANNOTATIONS).where('media_id', '==', mediaId);
+  }
+
+  /** How many annotations on the media someone other than `uid` made. */
+  async countByOthers(mediaId: string, uid: string): Promise<number> {
+    const [all, own] = await Promise.all([this.onMedia(mediaId).count().get(), this.onMedia(mediaId).where('author', '==', uid).count().get()]);
+    return all.data().count - own.data().count;
+  }
+
+  /**
+   * Deletes the annotations on the media (when the media goes), a page per batch, each recorded as
+   * deleted by `actor`. With `onlyBy`, stops before a page holding an annotation someone else made
+   * (one added since the caller checked) and returns false.
+   */
+  async deleteOnMedia(mediaId: string, actor: string, now: Date, onlyBy?: string): Promise<boolean> {
+    for (;;) {
+      const page = await this.onMedia(mediaId).limit(200).get();
+      if (page.empty) return true;
+      if (onlyBy && page.docs.some((d) => d.get('author') !== onlyBy)) return false;
+      const batch = this.db.batch();
+      for (const doc of page.docs) deleteAs(batch, doc.ref, actor, now);
+      await batch.commit();
+    }
   }
 
   /**

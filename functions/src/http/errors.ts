@@ -23,15 +23,18 @@ export class ApiError extends Error {
   readonly status: number;
   /** Sent as the Retry-After header: the request may succeed if made again after this long. */
   readonly retryAfterSeconds: number | undefined;
+  /** More headers for the error response (e.g. Content-Range on a 416). */
+  readonly headers: Record<string, string> | undefined;
   constructor(
     readonly code: ErrorCode,
     message: string,
     readonly details?: unknown,
-    options: { retryAfterSeconds?: number } = {},
+    options: { retryAfterSeconds?: number; headers?: Record<string, string> } = {},
   ) {
     super(message);
     this.status = ERROR_STATUS[code];
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.headers = options.headers;
   }
 }
 

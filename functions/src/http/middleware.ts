@@ -106,6 +106,7 @@ export function errorEnvelope(req: Request, code: keyof typeof ERROR_STATUS, mes
 }
 
 export function sendError(req: Request, res: Response, err: ApiError): void {
+  if (err.headers) res.set(err.headers);
   if (err.retryAfterSeconds !== undefined) res.set('Retry-After', String(err.retryAfterSeconds));
   res.status(err.status).json(errorEnvelope(req, err.code, err.message, err.details));
 }

@@ -4,7 +4,9 @@
 // capped at 32 MB anyway, and larger media go straight to Storage through a signed upload URL.
 import type { Request } from 'express';
 import type { FileInfo } from 'busboy';
+import type { z } from 'zod';
 import { ApiError, payloadTooLarge, validationError } from './errors.js';
+import { parseOrThrow } from './validate.js';
 
 export interface MultipartLimits {
   /** Largest accepted file in bytes; a larger one is refused with 413. */
@@ -15,6 +17,8 @@ export interface MultipartLimits {
   maxFields?: number;
   /** Longest non-file field value in bytes (default 64 KiB). */
   maxFieldBytes?: number;
+  /** The 413 message, where the route has a better hint than "File x is larger than the n-byte limit". */
+  tooLarge?: string;
 }
 
 export interface MultipartFile {
@@ -83,7 +87,7 @@ export async function readMultipart(req: Request, limits: MultipartLimits): Prom
     parser.on('file', (field: string, stream: NodeJS.ReadableStream & { truncated?: boolean }, info: FileInfo) => {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('limit', () => fail(payloadTooLarge(`File ${info.filename ?? field} is larger than the ${limits.maxFileBytes}-byte limit`)));
+      stream.on('limit', () => fail(payloadTooLarge(limits.tooLarge ?? `File ${info.filename ?? field} is larger than the ${limits.maxFileBytes}-byte limit`)));
       // A body cut off inside a file destroys the file stream with an error; unheard, it would crash the process.
       stream.on('error', (err: Error) => fail(validationError(`Malformed multipart request: ${err.message}`)));
       stream.on('end', () => {
@@ -110,6 +114,40 @@ export async function readMultipart(req: Request, limits: MultipartLimits): Prom
       req.pipe(parser);
     }
   });
+}
+
+/**
+ * A route's multipart body (the `multipart` option of a route declaration): its text fields,
+ * validated like a JSON body, and the one file part it requires. The OpenAPI document shows the
+ * fields with the file part after them.
+ */
+export interface MultipartBody<F extends z.ZodObject = z.ZodObject> {
+  fields: F;
+  file: {
+    /** The form field that carries the file, e.g. `file`. */
+    name: string;
+    description: string;
+    /** The message when the request has no such file part. */
+    missing: string;
+  };
+  limits: MultipartLimits;
+}
+
+/** What the handler of a multipart route receives: the validated fields and the file. */
+export interface Form<F> {
+  fields: F;
+  file: MultipartFile;
+}
+
+/** Reads and checks a route's multipart body: a file sent as text, bad fields, then a missing file are refused with 400. */
+export async function readForm<F extends z.ZodObject>(req: Request, body: MultipartBody<F>): Promise<Form<z.output<F>>> {
+  const form = await readMultipart(req, body.limits);
+  const name = body.file.name;
+  if (name in form.fields) throw validationError(`${name} must be sent as a file part, not a text field`, { field: name, issue: 'not a file' });
+  const fields = parseOrThrow(body.fields, form.fields, 'body');
+  const file = form.files.find((f) => f.field === name);
+  if (!file) throw validationError(body.file.missing, { field: name, issue: 'required' });
+  return { fields, file };
 }
 
 /** Browsers on Windows may send `C:\\path\\file.png`; only the last segment is the name. */

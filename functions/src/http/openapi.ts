@@ -1,9 +1,9 @@
 // Builds the OpenAPI 3.1 document from the route declarations and their zod schemas.
 import { z } from 'zod';
+import { API_PREFIX } from '../lib/api-prefix.js';
 import { ERROR_STATUS } from './errors.js';
-import type { AnyRoute } from './route.js';
-
-export const API_PREFIX = '/api/v1';
+import type { MultipartBody } from './multipart.js';
+import { bodyType, type AnyRoute } from './route.js';
 
 export const errorEnvelopeSchema = z
   .object({
@@ -58,6 +58,9 @@ function parametersOf(jsonSchema: JsonSchemaOf, schema: z.ZodType | undefined, w
   });
 }
 
+/** A multipart body as documented: its fields, then the file part. */
+const formSchema = ({ fields, file }: MultipartBody) => fields.extend({ [file.name]: z.string().meta({ format: 'binary' }).describe(file.description) });
+
 const COMMON_ERRORS: Record<number, string> = {
   400: 'Invalid input (VALIDATION_ERROR); details name each bad field',
   401: 'Missing, malformed, expired or revoked token (UNAUTHENTICATED)',
@@ -85,12 +88,10 @@ export function buildOpenApiDocument(routes: AnyRoute[], info: { title: string; 
       if (route.public && (status === '401' || status === '403')) continue;
       responses[status] ??= { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorEnvelope' } } } };
     }
-    if (route.body || route.rawBody) responses['415'] ??= { description: `The body is not ${route.body ? 'application/json' : route.rawBody!.contentType} (UNSUPPORTED_MEDIA_TYPE)`, content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorEnvelope' } } } };
-    const requestBody = route.body
-      ? { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } }
-      : route.rawBody
-        ? { required: true, description: route.rawBody.description, content: { [route.rawBody.contentType]: { schema: jsonSchema(route.rawBody.schema, 'input') } } }
-        : undefined;
+    const contentType = bodyType(route);
+    if (contentType) responses['415'] ??= { description: `The body is not ${contentType} (UNSUPPORTED_MEDIA_TYPE)`, content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorEnvelope' } } } };
+    const bodySchema = route.body ?? (route.multipart ? formSchema(route.multipart) : route.rawBody?.schema);
+    const requestBody = contentType && bodySchema ? { required: true, description: route.rawBody?.description, content: { [contentType]: { schema: jsonSchema(bodySchema, 'input') } } } : undefined;
     const fullPath = `${API_PREFIX}${route.path}`;
     paths[fullPath] ??= {};
     paths[fullPath][route.method] = {

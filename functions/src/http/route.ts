@@ -1,9 +1,13 @@
 // Route declarations: one object per endpoint carries its zod schemas, its OpenAPI description and
 // its handler. The router validates with the same schemas the OpenAPI document is built from.
+import { pipeline } from 'node:stream/promises';
 import type { NextFunction, Request, Response, Router } from 'express';
+import { logger } from 'firebase-functions';
 import { z } from 'zod';
 import type { Caller } from '../auth/caller.js';
 import { ApiError, validationError } from './errors.js';
+import { readForm, type Form, type MultipartBody } from './multipart.js';
+import type { Reply } from './reply.js';
 import { parseOrThrow } from './validate.js';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -15,26 +19,27 @@ export interface ResponseDoc {
   contentType?: string;
 }
 
-export interface RouteContext<P, Q, B> {
+export interface RouteContext<P, Q, B, M> {
   params: P;
   query: Q;
   body: B;
+  /** A multipart route's fields and file. */
+  form: M;
   caller: Caller;
+  /** For request headers; the handler answers with its return value, never by writing a response. */
   req: Request;
-  res: Response;
-}
-
-/** What a handler returns; `undefined` means it wrote the response itself (streams, redirects). */
-export interface Reply {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
 }
 
 type Schema = z.ZodType;
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
+type FormOf<M> = M extends z.ZodObject ? Form<z.output<M>> : undefined;
 
-export interface RouteDefinition<P extends Schema | undefined = undefined, Q extends Schema | undefined = undefined, B extends Schema | undefined = undefined> {
+export interface RouteDefinition<
+  P extends Schema | undefined = undefined,
+  Q extends Schema | undefined = undefined,
+  B extends Schema | undefined = undefined,
+  M extends z.ZodObject | undefined = undefined,
+> {
   method: HttpMethod;
   /** OpenAPI path template below /api/v1, e.g. `/tasks/{task_id}`. */
   path: string;
@@ -47,24 +52,33 @@ export interface RouteDefinition<P extends Schema | undefined = undefined, Q ext
   query?: Q;
   /** A JSON body, validated before the handler runs. */
   body?: B;
+  /** A multipart/form-data body, read and validated before the handler runs (handed over as `form`). */
+  multipart?: MultipartBody<NonNullable<M>>;
   /**
-   * A body the handler parses itself (multipart, or JSON whose shape problems it reports together
-   * with the project's rules); documented from `schema`. A JSON one must still arrive as JSON.
+   * A JSON body the handler parses itself (its shape problems reported together with the project's
+   * rules); documented from `schema`. It must still arrive as JSON.
    */
   rawBody?: { contentType: string; schema: z.ZodType; description?: string };
   responses: Record<number, ResponseDoc>;
-  handler: (ctx: RouteContext<Out<P>, Out<Q>, Out<B>>) => Promise<Reply | undefined>;
+  handler: (ctx: RouteContext<Out<P>, Out<Q>, Out<B>, FormOf<M>>) => Promise<Reply>;
 }
 
 // The router stores routes with their generics erased; `defineRoute` keeps them checked at the declaration.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyRoute = RouteDefinition<any, any, any>;
+export type AnyRoute = RouteDefinition<any, any, any, any>;
 
-export function defineRoute<P extends Schema | undefined = undefined, Q extends Schema | undefined = undefined, B extends Schema | undefined = undefined>(
-  route: RouteDefinition<P, Q, B>,
-): AnyRoute {
+export function defineRoute<
+  P extends Schema | undefined = undefined,
+  Q extends Schema | undefined = undefined,
+  B extends Schema | undefined = undefined,
+  M extends z.ZodObject | undefined = undefined,
+>(route: RouteDefinition<P, Q, B, M>): AnyRoute {
   return route as AnyRoute;
 }
+
+/** The content type a route's body must have, if it takes one. */
+export const bodyType = (route: AnyRoute): string | undefined =>
+  route.body !== undefined ? 'application/json' : route.multipart ? 'multipart/form-data' : route.rawBody?.contentType;
 
 export const ok = (body: unknown, headers?: Record<string, string>): Reply => ({ status: 200, body, headers });
 export const created = (body: unknown, headers?: Record<string, string>): Reply => ({ status: 201, body, headers });
@@ -92,20 +106,36 @@ export function mountRoutes(router: Router, routes: AnyRoute[], authenticate: Au
         if (!route.public && afterAuthenticate) await afterAuthenticate(caller, req, res);
         const params = route.params ? parseOrThrow(route.params, req.params, 'path') : undefined;
         const query = route.query ? parseOrThrow(route.query, req.query ?? {}, 'query') : undefined;
-        const accepts = route.body !== undefined ? 'application/json' : route.rawBody?.contentType;
+        const accepts = bodyType(route);
         // The Functions runtime parses urlencoded and text bodies too: the declared type decides, not whether a body was parsed.
         const given = mediaType(req.get('content-type'));
         if (accepts && given !== undefined && given !== accepts) throw unsupportedMediaType(accepts, given);
         if (accepts === 'application/json' && req.body === undefined) throw validationError('Request body must be JSON (Content-Type: application/json)');
         const body = route.body ? parseOrThrow(route.body, req.body, 'body') : undefined;
-        const reply = await route.handler({ params, query, body, caller, req, res });
-        if (!reply || res.headersSent) return;
+        const form = route.multipart ? await readForm(req, route.multipart) : undefined;
+        const reply = await route.handler({ params, query, body, form, caller, req });
         if (reply.headers) res.set(reply.headers);
-        if (reply.body === undefined) res.status(reply.status).end();
-        else res.status(reply.status).json(reply.body);
+        res.status(reply.status);
+        if (reply.stream) await sendStream(req, res, reply.stream);
+        else if (reply.body === undefined) res.end();
+        else res.json(reply.body);
       } catch (err) {
         next(err);
       }
     });
+  }
+}
+
+async function sendStream(req: Request, res: Response, open: () => NodeJS.ReadableStream): Promise<void> {
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  try {
+    await pipeline(open(), res);
+  } catch (err) {
+    // The headers are gone already; all that is left is to cut the connection so the client sees a short body.
+    logger.warn('Response stream interrupted', { path: req.path, requestId: req.requestId, error: String(err) });
+    res.destroy();
   }
 }

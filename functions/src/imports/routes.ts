@@ -1,5 +1,8 @@
+import type { z } from 'zod';
+import type { AppConfig } from '../config/app-config.js';
 import { defineRoute, ok } from '../http/route.js';
-import { asyncImportFormDoc, asyncImportResponse, csvImportJobSchema, importFormDoc, importReportSchema, jobParams } from './schemas.js';
+import type { MultipartBody } from '../http/multipart.js';
+import { asyncImportForm, asyncImportResponse, csvImportJobSchema, importForm, importReportSchema, jobParams } from './schemas.js';
 import type { ImportService } from './service.js';
 
 const tags = ['Tasks'];
@@ -10,7 +13,16 @@ const fileRefusals = {
 };
 
 /** CSV import routes; they come before the `/tasks/{task_id}` routes. */
-export function importRoutes(service: ImportService) {
+export function importRoutes(service: ImportService, config: AppConfig) {
+  const csvForm = <F extends z.ZodObject>(fields: F): MultipartBody<F> => ({
+    fields,
+    file: {
+      name: 'file',
+      description: 'The CSV file (UTF-8, comma, semicolon or tab separated, with a header row)',
+      missing: 'file is required: send the CSV as the multipart file field "file"',
+    },
+    limits: { maxFileBytes: config.csvImportMaxBytes, maxFields: 10 },
+  });
   return [
     defineRoute({
       method: 'post',
@@ -21,22 +33,22 @@ export function importRoutes(service: ImportService) {
         'Each bad row is listed with its spreadsheet row number and every problem in it; the other rows are imported. Numbers are padded to the project\'s naming style ' +
         '(sh20 → sh0020). Up to CSV_SYNC_MAX_ROWS rows (default 5000); larger files go through POST /tasks/import-csv-async.',
       tags,
-      rawBody: { contentType: 'multipart/form-data', schema: importFormDoc },
+      multipart: csvForm(importForm),
       responses: {
         200: { description: 'The import report: the spec\'s counts, errors and preview, plus updated_tasks, skipped_tasks, warnings and what was written', schema: importReportSchema },
         ...fileRefusals,
         503: { description: 'Writing stopped part-way (details holds the report: written_rows says what was written); importing again with existing=skip or update is safe' },
       },
-      handler: async ({ caller, req }) => ok(await service.importNow(caller, req)),
+      handler: async ({ caller, form }) => ok(await service.importNow(caller, form.fields, form.file)),
     }),
     defineRoute({
       method: 'post',
       path: '/tasks/import-csv-async',
       summary: 'Start a background CSV import; follow it with GET /tasks/import-status/{job_id} or by listening to import_jobs/{job_id}',
       tags,
-      rawBody: { contentType: 'multipart/form-data', schema: asyncImportFormDoc },
+      multipart: csvForm(asyncImportForm),
       responses: { 202: { description: 'The job was created', schema: asyncImportResponse }, ...fileRefusals },
-      handler: async ({ caller, req }) => ({ status: 202, body: await service.startJob(caller, req) }),
+      handler: async ({ caller, form }) => ({ status: 202, body: await service.startJob(caller, form.fields, form.file) }),
     }),
     defineRoute({
       method: 'get',

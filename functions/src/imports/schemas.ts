@@ -33,11 +33,6 @@ export type ImportForm = z.output<typeof importForm>;
 export const asyncImportForm = z.strictObject(importFormFields);
 export type AsyncImportForm = z.output<typeof asyncImportForm>;
 
-const fileField = z.string().meta({ format: 'binary' }).describe('The CSV file (UTF-8, comma, semicolon or tab separated, with a header row)');
-
-export const importFormDoc = importForm.extend({ file: fileField });
-export const asyncImportFormDoc = asyncImportForm.extend({ file: fileField });
-
 export const jobParams = z.strictObject({ job_id: docIdSchema('Import job') });
 
 const count = z.number().int();

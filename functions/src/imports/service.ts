@@ -1,19 +1,21 @@
 // CSV import rules: who may import (project `write`), who may see a job (project `read`), the
 // sync import (bounded by a row threshold) and the async job (file to Storage, job document).
-import type { Request } from 'express';
-import { AccessControl } from '../auth/access.js';
+import type { AccessControl } from '../auth/access.js';
 import type { Caller } from '../auth/caller.js';
 import type { AppDeps } from '../config/deps.js';
-import { ApiError, notFound, validationError } from '../http/errors.js';
-import { readMultipart, type MultipartFile } from '../http/multipart.js';
-import { parseOrThrow } from '../http/validate.js';
+import { ApiError, notFound } from '../http/errors.js';
 import { docToJson } from '../lib/serialize.js';
 import { openCsv } from './csv.js';
 import { requestNamingStyle } from './padding.js';
 import { ImportInterrupted, importableProject, runImport } from './processor.js';
-import { asyncImportForm, csvImportJobSchema, importForm, type CsvImportJob, type ImportReport } from './schemas.js';
+import { csvImportJobSchema, type AsyncImportForm, type CsvImportJob, type ImportForm, type ImportReport } from './schemas.js';
 import { ImportJobStore } from './store.js';
-import type { z } from 'zod';
+
+/** The CSV file of an import request. */
+export interface CsvFile {
+  fileName: string;
+  data: Buffer;
+}
 
 export class ImportService {
   private readonly jobs: ImportJobStore;
@@ -25,21 +27,15 @@ export class ImportService {
     this.jobs = new ImportJobStore(deps.db, deps.bucket);
   }
 
-  /** Reads the form, checks its fields, the caller's `write` permission and the project. */
-  private async readImportForm<S extends z.ZodType>(caller: Caller, req: Request, schema: S): Promise<{ fields: z.output<S>; file: MultipartFile }> {
-    const form = await readMultipart(req, { maxFileBytes: this.deps.config.csvImportMaxBytes, maxFields: 10 });
-    if ('file' in form.fields) throw validationError('file must be sent as a file part, not a text field', { field: 'file', issue: 'not a file' });
-    const fields = parseOrThrow(schema, form.fields, 'body') as z.output<S> & { project_id: string };
-    const file = form.files.find((f) => f.field === 'file');
-    if (!file) throw validationError('file is required: send the CSV as the multipart file field "file"', { field: 'file', issue: 'required' });
-    await this.access.require(caller, fields.project_id, 'write');
-    await importableProject(this.deps.db, fields.project_id);
-    return { fields, file };
+  /** The caller needs `write` on the project, and the project must take imports. */
+  private async checkImporter(caller: Caller, projectId: string): Promise<void> {
+    await this.access.require(caller, projectId, 'write');
+    await importableProject(this.deps.db, projectId);
   }
 
   /** POST /tasks/import-csv: checks, previews and (unless validate_only) imports in the request. */
-  async importNow(caller: Caller, req: Request): Promise<ImportReport> {
-    const { fields, file } = await this.readImportForm(caller, req, importForm);
+  async importNow(caller: Caller, fields: ImportForm, file: CsvFile): Promise<ImportReport> {
+    await this.checkImporter(caller, fields.project_id);
     const maxRows = this.deps.config.csvSyncMaxRows;
     try {
       return await runImport(this.deps.db, () => [file.data], {
@@ -63,8 +59,8 @@ export class ImportService {
    * POST /tasks/import-csv-async: a file refused as a whole (not CSV, empty, missing columns) is
    * told at once; otherwise it goes to Storage and a pending job is created for the trigger.
    */
-  async startJob(caller: Caller, req: Request): Promise<{ job_id: string }> {
-    const { fields, file } = await this.readImportForm(caller, req, asyncImportForm);
+  async startJob(caller: Caller, fields: AsyncImportForm, file: CsvFile): Promise<{ job_id: string }> {
+    await this.checkImporter(caller, fields.project_id);
     if (fields.naming_pattern !== undefined) requestNamingStyle(fields.naming_pattern);
     const opened = await openCsv([file.data]);
     opened.close();

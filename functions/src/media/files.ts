@@ -89,7 +89,7 @@ const THUMBNAILABLE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.tif', '.tif
 
 /**
  * An image's displayed size in pixels, read from its header only (orientation applied, as the
- * thumbnail trigger records it), or null for files sharp cannot read. Loads sharp on first use.
+ * Storage trigger records it), or null for files sharp cannot read. Loads sharp on first use.
  */
 export async function pictureSize(data: Buffer): Promise<{ width: number; height: number } | null> {
   const { default: sharp } = await import('sharp');

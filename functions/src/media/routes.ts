@@ -1,10 +1,16 @@
 import { z } from 'zod';
+import type { AppConfig } from '../config/app-config.js';
 import { pageSchema } from '../http/pagination.js';
 import { created, defineRoute, noContent, ok } from '../http/route.js';
-import { approveBody, approveResponse, fileQuery, listQuery, mediaParams, mediaResponse, thumbnailQuery, updateBody, uploadForm, uploadUrlBody, uploadUrlResponse } from './schemas.js';
+import { API_PREFIX } from '../lib/api-prefix.js';
+import type { FileConditions, MediaFiles } from './download.js';
+import { approveBody, approveResponse, fileQuery, listQuery, mediaParams, mediaResponse, thumbnailQuery, updateBody, uploadFields, uploadUrlBody, uploadUrlResponse } from './schemas.js';
 import type { MediaService } from './service.js';
+import { inlineUploadLimits, type MediaUploads } from './uploads.js';
 
 const tags = ['Media'];
+const location = (id: string) => ({ Location: `${API_PREFIX}/media/${id}` });
+const conditions = (req: { get(name: string): string | undefined }): FileConditions => ({ range: req.get('range'), ifRange: req.get('if-range'), ifNoneMatch: req.get('if-none-match') });
 const fileResponses = (what: string) => ({
   200: { description: what, contentType: 'application/octet-stream', schema: z.string().meta({ format: 'binary' }) },
   206: { description: `Part of the ${what.toLowerCase()} (Range)` },
@@ -15,7 +21,14 @@ const fileResponses = (what: string) => ({
 });
 
 /** Media routes, literal paths before `{media_id}` ones. */
-export function mediaRoutes(service: MediaService) {
+/** The media domain's services, built once in createApp. */
+export interface MediaServices {
+  service: MediaService;
+  uploads: MediaUploads;
+  files: MediaFiles;
+}
+
+export function mediaRoutes({ service, uploads, files }: MediaServices, config: AppConfig) {
   return [
     defineRoute({
       method: 'get',
@@ -34,16 +47,20 @@ export function mediaRoutes(service: MediaService) {
       description:
         'Stores the file at media/{task_id}/{version}/{file_name} with its record (author: the caller). Thumbnails and image metadata are filled in shortly after by the Storage trigger (thumbnail_status). Files above 31 MiB use POST /media/upload-url.',
       tags,
-      rawBody: { contentType: 'multipart/form-data', schema: uploadForm },
+      multipart: {
+        fields: uploadFields,
+        file: { name: 'file', description: 'The media file', missing: 'file is required (a multipart part named "file")' },
+        limits: inlineUploadLimits(config),
+      },
       responses: {
         201: { description: 'The new media record', schema: mediaResponse },
         409: { description: 'A file already exists at this task, version and file name' },
         413: { description: 'The file is larger than allowed' },
         422: { description: 'The project or task is archived' },
       },
-      handler: async ({ caller, req }) => {
-        const { media, id } = await service.upload(caller, req);
-        return created(media, { Location: `/api/v1/media/${id}` });
+      handler: async ({ caller, form }) => {
+        const media = await uploads.upload(caller, form.fields, form.file);
+        return created(media, location(media.id));
       },
     }),
     defineRoute({
@@ -61,8 +78,8 @@ export function mediaRoutes(service: MediaService) {
         422: { description: 'The project or task is archived' },
       },
       handler: async ({ caller, body, req }) => {
-        const reply = await service.uploadUrl(caller, body, req.get('origin'));
-        return created(reply, { Location: `/api/v1/media/${reply.media.id}` });
+        const reply = await uploads.uploadUrl(caller, body, req.get('origin'));
+        return created(reply, location(reply.media.id));
       },
     }),
     defineRoute({
@@ -115,7 +132,7 @@ export function mediaRoutes(service: MediaService) {
       params: mediaParams,
       query: fileQuery,
       responses: fileResponses('The file'),
-      handler: async ({ caller, params, query, req, res }) => service.download(caller, params.media_id, query.redirect, req, res),
+      handler: async ({ caller, params, query, req }) => files.download(caller, params.media_id, query.redirect, conditions(req)),
     }),
     defineRoute({
       method: 'get',
@@ -125,7 +142,7 @@ export function mediaRoutes(service: MediaService) {
       params: mediaParams,
       query: thumbnailQuery,
       responses: { ...fileResponses('The thumbnail image'), 404: { description: 'No thumbnail (yet, or the format has none): see thumbnail_status' } },
-      handler: async ({ caller, params, query, req, res }) => service.thumbnail(caller, params.media_id, query.size, query.redirect, req, res),
+      handler: async ({ caller, params, query, req }) => files.thumbnail(caller, params.media_id, query.size, query.redirect, conditions(req)),
     }),
     defineRoute({
       method: 'post',

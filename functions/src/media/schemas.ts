@@ -41,7 +41,7 @@ const tagList = z
 
 const description = z.string().max(2000, 'description is at most 2000 characters');
 
-/** Multipart fields of `POST /media`; `tags` arrive comma-separated (or as repeated fields). */
+/** Multipart fields of `POST /media` (besides the file); `tags` arrive comma-separated (or as repeated fields). */
 export const uploadFields = z.strictObject({
   task_id: taskIdSchema,
   version: versionSchema.default('v001'),
@@ -50,16 +50,8 @@ export const uploadFields = z.strictObject({
     .union([z.string(), z.array(z.string())])
     .transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean))
     .pipe(tagList)
-    .default([]),
-});
-
-/** The documented multipart body (OpenAPI only; the route reads it with the shared multipart reader). */
-export const uploadForm = z.object({
-  file: z.string().meta({ format: 'binary' }).describe('The media file'),
-  task_id: taskIdSchema,
-  version: versionSchema.optional(),
-  description: description.optional(),
-  tags: z.string().optional().describe('Comma-separated tags'),
+    .default([])
+    .describe('Comma-separated tags, or the field repeated'),
 });
 
 export const uploadUrlBody = z.strictObject({

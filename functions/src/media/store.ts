@@ -2,12 +2,10 @@
 // and thumbnails in the default bucket.
 import type { Readable } from 'node:stream';
 import type { DocumentSnapshot, Firestore, Query, Timestamp } from 'firebase-admin/firestore';
-import { ANNOTATIONS } from '../annotations/store.js';
 import type { Bucket } from '../config/deps.js';
+import { MEDIA } from '../lib/collections.js';
 import { deleteAs } from '../lib/deletions.js';
 import type { MediaType } from './files.js';
-
-export const MEDIA = 'media';
 
 export interface ApprovalEntry {
   approval_status: 'approved' | 'rejected';
@@ -101,32 +99,6 @@ export class MediaStore {
     if (f.approvalStatus) q = q.where('approval_status', '==', f.approvalStatus);
     if (f.tags) q = q.where('tags', 'array-contains-any', f.tags);
     return q;
-  }
-
-  private annotations(id: string): Query {
-    return this.db.collection(ANNOTATIONS).where('media_id', '==', id);
-  }
-
-  /** How many annotations on the media someone other than `uid` made. */
-  async annotationsByOthers(id: string, uid: string): Promise<number> {
-    const [all, own] = await Promise.all([this.annotations(id).count().get(), this.annotations(id).where('author', '==', uid).count().get()]);
-    return all.data().count - own.data().count;
-  }
-
-  /**
-   * Deletes the annotations on the media, a page per batch, each recorded as deleted by `actor`.
-   * With `onlyBy`, stops before a page holding an annotation someone else made (one added since
-   * the caller checked) and returns false.
-   */
-  async deleteAnnotations(id: string, actor: string, now: Date, onlyBy?: string): Promise<boolean> {
-    for (;;) {
-      const page = await this.annotations(id).limit(200).get();
-      if (page.empty) return true;
-      if (onlyBy && page.docs.some((d) => d.get('author') !== onlyBy)) return false;
-      const batch = this.db.batch();
-      for (const doc of page.docs) deleteAs(batch, doc.ref, actor, now);
-      await batch.commit();
-    }
   }
 
   /** Deletes the record, recorded as deleted by `actor`. */

@@ -1,7 +1,7 @@
 import { FieldValue, type DocumentSnapshot, type Firestore, type Query, type Transaction } from 'firebase-admin/firestore';
+import { PROJECTS } from '../lib/collections.js';
 import { deleteAs } from '../lib/deletions.js';
 import { runTransaction } from '../lib/transaction.js';
-import { PROJECTS } from '../projects/store.js';
 import { normalizePermissions, type Permission } from '../auth/caller.js';
 
 export const MEMBERS = 'members';

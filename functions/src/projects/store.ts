@@ -1,11 +1,7 @@
 import { AggregateField, FieldPath, FieldValue, type DocumentData, type DocumentSnapshot, type Firestore, type Query, type Transaction, type UpdateData } from 'firebase-admin/firestore';
+import { DIRECTORY_OPERATIONS, MEDIA, PROJECTS, TASKS } from '../lib/collections.js';
 import { runTransaction } from '../lib/transaction.js';
 import type { ProjectStatus } from './schemas.js';
-
-export const PROJECTS = 'projects';
-export const DIRECTORY_OPERATIONS = 'directory_operations';
-const TASKS = 'tasks';
-const MEDIA = 'media';
 
 /** Fields stored for queries only, never returned. */
 export const PROJECT_INDEX_FIELDS = ['search_tokens', 'id_key'] as const;

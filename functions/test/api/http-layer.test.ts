@@ -79,6 +79,18 @@ describe('shared HTTP layer', () => {
     expect(res.body.components.schemas.ErrorEnvelope.properties.error.required).toEqual(['code', 'message', 'details', 'timestamp', 'request_id']);
   });
 
+  it('documents a multipart form as the fields the router checks, with the file part', async () => {
+    const doc = (await ctx.http().get('/api/v1/openapi.json').expect(200)).body;
+    const upload = doc.paths['/api/v1/media'].post;
+    const form = upload.requestBody.content['multipart/form-data'].schema;
+    expect(Object.keys(form.properties)).toEqual(['task_id', 'version', 'description', 'tags', 'file']);
+    expect(form.properties.file).toEqual({ type: 'string', format: 'binary', description: 'The media file' });
+    expect(form.properties.version.default).toBe('v001');
+    expect(form.required).toEqual(['task_id', 'file']);
+    expect(form.additionalProperties).toBe(false);
+    expect(upload.responses['415'].description).toBe('The body is not multipart/form-data (UNSUPPORTED_MEDIA_TYPE)');
+  });
+
   it('points every $ref of the document at one of its components (no schema-local $defs, which ReDoc cannot resolve)', async () => {
     const doc = (await ctx.http().get('/api/v1/openapi.json').expect(200)).body;
     const refs = new Set<string>();

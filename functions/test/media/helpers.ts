@@ -3,7 +3,7 @@
 import { deflateSync, crc32 } from 'node:zlib';
 import { FieldValue } from 'firebase-admin/firestore';
 import sharp from 'sharp';
-import { handleObjectDeleted, handleObjectFinalized } from '../../src/media/thumbnail-trigger.js';
+import { handleObjectDeleted, handleObjectFinalized } from '../../src/media/storage-events.js';
 import type { ThumbnailSettings } from '../../src/media/settings.js';
 import { THUMBNAIL_SETTINGS } from '../../src/media/settings.js';
 import type { TestContext, TestUser } from '../support/context.js';

@@ -45,11 +45,13 @@ describe('POST /media refuses bad input and leaves nothing behind', () => {
     await expectNothingStored();
   });
 
-  it('refuses a request without a file with 400', async () => {
+  it('refuses a request without a file, or with the file as a text field, with 400', async () => {
     const res = await ctx.http().post('/api/v1/media').set('Authorization', studio.artist.bearer).field('task_id', TASK).expect(400);
     const error = expectEnvelope(res.body, 'VALIDATION_ERROR');
     expect(error.message).toBe('file is required (a multipart part named "file")');
     expect(error.details).toEqual({ field: 'file', issue: 'required' });
+    const asText = await ctx.http().post('/api/v1/media').set('Authorization', studio.artist.bearer).field('task_id', TASK).field('file', 'pixels').expect(400);
+    expect(expectEnvelope(asText.body, 'VALIDATION_ERROR').details).toEqual({ field: 'file', issue: 'not a file' });
     await expectNothingStored();
   });
 

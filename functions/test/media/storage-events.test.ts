@@ -2,7 +2,7 @@
 // emulator, on image fixtures made here.
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { handleObjectFinalized } from '../../src/media/thumbnail-trigger.js';
+import { handleObjectFinalized } from '../../src/media/storage-events.js';
 import { createTestContext, expectEnvelope } from '../support/context.js';
 import { finalize, fixtures, objectDeleted, seedStudio, seedTask, storedKeys, upload, type Studio } from './helpers.js';
 
