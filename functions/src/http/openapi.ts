@@ -66,6 +66,9 @@ const COMMON_ERRORS: Record<number, string> = {
   429: 'Too many requests (RATE_LIMITED); see Retry-After',
 };
 
+/** How a body checked against stored data too (`refinesBody`) reports its problems. */
+const REFINED_BODY = 'Every problem is reported at once in details.errors';
+
 type JsonSchemaOf = (schema: z.ZodType, io: 'input' | 'output') => Record<string, unknown>;
 
 export function buildOpenApiDocument(routes: AnyRoute[], info: { title: string; version: string; serverUrl?: string }) {
@@ -87,7 +90,7 @@ export function buildOpenApiDocument(routes: AnyRoute[], info: { title: string; 
     }
     if (route.body || route.rawBody) responses['415'] ??= { description: `The body is not ${route.body ? 'application/json' : route.rawBody!.contentType} (UNSUPPORTED_MEDIA_TYPE)`, content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorEnvelope' } } } };
     const requestBody = route.body
-      ? { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } }
+      ? { required: true, ...(route.refinesBody ? { description: REFINED_BODY } : {}), content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } }
       : route.rawBody
         ? { required: true, description: route.rawBody.description, content: { [route.rawBody.contentType]: { schema: jsonSchema(route.rawBody.schema, 'input') } } }
         : undefined;

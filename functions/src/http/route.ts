@@ -4,7 +4,7 @@ import type { NextFunction, Request, Response, Router } from 'express';
 import { z } from 'zod';
 import type { Caller } from '../auth/caller.js';
 import { ApiError, validationError } from './errors.js';
-import { parseOrThrow } from './validate.js';
+import { parseBody, parseOrThrow, type BodyParse } from './validate.js';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -33,8 +33,15 @@ export interface Reply {
 
 type Schema = z.ZodType;
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
+/** What the handler gets as `body`: the parsed body, or with `refinesBody` the parse result. */
+type BodyOf<B, R> = R extends true ? BodyParse<Out<B>> : Out<B>;
 
-export interface RouteDefinition<P extends Schema | undefined = undefined, Q extends Schema | undefined = undefined, B extends Schema | undefined = undefined> {
+export interface RouteDefinition<
+  P extends Schema | undefined = undefined,
+  Q extends Schema | undefined = undefined,
+  B extends Schema | undefined = undefined,
+  R extends boolean = false,
+> {
   method: HttpMethod;
   /** OpenAPI path template below /api/v1, e.g. `/tasks/{task_id}`. */
   path: string;
@@ -48,20 +55,23 @@ export interface RouteDefinition<P extends Schema | undefined = undefined, Q ext
   /** A JSON body, validated before the handler runs. */
   body?: B;
   /**
-   * A body the handler parses itself (multipart, or JSON whose shape problems it reports together
-   * with the project's rules); documented from `schema`. A JSON one must still arrive as JSON.
+   * The body is checked further against stored data (a task against its project's configuration):
+   * the handler gets the schema's result, problems included, and its service reports them together
+   * with its own in one 400 (`invalidInput`).
    */
+  refinesBody?: R;
+  /** A body the handler parses itself (multipart); documented from `schema`. */
   rawBody?: { contentType: string; schema: z.ZodType; description?: string };
   responses: Record<number, ResponseDoc>;
-  handler: (ctx: RouteContext<Out<P>, Out<Q>, Out<B>>) => Promise<Reply | undefined>;
+  handler: (ctx: RouteContext<Out<P>, Out<Q>, BodyOf<B, R>>) => Promise<Reply | undefined>;
 }
 
 // The router stores routes with their generics erased; `defineRoute` keeps them checked at the declaration.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyRoute = RouteDefinition<any, any, any>;
+export type AnyRoute = RouteDefinition<any, any, any, any>;
 
-export function defineRoute<P extends Schema | undefined = undefined, Q extends Schema | undefined = undefined, B extends Schema | undefined = undefined>(
-  route: RouteDefinition<P, Q, B>,
+export function defineRoute<P extends Schema | undefined = undefined, Q extends Schema | undefined = undefined, B extends Schema | undefined = undefined, R extends boolean = false>(
+  route: RouteDefinition<P, Q, B, R>,
 ): AnyRoute {
   return route as AnyRoute;
 }
@@ -97,7 +107,7 @@ export function mountRoutes(router: Router, routes: AnyRoute[], authenticate: Au
         const given = mediaType(req.get('content-type'));
         if (accepts && given !== undefined && given !== accepts) throw unsupportedMediaType(accepts, given);
         if (accepts === 'application/json' && req.body === undefined) throw validationError('Request body must be JSON (Content-Type: application/json)');
-        const body = route.body ? parseOrThrow(route.body, req.body, 'body') : undefined;
+        const body = !route.body ? undefined : route.refinesBody ? parseBody(route.body, req.body) : parseOrThrow(route.body, req.body, 'body');
         const reply = await route.handler({ params, query, body, caller, req, res });
         if (!reply || res.headersSent) return;
         if (reply.headers) res.set(reply.headers);

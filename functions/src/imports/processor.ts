@@ -6,7 +6,8 @@
 import type { DocumentSnapshot, Firestore } from 'firebase-admin/firestore';
 import { notFound, payloadTooLarge, unprocessable, validationError } from '../http/errors.js';
 import { ProjectStore } from '../projects/store.js';
-import { taskConfigOf, type TaskRecord } from '../tasks/rules.js';
+import { taskConfigOf } from '../tasks/project-config.js';
+import type { TaskRecord } from '../tasks/record.js';
 import type { MutableTaskField } from '../tasks/schemas.js';
 import { writeTasks, type TaskWrite } from '../tasks/store.js';
 import { openCsv, type CsvRow } from './csv.js';

@@ -17,7 +17,7 @@ import { assertIfMatch, etagOf, ifMatchPrecondition, isStaleWrite } from '../lib
 import { docToJson } from '../lib/serialize.js';
 import { runTransaction } from '../lib/transaction.js';
 import { ProjectStore } from '../projects/store.js';
-import { taskConfigOf } from '../tasks/rules.js';
+import { taskConfigOf } from '../tasks/project-config.js';
 import { MAX_DISJUNCTIONS, storedChanges, TaskStore } from '../tasks/store.js';
 import { sendObject } from './download.js';
 import { allThumbnailKeys, contentTypeOf, fileExtension, mediaIdFor, mediaStorageKey, mediaTypeOf, noThumbnailReason, pictureSize } from './files.js';

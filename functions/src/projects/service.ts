@@ -14,7 +14,7 @@ import { docToJson } from '../lib/serialize.js';
 import { configIssues, type ConfigIssue, type PathConfig } from '../paths/builder.js';
 import { builderFor, pathConfigOf } from '../paths/service.js';
 import { MIN_TOKEN, searchKey, searchTokensOf } from '../lib/search.js';
-import { configured, DEFAULT_TASK_CONFIG, taskConfigOf } from '../tasks/rules.js';
+import { configured, DEFAULT_TASK_CONFIG, taskConfigOf } from '../tasks/project-config.js';
 import { TASK_STATUSES } from '../tasks/schemas.js';
 import { MAX_DISJUNCTIONS } from '../tasks/store.js';
 import { MAX_CONFIG_ENTRIES, type DirectoryStructureInput, type ProjectCreateInput, type ProjectListQuery, type ProjectPatchInput, type ProjectStatus } from './schemas.js';

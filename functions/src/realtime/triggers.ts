@@ -5,7 +5,7 @@ import { logger } from 'firebase-functions/logger';
 import { actorOf, bulkIdOf, changedFields, createOnce, eventDocId, versions, writeTimeOf, type DocumentWrittenEvent } from '../lib/document-change.js';
 import { projectIdSchema } from '../lib/ids.js';
 import { docToJson, toJson } from '../lib/serialize.js';
-import { withoutIndexFields } from '../tasks/rules.js';
+import { withoutIndexFields } from '../tasks/indexing.js';
 import { feedEventDoc, writeFeedEvent } from './feed.js';
 import type { FeedEventType } from '@montu/client/messages';
 

@@ -4,7 +4,10 @@
 import { FieldValue, type DocumentSnapshot, type Firestore, type Query } from 'firebase-admin/firestore';
 import { validationError } from '../http/errors.js';
 import { searchKey } from '../lib/search.js';
-import { indexFieldsOf, matchKey, type ProjectTaskConfig, type TaskRecord } from './rules.js';
+import { indexFieldsOf } from './indexing.js';
+import { matchKey } from './naming.js';
+import type { ProjectTaskConfig } from './project-config.js';
+import type { TaskRecord } from './record.js';
 import type { SortField, TaskStatus } from './schemas.js';
 import { hasCode } from '../lib/firestore-errors.js';
 
