@@ -3,7 +3,7 @@ import { unprocessable } from '../http/errors.js';
 import { runTransaction } from '../lib/transaction.js';
 import { MEDIA } from '../media/store.js';
 import { PROJECTS } from '../projects/store.js';
-import { TASKS } from '../tasks/store.js';
+import { TaskStore } from '../tasks/store.js';
 import type { AnnotationStatus, AnnotationType } from './schemas.js';
 import { hasCode } from '../lib/firestore-errors.js';
 
@@ -74,7 +74,7 @@ export class AnnotationStore {
     if (!media) return null;
     const taskId = media.get('linked_task_id') as unknown;
     const refs = [this.db.collection(PROJECTS).doc(String(media.get('project_id')))];
-    if (typeof taskId === 'string' && taskId !== '') refs.push(this.db.collection(TASKS).doc(taskId));
+    if (typeof taskId === 'string' && taskId !== '') refs.push(new TaskStore(this.db).ref(taskId));
     const [project, task] = await this.db.getAll(...refs);
     return { media, project: project!, task: task?.exists ? task : null };
   }

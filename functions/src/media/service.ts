@@ -17,8 +17,7 @@ import { assertIfMatch, etagOf, ifMatchPrecondition, isStaleWrite } from '../lib
 import { docToJson } from '../lib/serialize.js';
 import { runTransaction } from '../lib/transaction.js';
 import { ProjectStore } from '../projects/store.js';
-import { taskConfigOf } from '../tasks/project-config.js';
-import { MAX_DISJUNCTIONS, storedChanges, TaskStore } from '../tasks/store.js';
+import { MAX_DISJUNCTIONS, TaskStore } from '../tasks/store.js';
 import { sendObject } from './download.js';
 import { allThumbnailKeys, contentTypeOf, fileExtension, mediaIdFor, mediaStorageKey, mediaTypeOf, noThumbnailReason, pictureSize } from './files.js';
 import { fileNameSchema, uploadFields, type approveBody, type listQuery, type updateBody, type uploadUrlBody } from './schemas.js';
@@ -376,7 +375,7 @@ export class MediaService {
 
       const previous = task.exists ? ((task.get('status') as string | undefined) ?? null) : null;
       const next = taskStatusAfterReview(body.approval_status, previous);
-      if (next) tx.update(task.ref, storedChanges(task.data() ?? {}, { status: next }, taskConfigOf(project.data()), caller.uid));
+      if (next) this.tasks.reviewMovedStatus(tx, task, project, next, caller.uid);
       return task.exists ? { id: taskId, previous_status: previous, status: next ?? previous } : null;
     });
     const snap = await this.store.ref(id).get();

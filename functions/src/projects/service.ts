@@ -16,7 +16,7 @@ import { builderFor, pathConfigOf } from '../paths/service.js';
 import { MIN_TOKEN, searchKey, searchTokensOf } from '../lib/search.js';
 import { configured, DEFAULT_TASK_CONFIG, taskConfigOf } from '../tasks/project-config.js';
 import { TASK_STATUSES } from '../tasks/schemas.js';
-import { MAX_DISJUNCTIONS } from '../tasks/store.js';
+import { MAX_DISJUNCTIONS, TaskStore } from '../tasks/store.js';
 import { MAX_CONFIG_ENTRIES, type DirectoryStructureInput, type ProjectCreateInput, type ProjectListQuery, type ProjectPatchInput, type ProjectStatus } from './schemas.js';
 import { PROJECT_INDEX_FIELDS, ProjectStore } from './store.js';
 
@@ -73,11 +73,13 @@ export class ProjectService {
   private readonly access: AccessControl;
   private readonly projects: ProjectStore;
   private readonly members: MemberStore;
+  private readonly tasks: TaskStore;
 
   constructor(deps: AppDeps) {
     this.access = new AccessControl(deps.db);
     this.projects = new ProjectStore(deps.db);
     this.members = new MemberStore(deps.db);
+    this.tasks = new TaskStore(deps.db);
   }
 
   private async existing(id: string): Promise<DocumentSnapshot> {
@@ -255,11 +257,11 @@ export class ProjectService {
     const statuses = TASK_STATUSES.filter((s) => s !== 'archived');
     const types = taskConfigOf(snap.data()).task_types;
     const [byStatus, byType, media, archivedMedia, activeArtists] = await Promise.all([
-      Promise.all(statuses.map((s) => this.projects.countTasks(id, [{ field: 'status', value: s }]))),
-      Promise.all(types.map((t) => this.projects.countTasks(id, [{ field: 'task', value: t }, { field: 'archived', value: false }]))),
+      Promise.all(statuses.map((s) => this.tasks.count(id, [{ field: 'status', value: s }]))),
+      Promise.all(types.map((t) => this.tasks.count(id, [{ field: 'task', value: t }, { field: 'archived', value: false }]))),
       this.projects.mediaTotals(id, 'active'),
       this.projects.mediaTotals(id, 'archived'),
-      this.projects.distinctArtists(id, WORKING_STATUSES, NO_ARTIST, MAX_ARTISTS),
+      this.tasks.distinctArtists(id, WORKING_STATUSES, NO_ARTIST, MAX_ARTISTS),
     ]);
     const tasksByStatus = Object.fromEntries(statuses.map((s, i) => [s, byStatus[i]!]));
     const total = byStatus.reduce((a, b) => a + b, 0);

@@ -4,7 +4,6 @@ import type { ProjectStatus } from './schemas.js';
 
 export const PROJECTS = 'projects';
 export const DIRECTORY_OPERATIONS = 'directory_operations';
-const TASKS = 'tasks';
 const MEDIA = 'media';
 
 /** Fields stored for queries only, never returned. */
@@ -88,17 +87,7 @@ export class ProjectStore {
   }
 
   // -------------------------------------------------------------------------------------------
-  // Stats: count and sum aggregations over the project's tasks and media, never their documents.
-
-  private tasks(projectId: string): Query {
-    return this.db.collection(TASKS).where('project_id', '==', projectId);
-  }
-
-  async countTasks(projectId: string, where: { field: string; value: unknown }[]): Promise<number> {
-    let q = this.tasks(projectId);
-    for (const w of where) q = q.where(w.field, '==', w.value);
-    return (await q.count().get()).data().count;
-  }
+  // Stats: count and sum aggregations over the project's media, never their documents (tasks are counted by tasks/store.ts).
 
   /** Media count and byte total for media records in one status. */
   async mediaTotals(projectId: string, status: string): Promise<{ count: number; bytes: number }> {
@@ -109,25 +98,5 @@ export class ProjectStore {
       .aggregate({ count: AggregateField.count(), bytes: AggregateField.sum('metadata.file_size') })
       .get();
     return { count: snap.data().count, bytes: snap.data().bytes ?? 0 };
-  }
-
-  /**
-   * Distinct artists among the project's tasks in the given statuses, by skip-scanning
-   * the `artist_key` index: each step reads one task, the first whose artist sorts after the last
-   * one found, so the cost is one read per artist however many tasks each has.
-   */
-  async distinctArtists(projectId: string, statuses: readonly string[], skip: readonly string[], max: number): Promise<number> {
-    let count = 0;
-    let after: string | null = null;
-    while (count < max) {
-      let q = this.tasks(projectId).where('status', 'in', statuses);
-      if (after !== null) q = q.where('artist_key', '>', after);
-      const snap = await q.orderBy('artist_key').limit(1).get();
-      const doc = snap.docs[0];
-      if (!doc) break;
-      after = String(doc.get('artist_key'));
-      if (!skip.includes(after)) count++;
-    }
-    return count;
   }
 }

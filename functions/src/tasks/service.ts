@@ -10,6 +10,7 @@ import { paginate, type Page } from '../http/pagination.js';
 import { assertIfMatch, etagOf, isStaleWrite } from '../lib/etag.js';
 import { projectIdSchema } from '../lib/ids.js';
 import { docToJson } from '../lib/serialize.js';
+import { sameValue } from '../lib/same-value.js';
 import { retryStale } from '../lib/transaction.js';
 import { ProjectStore } from '../projects/store.js';
 import { feedEventDoc, writeFeedEvent } from '../realtime/feed.js';
@@ -278,8 +279,7 @@ function describeChanges(entries: [string, Record<string, unknown>][]) {
   const [first] = entries;
   const shared: Record<string, unknown> = {};
   for (const [field, value] of Object.entries(first?.[1] ?? {})) {
-    const json = JSON.stringify(value);
-    if (entries.every(([, c]) => field in c && JSON.stringify(c[field]) === json)) shared[field] = value;
+    if (entries.every(([, c]) => field in c && sameValue(c[field], value))) shared[field] = value;
   }
   const uniform = entries.every(([, c]) => Object.keys(c).length === Object.keys(shared).length);
   if (uniform) return { changes: shared };
