@@ -38,7 +38,7 @@ async function lib(path) {
 }
 
 async function domains() {
-  const [collections, projectService, projectSchemas, projectStore, pathChecks, paths, access, admins, membersService, membersStore, rules, taskStore, files, mediaService, mediaUploads, mediaAccess, mediaSchemas, mediaStore, storageEvents, annotationService, annotationSchemas] =
+  const [collections, projectService, projectSchemas, projectStore, pathChecks, paths, access, admins, membersService, membersStore, taskConfig, taskInput, taskStore, files, mediaService, mediaUploads, mediaAccess, mediaSchemas, mediaStore, storageEvents, annotationService, annotationSchemas] =
     await Promise.all(
       [
         'lib/collections.js',
@@ -51,7 +51,8 @@ async function domains() {
         'auth/admins.js',
         'members/service.js',
         'members/store.js',
-        'tasks/rules.js',
+        'tasks/project-config.js',
+        'tasks/validation.js',
         'tasks/store.js',
         'media/files.js',
         'media/service.js',
@@ -64,7 +65,7 @@ async function domains() {
         'annotations/schemas.js',
       ].map(lib),
     );
-  return { collections, projectService, projectSchemas, projectStore, pathChecks, paths, access, admins, membersService, membersStore, rules, taskStore, files, mediaService, mediaUploads, mediaAccess, mediaSchemas, mediaStore, storageEvents, annotationService, annotationSchemas };
+  return { collections, projectService, projectSchemas, projectStore, pathChecks, paths, access, admins, membersService, membersStore, taskConfig, taskInput, taskStore, files, mediaService, mediaUploads, mediaAccess, mediaSchemas, mediaStore, storageEvents, annotationService, annotationSchemas };
 }
 
 /** What the services see of a demo user: the verified caller a request would carry. */
@@ -211,7 +212,7 @@ export async function seedDemoData(deps, { passwords = {}, log = () => {} } = {}
 
   // Tasks, checked against their project's configuration and written with the CSV importer's helper.
   const configs = new Map();
-  for (const { id } of DATASET.projects) configs.set(id, d.rules.taskConfigOf((await projects.get(id)).data()));
+  for (const { id } of DATASET.projects) configs.set(id, d.taskConfig.taskConfigOf((await projects.get(id)).data()));
   const writes = [];
   for (const shot of DATASET.shots) {
     const { tasks, ...where } = shot;
@@ -220,8 +221,8 @@ export async function seedDemoData(deps, { passwords = {}, log = () => {} } = {}
       // Fields of the old system (`_created_at`) pass through as the migration kept them.
       const legacy = Object.fromEntries(Object.entries(row).filter(([k]) => k.startsWith('_')));
       const given = Object.fromEntries(Object.entries(row).filter(([k]) => !k.startsWith('_')));
-      const checked = d.rules.checkNewTask({ ...where, task, milestone_note: DATASET.task_defaults.milestone_note, ...DATASET.task_defaults.by_task_type[task], ...given }, config);
-      if (!checked.ok) throw new Error(`Task ${shot.episode}/${shot.sequence}/${shot.shot}/${task}: ${checked.problems.map((p) => `${p.field}: ${p.issue}`).join('; ')}`);
+      const checked = d.taskInput.checkNewTaskInput({ ...where, task, milestone_note: DATASET.task_defaults.milestone_note, ...DATASET.task_defaults.by_task_type[task], ...given }, config);
+      if (!checked.ok) throw new Error(`Task ${shot.episode}/${shot.sequence}/${shot.shot}/${task}: ${d.taskInput.taskProblems(checked.issues).map((p) => `${p.field}: ${p.issue}`).join('; ')}`);
       writes.push({ kind: 'create', task: { ...checked.value, ...legacy, ...DATASET.migration }, config });
     }
   }

@@ -19,7 +19,7 @@ export type JsonRecord = { id: string } & Record<string, unknown>;
 export interface MessageMeta {
   user: string;
   timestamp: string;
-  /** Set on per-task events written during a bulk call: the `bulk_id` of its `tasks_bulk_updated`. */
+  /** Set on per-task events written during a bulk call or a CSV import: the id of its `tasks_bulk_updated` or `import_completed` event. */
   part_of?: string;
   /**
    * Set when the message would have been too large: records (`task`, `media`, `annotation`) carry
@@ -44,7 +44,7 @@ export type AnnotationCreatedMessage = Message<'annotation_created', { annotatio
 export type AnnotationUpdatedMessage = Message<'annotation_updated', { annotation_id: string; media_id: string | null; changes: Record<string, unknown> }>;
 export type ImportCompletedMessage = Message<
   'import_completed',
-  { job_id: string; total_rows: number | null; processed_rows: number | null; created_tasks: number | null; updated_tasks: number | null; skipped_tasks: number | null; error_count: number }
+  { job_id: string | null; total_rows: number | null; processed_rows: number | null; created_tasks: number | null; updated_tasks: number | null; skipped_tasks: number | null; error_count: number }
 >;
 
 export type FeedMessage =

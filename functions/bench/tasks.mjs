@@ -38,7 +38,8 @@ await runOnBenchStack({ name: 'tasks', projects: [DATA_PROJECT] }, report, run);
 async function run() {
   const { createApp } = await import('../lib/app.js');
   const { defaultConfig } = await import('../lib/config/app-config.js');
-  const { checkNewTask, taskConfigOf } = await import('../lib/tasks/rules.js');
+  const { taskConfigOf } = await import('../lib/tasks/project-config.js');
+  const { checkNewTaskInput } = await import('../lib/tasks/validation.js');
   const { storedNewTask, writeTasks } = await import('../lib/tasks/store.js');
 
   const authApp = initializeApp({ projectId: PROJECT_ID, storageBucket: `${DATA_PROJECT}.appspot.com` }, 'auth');
@@ -72,8 +73,8 @@ async function run() {
       name: `${TYPES[i % 8]} for shot ${Math.floor(i / 8)}`,
       description: i % 10 === 0 ? 'Explosion plate needs cleanup and roto' : 'Standard shot work',
     };
-    const checked = checkNewTask(input, config);
-    if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
+    const checked = checkNewTaskInput(input, config);
+    if (!checked.ok) throw new Error(JSON.stringify(checked.issues));
     writes.push({ kind: 'create', task: checked.value, config });
   }
   // Seeded through writeTasks (the importer's path: a BulkWriter per 500); the imports benchmark

@@ -7,7 +7,7 @@ import type { AppDeps } from '../config/deps.js';
 import { notFound, validationError } from '../http/errors.js';
 import { paginate, type Page, type PageParams } from '../http/pagination.js';
 import { docToJson } from '../lib/serialize.js';
-import { tasksCollection } from '../tasks/store.js';
+import { TaskStore } from '../tasks/store.js';
 import type { AuditEntry, AuditQuery } from './schemas.js';
 import { AuditStore, type AuditFilters } from './store.js';
 
@@ -35,9 +35,8 @@ export class AuditService {
   /** A task's entries, newest first. Non-members hear that the task does not exist. */
   async taskHistory(caller: Caller, taskId: string, query: PageParams & Pick<AuditFilters, 'from' | 'to'>): Promise<Page<AuditEntry>> {
     const { page, page_size, page_token, from, to } = query;
-    const task = await tasksCollection(this.deps.db).doc(taskId).get();
-    const projectId: unknown = task.get('project_id');
-    if (!task.exists || typeof projectId !== 'string') throw notFound(`Task ${taskId}`);
+    const projectId: unknown = (await new TaskStore(this.deps.db).get(taskId))?.get('project_id');
+    if (typeof projectId !== 'string') throw notFound(`Task ${taskId}`);
     await this.access.require(caller, projectId, 'read', `Task ${taskId}`);
     return this.page({ collection: 'tasks', document_id: taskId, from, to }, { page, page_size, page_token });
   }

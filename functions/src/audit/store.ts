@@ -2,8 +2,7 @@
 // read only through the API (the security rules refuse clients).
 import type { DocumentData, Firestore, Query } from 'firebase-admin/firestore';
 import { createOnce } from '../lib/document-change.js';
-
-export const AUDIT_LOGS = 'audit_logs';
+import { AUDIT_LOGS } from '../lib/collections.js';
 
 /** The equality filters of the audit queries, in any combination, always with a range and order on `time`. */
 export const AUDIT_EQUALITY_FILTERS = ['project_id', 'collection', 'document_id', 'actor'] as const;

@@ -6,7 +6,7 @@ import { deleterOf } from '../lib/deletions.js';
 import { actorOf, bulkIdOf, changedFields, eventDocId, versions, writeTimeOf, type DocumentWrittenEvent, type FieldChange } from '../lib/document-change.js';
 import { toJson } from '../lib/serialize.js';
 import { PROJECT_INDEX_FIELDS } from '../projects/store.js';
-import { withoutIndexFields } from '../tasks/rules.js';
+import { withoutIndexFields } from '../tasks/indexing.js';
 import { AuditStore } from './store.js';
 import type { AuditAction } from './schemas.js';
 

@@ -5,8 +5,7 @@
 // Every promotion and demotion goes through `setGlobalAdmin` (the create-admin script, the seed).
 import type { Auth } from 'firebase-admin/auth';
 import { FieldValue, type Firestore } from 'firebase-admin/firestore';
-
-export const ADMINS = 'admins';
+import { ADMINS } from '../lib/collections.js';
 
 /** Makes `uid` a global admin or not, keeping their other claims. A demotion closes the rules first. */
 export async function setGlobalAdmin(deps: { auth: Auth; db: Firestore }, uid: string, admin: boolean, actor: string): Promise<void> {

@@ -69,6 +69,9 @@ const COMMON_ERRORS: Record<number, string> = {
   429: 'Too many requests (RATE_LIMITED); see Retry-After',
 };
 
+/** How a body checked against stored data too (`refinesBody`) reports its problems. */
+const REFINED_BODY = 'Every problem is reported at once in details.errors';
+
 type JsonSchemaOf = (schema: z.ZodType, io: 'input' | 'output') => Record<string, unknown>;
 
 export function buildOpenApiDocument(routes: AnyRoute[], info: { title: string; version: string; serverUrl?: string }) {
@@ -90,8 +93,8 @@ export function buildOpenApiDocument(routes: AnyRoute[], info: { title: string; 
     }
     const contentType = bodyType(route);
     if (contentType) responses['415'] ??= { description: `The body is not ${contentType} (UNSUPPORTED_MEDIA_TYPE)`, content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorEnvelope' } } } };
-    const bodySchema = route.body ?? (route.multipart ? formSchema(route.multipart) : route.rawBody?.schema);
-    const requestBody = contentType && bodySchema ? { required: true, description: route.rawBody?.description, content: { [contentType]: { schema: jsonSchema(bodySchema, 'input') } } } : undefined;
+    const bodySchema = route.body ?? (route.multipart ? formSchema(route.multipart) : undefined);
+    const requestBody = contentType && bodySchema ? { required: true, description: route.refinesBody ? REFINED_BODY : undefined, content: { [contentType]: { schema: jsonSchema(bodySchema, 'input') } } } : undefined;
     const fullPath = `${API_PREFIX}${route.path}`;
     paths[fullPath] ??= {};
     paths[fullPath][route.method] = {

@@ -8,7 +8,7 @@ import type { Caller } from '../auth/caller.js';
 import { ApiError, validationError } from './errors.js';
 import { readForm, type Form, type MultipartBody } from './multipart.js';
 import type { Reply } from './reply.js';
-import { parseOrThrow } from './validate.js';
+import { parseBody, parseOrThrow, type BodyParse } from './validate.js';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -33,12 +33,15 @@ export interface RouteContext<P, Q, B, M> {
 type Schema = z.ZodType;
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
 type FormOf<M> = M extends z.ZodObject ? Form<z.output<M>> : undefined;
+/** What the handler gets as `body`: the parsed body, or with `refinesBody` the parse result. */
+type BodyOf<B, R> = R extends true ? BodyParse<Out<B>> : Out<B>;
 
 export interface RouteDefinition<
   P extends Schema | undefined = undefined,
   Q extends Schema | undefined = undefined,
   B extends Schema | undefined = undefined,
   M extends z.ZodObject | undefined = undefined,
+  R extends boolean = false,
 > {
   method: HttpMethod;
   /** OpenAPI path template below /api/v1, e.g. `/tasks/{task_id}`. */
@@ -55,30 +58,32 @@ export interface RouteDefinition<
   /** A multipart/form-data body, read and validated before the handler runs (handed over as `form`). */
   multipart?: MultipartBody<NonNullable<M>>;
   /**
-   * A JSON body the handler parses itself (its shape problems reported together with the project's
-   * rules); documented from `schema`. It must still arrive as JSON.
+   * The body is checked further against stored data (a task against its project's configuration):
+   * the handler gets the schema's result, problems included, and its service reports them together
+   * with its own in one 400 (`invalidInput`).
    */
-  rawBody?: { contentType: string; schema: z.ZodType; description?: string };
+  refinesBody?: R;
   responses: Record<number, ResponseDoc>;
-  handler: (ctx: RouteContext<Out<P>, Out<Q>, Out<B>, FormOf<M>>) => Promise<Reply>;
+  handler: (ctx: RouteContext<Out<P>, Out<Q>, BodyOf<B, R>, FormOf<M>>) => Promise<Reply>;
 }
 
 // The router stores routes with their generics erased; `defineRoute` keeps them checked at the declaration.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyRoute = RouteDefinition<any, any, any, any>;
+export type AnyRoute = RouteDefinition<any, any, any, any, any>;
 
 export function defineRoute<
   P extends Schema | undefined = undefined,
   Q extends Schema | undefined = undefined,
   B extends Schema | undefined = undefined,
   M extends z.ZodObject | undefined = undefined,
->(route: RouteDefinition<P, Q, B, M>): AnyRoute {
+  R extends boolean = false,
+>(route: RouteDefinition<P, Q, B, M, R>): AnyRoute {
   return route as AnyRoute;
 }
 
 /** The content type a route's body must have, if it takes one. */
 export const bodyType = (route: AnyRoute): string | undefined =>
-  route.body !== undefined ? 'application/json' : route.multipart ? 'multipart/form-data' : route.rawBody?.contentType;
+  route.body !== undefined ? 'application/json' : route.multipart ? 'multipart/form-data' : undefined;
 
 export const ok = (body: unknown, headers?: Record<string, string>): Reply => ({ status: 200, body, headers });
 export const created = (body: unknown, headers?: Record<string, string>): Reply => ({ status: 201, body, headers });
@@ -111,7 +116,7 @@ export function mountRoutes(router: Router, routes: AnyRoute[], authenticate: Au
         const given = mediaType(req.get('content-type'));
         if (accepts && given !== undefined && given !== accepts) throw unsupportedMediaType(accepts, given);
         if (accepts === 'application/json' && req.body === undefined) throw validationError('Request body must be JSON (Content-Type: application/json)');
-        const body = route.body ? parseOrThrow(route.body, req.body, 'body') : undefined;
+        const body = !route.body ? undefined : route.refinesBody ? parseBody(route.body, req.body) : parseOrThrow(route.body, req.body, 'body');
         const form = route.multipart ? await readForm(req, route.multipart) : undefined;
         const reply = await route.handler({ params, query, body, form, caller, req });
         if (reply.headers) res.set(reply.headers);

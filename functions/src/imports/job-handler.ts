@@ -53,6 +53,7 @@ export async function processImportJob(event: ImportJobEvent, deps: Pick<AppDeps
       () => jobs.openSource(job.storage_key),
       {
         projectId: job.project_id,
+        jobId,
         actor: job.created_by,
         existing: job.existing,
         validateOnly: false,

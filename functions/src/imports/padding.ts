@@ -4,7 +4,7 @@
 // request's naming_pattern, the project's `naming_pattern`, the project's existing tasks, the
 // zero-padded values of the file itself; failing all of those, numbers are kept as written.
 import { validationError } from '../http/errors.js';
-import type { SegmentKind } from '../tasks/rules.js';
+import type { SegmentKind } from '../tasks/naming.js';
 
 export const SEGMENT_KINDS: readonly SegmentKind[] = ['episode', 'sequence', 'shot'];
 

@@ -1,7 +1,11 @@
 // One CSV row → a task: cells parsed into typed values, episode/sequence/shot brought to the
 // project's naming style, then checked by the task rules against the project's configuration.
 // Every problem of the row is collected; none stops the others from being found.
-import { checkNewTask, deriveTaskId, type ProjectTaskConfig, type TaskProblem, type TaskRecord } from '../tasks/rules.js';
+import type { FieldIssue } from '../http/validate.js';
+import { deriveTaskId } from '../tasks/naming.js';
+import type { ProjectTaskConfig } from '../tasks/project-config.js';
+import type { TaskRecord } from '../tasks/record.js';
+import { checkNewTaskInput, taskProblems } from '../tasks/validation.js';
 import { TASK_STATUSES, type MutableTaskField } from '../tasks/schemas.js';
 import { FIELD_LABELS, IMPORT_FIELDS, type CsvRow, type ImportField } from './csv.js';
 import { applyStyle, unpadded, type NamingStyle } from './padding.js';
@@ -146,8 +150,8 @@ export function checkRow(row: CsvRow, projectId: string, config: ProjectTaskConf
 
   // The task rules check names, lengths and the project's lists; cells already refused above are
   // absent from the input, so each problem is reported once.
-  const checked = checkNewTask(input, config);
-  if (!checked.ok) problems.push(...checked.problems.filter((p) => !isMissingIdentity(p, v)).map(fromTaskProblem));
+  const checked = checkNewTaskInput(input, config);
+  if (!checked.ok) problems.push(...taskProblems(checked.issues).filter((p) => !isMissingIdentity(p, v)).map(fromTaskProblem));
   if (problems.length > 0 || !checked.ok) {
     return { ok: false, id: identity ? safeId(identity) : undefined, problems: inColumnOrder(problems) };
   }
@@ -163,11 +167,11 @@ function inColumnOrder(problems: RowProblem[]): RowProblem[] {
 }
 
 /** An empty identity cell is already reported as "is empty". */
-function isMissingIdentity(p: TaskProblem, v: CsvRow['values']) {
+function isMissingIdentity(p: FieldIssue, v: CsvRow['values']) {
   return (['episode', 'sequence', 'shot', 'task'] as const).some((f) => p.field === f && v[f] === undefined);
 }
 
-function fromTaskProblem(p: TaskProblem): RowProblem {
+function fromTaskProblem(p: FieldIssue): RowProblem {
   const label = LABEL_OF_TASK_FIELD[p.field.split('.')[0]!];
   return { field: label ?? p.field, issue: p.issue };
 }

@@ -5,10 +5,8 @@ import { FieldValue, Timestamp, type DocumentData, type DocumentSnapshot, type F
 import type { Readable } from 'node:stream';
 import type { Bucket } from '../config/deps.js';
 import { runTransaction } from '../lib/transaction.js';
-import { tasksCollection } from '../tasks/store.js';
 import type { ExistingMode, ImportReport, JobStatus } from './schemas.js';
-
-export const IMPORT_JOBS = 'import_jobs';
+import { IMPORT_JOBS } from '../lib/collections.js';
 
 export const sourceKey = (jobId: string) => `imports/${jobId}/source.csv`;
 
@@ -53,19 +51,6 @@ function reportFields(report: ImportReport) {
     written_rows,
     written_rows_truncated,
   };
-}
-
-/** Tasks by id, in order; with `fields`, only those are read. */
-export async function readTasks(db: Firestore, ids: readonly string[], fields?: string[]): Promise<DocumentSnapshot[]> {
-  if (ids.length === 0) return [];
-  const refs = ids.map((id) => tasksCollection(db).doc(id));
-  return fields ? db.getAll(...refs, { fieldMask: fields }) : db.getAll(...refs);
-}
-
-/** Up to `limit` tasks of a project, whichever come first, with their episode, sequence and shot. */
-export async function sampleProjectTasks(db: Firestore, projectId: string, limit: number): Promise<DocumentSnapshot[]> {
-  const snap = await tasksCollection(db).where('project_id', '==', projectId).select('episode', 'sequence', 'shot').limit(limit).get();
-  return snap.docs;
 }
 
 /** Progress in whole percent; 100 only once the job has completed. */

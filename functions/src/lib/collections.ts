@@ -20,3 +20,5 @@ export const ADMINS = 'admins';
 /** Who deleted what, for the audit trigger (see lib/deletions.ts). */
 export const DELETIONS = 'deletions';
 export const RATE_LIMITS = 'rate_limits';
+/** Published file versions: counted in the stats; the studio's publishing tools write them, no API domain does. */
+export const VERSIONS = 'versions';

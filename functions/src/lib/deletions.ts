@@ -4,8 +4,8 @@
 import { createHash } from 'node:crypto';
 import type { DocumentReference, Firestore, Transaction, WriteBatch } from 'firebase-admin/firestore';
 import { expiresAfter, isExpired } from './expiry.js';
+import { DELETIONS } from './collections.js';
 
-export const DELETIONS = 'deletions';
 /** Longer than any retry of the trigger that reads the record. */
 const KEEP_MS = 7 * 24 * 3600_000;
 

@@ -2,6 +2,7 @@
 // The audit log and the real-time feed both read writes this way.
 import type { DocumentData, DocumentSnapshot } from 'firebase-admin/firestore';
 import { hasCode } from './firestore-errors.js';
+import { sameValue } from './same-value.js';
 
 /**
  * The part of firebase-functions' `FirestoreEvent<Change<DocumentSnapshot> | undefined>` that the
@@ -22,21 +23,6 @@ export const BOOKKEEPING_FIELDS: ReadonlySet<string> = new Set(['updated_at', 'u
 export interface FieldChange {
   old: unknown;
   new: unknown;
-}
-
-/** True when two Firestore values are the same, comparing maps and arrays deeply. */
-export function sameValue(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (a && b && typeof a === 'object' && typeof b === 'object') {
-    // Timestamps, GeoPoints and references compare themselves.
-    if (typeof (a as { isEqual?: unknown }).isEqual === 'function') return (a as { isEqual(o: unknown): boolean }).isEqual(b);
-    if (typeof (b as { isEqual?: unknown }).isEqual === 'function') return false;
-    if (Array.isArray(a) !== Array.isArray(b)) return false;
-    const ka = Object.keys(a);
-    const kb = Object.keys(b);
-    return ka.length === kb.length && ka.every((k) => Object.hasOwn(b, k) && sameValue((a as DocumentData)[k], (b as DocumentData)[k]));
-  }
-  return false;
 }
 
 /**

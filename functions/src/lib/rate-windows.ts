@@ -5,8 +5,7 @@
 import { createHash } from 'node:crypto';
 import { FieldValue, type Firestore } from 'firebase-admin/firestore';
 import { expiresAfter } from './expiry.js';
-
-export const RATE_LIMITS = 'rate_limits';
+import { RATE_LIMITS } from './collections.js';
 
 /** A key's counts as last read: the window `at` fell in and the one before it. */
 export interface WindowCounts {

@@ -11,8 +11,7 @@ import { emptyPage, paginate, type Page } from '../http/pagination.js';
 import { assertIfMatch, etagOf, ifMatchPrecondition, isStaleWrite } from '../lib/etag.js';
 import { runTransaction } from '../lib/transaction.js';
 import { ProjectStore } from '../projects/store.js';
-import { taskConfigOf } from '../tasks/rules.js';
-import { MAX_DISJUNCTIONS, storedChanges, TaskStore } from '../tasks/store.js';
+import { MAX_DISJUNCTIONS, TaskStore } from '../tasks/store.js';
 import { MediaAccess } from './access.js';
 import { allThumbnailKeys } from './files.js';
 import { toMedia, versionedMedia, type MediaJson } from './record.js';
@@ -159,7 +158,7 @@ export class MediaService {
 
       const previous = task.exists ? ((task.get('status') as string | undefined) ?? null) : null;
       const next = taskStatusAfterReview(body.approval_status, previous);
-      if (next) tx.update(task.ref, storedChanges(task.data() ?? {}, { status: next }, taskConfigOf(project.data()), caller.uid));
+      if (next) this.tasks.reviewMovedStatus(tx, task, project, next, caller.uid);
       return task.exists ? { id: taskId, previous_status: previous, status: next ?? previous } : null;
     });
     const snap = await this.store.ref(id).get();

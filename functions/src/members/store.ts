@@ -1,10 +1,8 @@
 import { FieldValue, type DocumentSnapshot, type Firestore, type Query, type Transaction } from 'firebase-admin/firestore';
-import { PROJECTS } from '../lib/collections.js';
+import { MEMBERS, PROJECTS } from '../lib/collections.js';
 import { deleteAs } from '../lib/deletions.js';
 import { runTransaction } from '../lib/transaction.js';
 import { normalizePermissions, type Permission } from '../auth/caller.js';
-
-export const MEMBERS = 'members';
 
 export interface MemberRecord {
   uid: string;

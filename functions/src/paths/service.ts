@@ -6,7 +6,7 @@ import type { Caller } from '../auth/caller.js';
 import type { AppDeps } from '../config/deps.js';
 import { ApiError, notFound, unprocessable } from '../http/errors.js';
 import { ProjectStore } from '../projects/store.js';
-import { configured, taskConfigOf } from '../tasks/rules.js';
+import { configured, taskConfigOf } from '../tasks/project-config.js';
 import { PathBuilder, PathConfigError, type GenerateFailure, type Generated } from './builder.js';
 import type { PathConfig, TaskValues } from './placeholders.js';
 import type { GenerateBatchInput, GenerateInput } from './schemas.js';

@@ -16,9 +16,9 @@ import { configIssues, type ConfigIssue } from '../paths/config-checks.js';
 import type { PathConfig } from '../paths/placeholders.js';
 import { builderFor, pathConfigOf } from '../paths/service.js';
 import { MIN_TOKEN, searchKey, searchTokensOf } from '../lib/search.js';
-import { configured, DEFAULT_TASK_CONFIG, taskConfigOf } from '../tasks/rules.js';
+import { configured, DEFAULT_TASK_CONFIG, taskConfigOf } from '../tasks/project-config.js';
 import { TASK_STATUSES } from '../tasks/schemas.js';
-import { MAX_DISJUNCTIONS } from '../tasks/store.js';
+import { MAX_DISJUNCTIONS, TaskStore } from '../tasks/store.js';
 import { MAX_CONFIG_ENTRIES, type DirectoryStructureInput, type ProjectCreateInput, type ProjectListQuery, type ProjectPatchInput, type ProjectStatus } from './schemas.js';
 import { PROJECT_INDEX_FIELDS, ProjectStore } from './store.js';
 
@@ -74,6 +74,7 @@ const memberToken = z.object({ p: z.number().int().min(1), a: z.string(), q: z.s
 export class ProjectService {
   private readonly projects: ProjectStore;
   private readonly members: MemberStore;
+  private readonly tasks: TaskStore;
 
   constructor(
     deps: AppDeps,
@@ -81,6 +82,7 @@ export class ProjectService {
   ) {
     this.projects = new ProjectStore(deps.db);
     this.members = new MemberStore(deps.db);
+    this.tasks = new TaskStore(deps.db);
   }
 
   private async existing(id: string): Promise<DocumentSnapshot> {
@@ -258,11 +260,11 @@ export class ProjectService {
     const statuses = TASK_STATUSES.filter((s) => s !== 'archived');
     const types = taskConfigOf(snap.data()).task_types;
     const [byStatus, byType, media, archivedMedia, activeArtists] = await Promise.all([
-      Promise.all(statuses.map((s) => this.projects.countTasks(id, [{ field: 'status', value: s }]))),
-      Promise.all(types.map((t) => this.projects.countTasks(id, [{ field: 'task', value: t }, { field: 'archived', value: false }]))),
+      Promise.all(statuses.map((s) => this.tasks.count(id, [{ field: 'status', value: s }]))),
+      Promise.all(types.map((t) => this.tasks.count(id, [{ field: 'task', value: t }, { field: 'archived', value: false }]))),
       this.projects.mediaTotals(id, 'active'),
       this.projects.mediaTotals(id, 'archived'),
-      this.projects.distinctArtists(id, WORKING_STATUSES, NO_ARTIST, MAX_ARTISTS),
+      this.tasks.distinctArtists(id, WORKING_STATUSES, NO_ARTIST, MAX_ARTISTS),
     ]);
     const tasksByStatus = Object.fromEntries(statuses.map((s, i) => [s, byStatus[i]!]));
     const total = byStatus.reduce((a, b) => a + b, 0);

@@ -1,5 +1,5 @@
 import { AggregateField, FieldPath, FieldValue, type DocumentData, type DocumentSnapshot, type Firestore, type Query, type Transaction, type UpdateData } from 'firebase-admin/firestore';
-import { DIRECTORY_OPERATIONS, MEDIA, PROJECTS, TASKS } from '../lib/collections.js';
+import { DIRECTORY_OPERATIONS, MEDIA, PROJECTS } from '../lib/collections.js';
 import { runTransaction } from '../lib/transaction.js';
 import type { ProjectStatus } from './schemas.js';
 
@@ -84,17 +84,7 @@ export class ProjectStore {
   }
 
   // -------------------------------------------------------------------------------------------
-  // Stats: count and sum aggregations over the project's tasks and media, never their documents.
-
-  private tasks(projectId: string): Query {
-    return this.db.collection(TASKS).where('project_id', '==', projectId);
-  }
-
-  async countTasks(projectId: string, where: { field: string; value: unknown }[]): Promise<number> {
-    let q = this.tasks(projectId);
-    for (const w of where) q = q.where(w.field, '==', w.value);
-    return (await q.count().get()).data().count;
-  }
+  // Stats: count and sum aggregations over the project's media, never their documents (tasks are counted by tasks/store.ts).
 
   /** Media count and byte total for media records in one status. */
   async mediaTotals(projectId: string, status: string): Promise<{ count: number; bytes: number }> {
@@ -105,25 +95,5 @@ export class ProjectStore {
       .aggregate({ count: AggregateField.count(), bytes: AggregateField.sum('metadata.file_size') })
       .get();
     return { count: snap.data().count, bytes: snap.data().bytes ?? 0 };
-  }
-
-  /**
-   * Distinct artists among the project's tasks in the given statuses, by skip-scanning
-   * the `artist_key` index: each step reads one task, the first whose artist sorts after the last
-   * one found, so the cost is one read per artist however many tasks each has.
-   */
-  async distinctArtists(projectId: string, statuses: readonly string[], skip: readonly string[], max: number): Promise<number> {
-    let count = 0;
-    let after: string | null = null;
-    while (count < max) {
-      let q = this.tasks(projectId).where('status', 'in', statuses);
-      if (after !== null) q = q.where('artist_key', '>', after);
-      const snap = await q.orderBy('artist_key').limit(1).get();
-      const doc = snap.docs[0];
-      if (!doc) break;
-      after = String(doc.get('artist_key'));
-      if (!skip.includes(after)) count++;
-    }
-    return count;
   }
 }

@@ -1,7 +1,7 @@
 // The scheduled cleanup of the real-time feed: events are for live clients, not history (the
 // audit log keeps that), so those older than `eventsMaxAgeHours` are deleted.
 import { Timestamp, type Firestore } from 'firebase-admin/firestore';
-import { EVENTS } from './feed.js';
+import { EVENTS } from '../lib/collections.js';
 
 /** Deletes per commit: Firestore's batch limit. */
 const CHUNK = 500;

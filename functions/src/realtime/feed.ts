@@ -3,13 +3,12 @@
 import { FieldValue, type Firestore, type Transaction, type WriteBatch } from 'firebase-admin/firestore';
 // The message types live in the client package (one definition for writer and reader), a workspace of the repository root.
 import type { FeedEventType } from '@montu/client/messages';
+import { EVENTS, PROJECTS } from '../lib/collections.js';
 
 export type { FeedEventType } from '@montu/client/messages';
 
-export const EVENTS = 'events';
-
 export function eventsCollection(db: Firestore, projectId: string) {
-  return db.collection('projects').doc(projectId).collection(EVENTS);
+  return db.collection(PROJECTS).doc(projectId).collection(EVENTS);
 }
 
 /** The document a feed event is stored as; `created_at` is what the age-based cleanup reads. */

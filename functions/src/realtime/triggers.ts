@@ -5,7 +5,7 @@ import { logger } from 'firebase-functions/logger';
 import { actorOf, bulkIdOf, changedFields, createOnce, eventDocId, versions, writeTimeOf, type DocumentWrittenEvent } from '../lib/document-change.js';
 import { projectIdSchema } from '../lib/ids.js';
 import { docToJson, toJson } from '../lib/serialize.js';
-import { withoutIndexFields } from '../tasks/rules.js';
+import { withoutIndexFields } from '../tasks/indexing.js';
 import { feedEventDoc, writeFeedEvent } from './feed.js';
 import type { FeedEventType } from '@montu/client/messages';
 
@@ -21,6 +21,8 @@ export const MAX_EVENT_BYTES = 256 * 1024;
 interface PlannedEvent {
   type: FeedEventType;
   data: Record<string, unknown>;
+  /** The event's id when others refer to it (an import's bulk id); else derived from the CloudEvent's. */
+  id?: string;
 }
 
 /** New values of the fields a write changed, JSON-safe: the spec's `changes`. */
@@ -55,8 +57,8 @@ async function publish(db: Firestore, event: DocumentWrittenEvent, planned: Plan
   const user = actorOf(after) ?? SYSTEM_USER;
   const timestamp = writeTimeOf(event);
   const written: string[] = [];
-  for (const { type, data } of planned) {
-    const id = eventDocId(event.id, type);
+  for (const { type, data, id: given } of planned) {
+    const id = given ?? eventDocId(event.id, type);
     await createOnce(writeFeedEvent(db, projectId.data, feedEventDoc(type, user, fitting(data), timestamp), { id }));
     written.push(id);
   }
@@ -109,7 +111,7 @@ export async function publishAnnotationWrite(db: Firestore, event: DocumentWritt
 
 const count = (value: unknown) => (typeof value === 'number' ? value : null);
 
-/** import_completed when an import job reaches `completed`. */
+/** import_completed when an import job reaches `completed`; its id is the job's, the bulk id of the tasks the job wrote. */
 export async function publishImportJobWrite(db: Firestore, event: DocumentWrittenEvent): Promise<string[]> {
   const { before, after, ref } = versions(event);
   if (!after || !ref || after.status !== 'completed' || before?.status === 'completed') return [];
@@ -122,5 +124,5 @@ export async function publishImportJobWrite(db: Firestore, event: DocumentWritte
     skipped_tasks: count(after.skipped_tasks),
     error_count: count(after.error_count) ?? (Array.isArray(after.errors) ? after.errors.length : 0),
   };
-  return publish(db, event, [{ type: 'import_completed', data }]);
+  return publish(db, event, [{ type: 'import_completed', data, id: ref.id }]);
 }

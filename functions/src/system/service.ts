@@ -1,15 +1,16 @@
 import type { Firestore } from 'firebase-admin/firestore';
+import { ANNOTATIONS, AUDIT_LOGS, DIRECTORY_OPERATIONS, IMPORT_JOBS, MEDIA, PROJECTS, TASKS, VERSIONS } from '../lib/collections.js';
 
 /** The spec's stats keys and the collections behind them. */
 export const COUNTED_COLLECTIONS = {
-  projects: 'projects',
-  tasks: 'tasks',
-  media_records: 'media',
-  annotations: 'annotations',
-  directory_operations: 'directory_operations',
-  versions: 'versions',
-  system_logs: 'audit_logs',
-  import_jobs: 'import_jobs',
+  projects: PROJECTS,
+  tasks: TASKS,
+  media_records: MEDIA,
+  annotations: ANNOTATIONS,
+  directory_operations: DIRECTORY_OPERATIONS,
+  versions: VERSIONS,
+  system_logs: AUDIT_LOGS,
+  import_jobs: IMPORT_JOBS,
 } as const;
 
 export class SystemService {
@@ -26,7 +27,7 @@ export class SystemService {
     const timestamp = this.clock().toISOString();
     const now = this.clock().getTime();
     if (!this.probe || now - this.probe.at > reuseMs) {
-      const read = this.db.collection('projects').limit(1).get().then(
+      const read = this.db.collection(PROJECTS).limit(1).get().then(
         () => true,
         () => false,
       );

@@ -1,11 +1,7 @@
-import { validationError } from '../http/errors.js';
 import { created, defineRoute, ok } from '../http/route.js';
-import { parseOrThrow } from '../http/validate.js';
 import {
   addFieldBody,
-  bulkItems,
   bulkUpdateBody,
-  bulkUpdateObject,
   bulkUpdateResponse,
   legacyBulkBody,
   legacyBulkResponse,
@@ -19,14 +15,6 @@ import {
 import { TaskService, legacyUpdates } from './service.js';
 
 const tags = ['Tasks'];
-/**
- * Task inputs are checked by rules.ts, which reports every problem at once (schema and project
- * configuration); the routes declare their schema for the documentation and hand the JSON on.
- */
-function jsonObject(json: unknown): Record<string, unknown> {
-  if (!json || typeof json !== 'object' || Array.isArray(json)) throw validationError('Request body must be a JSON object', { field: 'body', issue: 'Expected an object' });
-  return json as Record<string, unknown>;
-}
 const ifMatchHeader = (req: { get(name: string): string | undefined }) => req.get('if-match');
 const etagged = (r: { task: unknown; etag: string }) => ok(r.task, { ETag: r.etag });
 
@@ -52,14 +40,16 @@ export function taskRoutes(service: TaskService) {
       path: '/tasks',
       summary: 'Create a task (id {episode}_{sequence}_{shot}_{task} lower-cased unless given)',
       tags,
-      rawBody: { contentType: 'application/json', schema: taskCreateSchema, description: 'Every problem is reported at once in details.errors' },
+      // Checked against the project's configuration too (validation.ts), all problems in one 400.
+      body: taskCreateSchema,
+      refinesBody: true,
       responses: {
         201: { description: 'The task', schema: taskResponse },
         409: { description: 'A task with this id exists' },
         422: { description: 'The project is archived' },
       },
-      handler: async ({ caller, req }) => {
-        const r = await service.create(caller, jsonObject(req.body));
+      handler: async ({ caller, body }) => {
+        const r = await service.create(caller, body);
         return created(r.task, { ETag: r.etag, Location: `/api/v1/tasks/${r.task.id}` });
       },
     }),
@@ -71,12 +61,10 @@ export function taskRoutes(service: TaskService) {
         'Body: the spec\'s array of {task_id, updates}, or {atomic, updates: [...]}. Unknown, forbidden and invalid tasks are reported per item in errors; ' +
         'the others are updated. With atomic: true nothing is written unless every task can be updated.',
       tags,
-      rawBody: { contentType: 'application/json', schema: bulkUpdateBody },
+      body: bulkUpdateBody,
       responses: { 200: { description: 'What was updated and what failed', schema: bulkUpdateResponse }, ...bulkErrors },
-      handler: async ({ caller, req }) => {
-        // Parsed by the form the client chose, so errors name the real problem rather than "no union branch matched".
-        const body: unknown = req.body;
-        const { atomic, updates } = Array.isArray(body) ? { atomic: false, updates: parseOrThrow(bulkItems, body, 'body') } : parseOrThrow(bulkUpdateObject, body, 'body');
+      handler: async ({ caller, body }) => {
+        const { atomic, updates } = Array.isArray(body) ? { atomic: false, updates: body } : body;
         const r = await service.bulkUpdate(caller, updates, { atomic, operation: 'bulk_update' });
         return ok({ message: `Successfully updated ${r.updated.length} tasks`, updated_count: r.updated.length, failed_count: r.errors.length, updated_tasks: r.updated, errors: r.errors });
       },
@@ -110,12 +98,14 @@ export function taskRoutes(service: TaskService) {
       summary: 'Change some fields of a task (If-Match: its ETag, 412 when stale)',
       tags,
       params: taskParams,
-      rawBody: { contentType: 'application/json', schema: taskUpdateSchema, description: 'Every problem is reported at once in details.errors' },
+      // Checked against the task and its project's configuration too (validation.ts), all problems in one 400.
+      body: taskUpdateSchema,
+      refinesBody: true,
       responses: {
         200: { description: 'The updated task', schema: taskResponse },
         412: { description: 'If-Match does not match the current version' },
       },
-      handler: async ({ caller, params, req }) => etagged(await service.update(caller, params.task_id, jsonObject(req.body), ifMatchHeader(req))),
+      handler: async ({ caller, params, body, req }) => etagged(await service.update(caller, params.task_id, body, ifMatchHeader(req))),
     }),
     defineRoute({
       method: 'delete',

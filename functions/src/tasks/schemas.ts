@@ -1,5 +1,5 @@
 // Task shapes: the one source for validation, response types and the OpenAPI document. Checks that
-// need the project's configuration (task types, milestones, priority levels) live in rules.ts.
+// need the project's configuration (task types, milestones, priority levels) live in validation.ts.
 import { z } from 'zod';
 import { paginationQuery, pageSchema } from '../http/pagination.js';
 import { booleanParam, listParam, textParam } from '../http/query.js';
@@ -30,7 +30,7 @@ const segment = (field: string) =>
     .max(64, `${field} is at most 64 characters`)
     .regex(/^[\p{L}\p{N}][\p{L}\p{N}-]*$/u, `${field} may only contain letters, digits and - (e.g. Ep00, sq0010, SH0020)`);
 
-/** A value that must also be one of the project's configured names (checked in rules.ts). */
+/** A value that must also be one of the project's configured names (checked in validation.ts). */
 const configName = (field: string) =>
   z
     .string({ message: `${field} must be a string` })
@@ -128,14 +128,16 @@ export const taskCreateSchema = z
     path: ['project'],
   });
 export type TaskCreateInput = z.input<typeof taskCreateSchema>;
+export type TaskCreateData = z.output<typeof taskCreateSchema>;
 
 /**
- * A change to a task. Known fields are checked here; other names set custom fields (rules.ts), new
+ * A change to a task. Known fields are checked here; other names set custom fields (validation.ts), new
  * ones unless reserved, malformed or a likely typo of a task field.
  */
 export const taskUpdateSchema = z
   .looseObject(Object.fromEntries(Object.entries(mutableTaskFields).map(([k, s]) => [k, s.optional()])) as { [K in MutableTaskField]: z.ZodOptional<(typeof mutableTaskFields)[K]> })
   .describe('Any of the task fields, plus custom fields: existing ones change, new ones are added (names start with a letter and hold letters, digits and _; not reserved, and not a likely typo of a task field such as "priorty")');
+export type TaskUpdateData = z.output<typeof taskUpdateSchema>;
 
 export const taskParams = z.strictObject({ task_id: taskIdSchema });
 

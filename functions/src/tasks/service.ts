@@ -1,20 +1,24 @@
 // Task domain service: permission checks, the project's configuration, optimistic concurrency and
-// the bulk workflows. Validation rules live in rules.ts, Firestore access in store.ts.
+// the bulk workflows. Input checks live in validation.ts, Firestore access in store.ts.
 import type { DocumentSnapshot } from 'firebase-admin/firestore';
 import { AccessControl } from '../auth/access.js';
 import type { Caller } from '../auth/caller.js';
 import type { AppDeps } from '../config/deps.js';
 import { ApiError, conflict, notFound, preconditionFailed, unprocessable, validationError } from '../http/errors.js';
+import { describeIssues, type BodyParse } from '../http/validate.js';
 import { emptyPage, paginate, type Page } from '../http/pagination.js';
 import { assertIfMatch, etagOf, isStaleWrite } from '../lib/etag.js';
 import { projectIdSchema } from '../lib/ids.js';
 import { requireOpenProject } from '../lib/open-project.js';
 import { docToJson } from '../lib/serialize.js';
+import { sameValue } from '../lib/same-value.js';
 import { retryStale } from '../lib/transaction.js';
 import { ProjectStore } from '../projects/store.js';
 import { feedEventDoc, writeFeedEvent } from '../realtime/feed.js';
-import { checkNewFields, checkNewTask, checkTaskUpdate, taskConfigOf, withoutIndexFields, type ProjectTaskConfig, type TaskProblem } from './rules.js';
-import { taskIdSchema, type BulkOperation, type TaskListQuery } from './schemas.js';
+import { withoutIndexFields } from './indexing.js';
+import { taskConfigOf, type ProjectTaskConfig } from './project-config.js';
+import { taskIdSchema, type BulkOperation, type TaskCreateData, type TaskListQuery, type TaskUpdateData } from './schemas.js';
+import { checkNewFields, checkNewTask, checkTaskUpdate, checkTaskUpdateInput, invalidTask, taskProblems } from './validation.js';
 import { MAX_DISJUNCTIONS, TaskStore, filteredQuery, planTaskQuery, storedChanges, type TaskFilters } from './store.js';
 
 export type TaskJson = Record<string, unknown> & { id: string };
@@ -24,13 +28,11 @@ export function toTask(snap: DocumentSnapshot): TaskJson {
   return withoutIndexFields(docToJson(snap)) as TaskJson;
 }
 
-/** The 400 for a task input's problems: the first in `field`/`issue`, every one under `errors`. */
-export function problemsError(what: string, problems: readonly TaskProblem[]): ApiError {
-  return validationError(`Invalid ${what}: ${problems.map((p) => `${p.field}: ${p.issue}`).join('; ')}`, {
-    field: problems[0]?.field,
-    issue: problems[0]?.issue,
-    errors: problems,
-  });
+/** A task body is an object; anything else has nothing more to check. */
+function bodyObject(body: BodyParse<unknown>): Record<string, unknown> {
+  const input = body.input;
+  if (!input || typeof input !== 'object' || Array.isArray(input)) throw validationError('Request body must be a JSON object', { field: 'body', issue: 'Expected an object' });
+  return input as Record<string, unknown>;
 }
 
 export interface BulkItem {
@@ -118,17 +120,18 @@ export class TaskService {
   // -------------------------------------------------------------------------------------------
   // Single-task writes
 
-  /** `input` is the raw JSON body: every problem is reported at once, after the permission check. */
-  async create(caller: Caller, input: Record<string, unknown>): Promise<{ task: TaskJson; etag: string }> {
+  /** `body` is the schema's result: every problem, its own and the project's, is reported at once, after the permission check. */
+  async create(caller: Caller, body: BodyParse<TaskCreateData>): Promise<{ task: TaskJson; etag: string }> {
+    const input = bodyObject(body);
     const projectId = projectIdSchema.safeParse(input.project_id ?? input.project);
-    if (!projectId.success) throw problemsError('task', (checkNewTask(input, null) as { problems: TaskProblem[] }).problems);
+    if (!projectId.success) throw invalidTask('task', body.issues);
     await this.access.require(caller, projectId.data, 'write');
     const project = await this.projects.get(projectId.data);
     if (!project) throw notFound(`Project ${projectId.data}`);
     requireOpenProject(project, 'it takes no new tasks');
     const config = taskConfigOf(project.data());
-    const checked = checkNewTask(input, config);
-    if (!checked.ok) throw problemsError('task', checked.problems);
+    const checked = checkNewTask(body, config);
+    if (!checked.ok) throw invalidTask('task', checked.issues);
     if (!(await this.tasks.create(checked.value, config, caller.uid))) throw conflict(`Task ${checked.value.id} already exists`, { field: 'id', issue: 'duplicate' });
     const snap = (await this.tasks.get(checked.value.id))!;
     return { task: toTask(snap), etag: etagOf(snap) };
@@ -162,10 +165,11 @@ export class TaskService {
     });
   }
 
-  update(caller: Caller, id: string, updates: Record<string, unknown>, ifMatch: string | undefined) {
+  update(caller: Caller, id: string, body: BodyParse<TaskUpdateData>, ifMatch: string | undefined) {
+    bodyObject(body);
     return this.change(caller, id, ifMatch, (current, config) => {
-      const checked = checkTaskUpdate(updates, config, current);
-      if (!checked.ok) throw problemsError('task update', checked.problems);
+      const checked = checkTaskUpdate(body, config, current);
+      if (!checked.ok) throw invalidTask('task update', checked.issues);
       return checked.value;
     });
   }
@@ -177,8 +181,8 @@ export class TaskService {
 
   addFields(caller: Caller, id: string, fields: Record<string, unknown>, ifMatch: string | undefined) {
     return this.change(caller, id, ifMatch, (current) => {
-      const { problems, collisions } = checkNewFields(fields, current);
-      if (problems.length) throw problemsError('fields', problems);
+      const { issues, collisions } = checkNewFields(fields, current);
+      if (issues.length) throw invalidTask('fields', issues);
       if (collisions.length) throw conflict(`Task ${id} already has field(s) ${collisions.map((c) => c.field).join(', ')}; change them with PATCH`, { field: collisions[0]!.field, issue: collisions[0]!.issue, errors: collisions });
       if (Buffer.byteLength(JSON.stringify({ ...current, ...fields })) > MAX_TASK_BYTES) {
         throw unprocessable(`Task ${id} would grow beyond Firestore's document size limit (1 MiB); store large data elsewhere`);
@@ -231,8 +235,8 @@ export class TaskService {
           continue;
         }
         const config = await configOf(String(snap!.get('project_id')));
-        const checked = checkTaskUpdate(item.updates, config, snap!.data() ?? {});
-        if (!checked.ok) errors.push({ task_id: item.task_id, error: checked.problems.map((p) => `${p.field}: ${p.issue}`).join('; ') });
+        const checked = checkTaskUpdateInput(item.updates, config, snap!.data() ?? {});
+        if (!checked.ok) errors.push({ task_id: item.task_id, error: describeIssues(taskProblems(checked.issues)) });
         else valid.push({ snap: snap!, changes: checked.value, config });
       }
       if (options.atomic && errors.length) {
@@ -277,8 +281,7 @@ function describeChanges(entries: [string, Record<string, unknown>][]) {
   const [first] = entries;
   const shared: Record<string, unknown> = {};
   for (const [field, value] of Object.entries(first?.[1] ?? {})) {
-    const json = JSON.stringify(value);
-    if (entries.every(([, c]) => field in c && JSON.stringify(c[field]) === json)) shared[field] = value;
+    if (entries.every(([, c]) => field in c && sameValue(c[field], value))) shared[field] = value;
   }
   const uniform = entries.every(([, c]) => Object.keys(c).length === Object.keys(shared).length);
   if (uniform) return { changes: shared };

@@ -1,14 +1,18 @@
-// Firestore access for tasks: the stored form of a write (derived query fields, actor, server
-// timestamps), writing many tasks at once, and the list query plan (which is also what the
+// Firestore access for tasks, the one owner of the `tasks` collection (the CSV importer, reviews,
+// stats and the audit log read and write tasks through it): the stored form of a write (derived
+// query fields, actor, server timestamps), writing many tasks at once, and the list query plan (which is also what the
 // composite indexes in firestore.indexes.json are derived from).
-import { FieldValue, type DocumentSnapshot, type Firestore, type Query } from 'firebase-admin/firestore';
+import { FieldValue, type DocumentSnapshot, type Firestore, type Query, type Transaction } from 'firebase-admin/firestore';
 import { validationError } from '../http/errors.js';
+import { sameValue } from '../lib/same-value.js';
 import { searchKey } from '../lib/search.js';
-import { indexFieldsOf, matchKey, type ProjectTaskConfig, type TaskRecord } from './rules.js';
+import { indexFieldsOf } from './indexing.js';
+import { matchKey } from './naming.js';
+import { taskConfigOf, type ProjectTaskConfig } from './project-config.js';
+import type { TaskRecord } from './record.js';
 import type { SortField, TaskStatus } from './schemas.js';
 import { hasCode } from '../lib/firestore-errors.js';
-
-export const TASKS = 'tasks';
+import { TASKS } from '../lib/collections.js';
 
 /** Firestore allows at most 30 disjunctions in one query (the product of all `in` list sizes). */
 export const MAX_DISJUNCTIONS = 30;
@@ -31,7 +35,7 @@ export function storedNewTask(task: TaskRecord, config: ProjectTaskConfig, actor
  */
 export function storedChanges(current: Record<string, unknown>, changes: Record<string, unknown>, config: ProjectTaskConfig, actor: string, bulkId: string | null = null) {
   const merged = { ...current, ...changes } as unknown as TaskRecord;
-  const derived = Object.entries(indexFieldsOf(merged, config)).filter(([field, value]) => JSON.stringify(current[field]) !== JSON.stringify(value));
+  const derived = Object.entries(indexFieldsOf(merged, config)).filter(([field, value]) => !sameValue(current[field], value));
   return { ...changes, ...Object.fromEntries(derived), updated_by: actor, bulk_id: bulkId, updated_at: FieldValue.serverTimestamp() };
 }
 
@@ -83,10 +87,23 @@ export class TaskStore {
     return snap.exists ? snap : null;
   }
 
-  /** Snapshots of `ids` in order, read in one round trip. */
-  async getMany(ids: readonly string[]): Promise<DocumentSnapshot[]> {
+  /** Snapshots of `ids` in order (missing ones too), read in one round trip; with `fields`, only those are read. */
+  async getMany(ids: readonly string[], fields?: readonly string[]): Promise<DocumentSnapshot[]> {
     if (ids.length === 0) return [];
-    return this.db.getAll(...ids.map((id) => this.ref(id)));
+    const refs = ids.map((id) => this.ref(id));
+    return fields ? this.db.getAll(...refs, { fieldMask: [...fields] }) : this.db.getAll(...refs);
+  }
+
+  /** Up to `limit` tasks of a project, whichever come first, with only `fields` read. */
+  async sample(projectId: string, limit: number, fields: readonly string[]): Promise<DocumentSnapshot[]> {
+    return (await tasksCollection(this.db).where('project_id', '==', projectId).select(...fields).limit(limit).get()).docs;
+  }
+
+  /** How many tasks of a project match every `where` equality (an aggregation: no task is read). */
+  async count(projectId: string, where: readonly { field: string; value: unknown }[]): Promise<number> {
+    let q = tasksCollection(this.db).where('project_id', '==', projectId);
+    for (const w of where) q = q.where(w.field, '==', w.value);
+    return (await q.count().get()).data().count;
   }
 
   /** Creates a task; false when the id is taken. */
@@ -98,6 +115,34 @@ export class TaskStore {
       if (hasCode(err, 'ALREADY_EXISTS')) return false;
       throw err;
     }
+  }
+
+  /**
+   * Distinct artists among the project's tasks in the given statuses, by skip-scanning
+   * the `artist_key` index: each step reads one task, the first whose artist sorts after the last
+   * one found, so the cost is one read per artist however many tasks each has.
+   */
+  async distinctArtists(projectId: string, statuses: readonly string[], skip: readonly string[], max: number): Promise<number> {
+    let count = 0;
+    let after: string | null = null;
+    while (count < max) {
+      let q = tasksCollection(this.db).where('project_id', '==', projectId).where('status', 'in', statuses);
+      if (after !== null) q = q.where('artist_key', '>', after);
+      const snap = await q.orderBy('artist_key').limit(1).get();
+      const doc = snap.docs[0];
+      if (!doc) break;
+      after = String(doc.get('artist_key'));
+      if (!skip.includes(after)) count++;
+    }
+    return count;
+  }
+
+  /**
+   * A review moved the task's status: written in the review's transaction, which has read the task
+   * and its project (the derived fields follow the status, the reviewer is the writer).
+   */
+  reviewMovedStatus(tx: Transaction, task: DocumentSnapshot, project: DocumentSnapshot, status: string, reviewer: string): void {
+    tx.update(task.ref, storedChanges(task.data() ?? {}, { status }, taskConfigOf(project.data()), reviewer));
   }
 
   /** Applies changes, provided the task is still at `snap`'s update time (throws a stale-write error otherwise). */

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { AUDIT_EQUALITY_FILTERS, AUDIT_LOGS } from '../../src/audit/store.js';
+import { AUDIT_LOGS } from '../../src/lib/collections.js';
+import { AUDIT_EQUALITY_FILTERS } from '../../src/audit/store.js';
 
 interface IndexSpec {
   collectionGroup: string;

@@ -107,6 +107,9 @@ describe('async CSV import', () => {
       { row: 200, error: "Task: 'cmp' is not one of the project's task_types: modeling, animation, lighting, comp, fx", problems: [{ field: 'Task', issue: "'cmp' is not one of the project's task_types: modeling, animation, lighting, comp, fx" }] },
       { row: 201, error: 'Frame In/Frame Out: start 1100 must be less than end 1001', problems: [{ field: 'Frame In/Frame Out', issue: 'start 1100 must be less than end 1001' }] },
     ]);
+    // The job id is the import's bulk id: every task it wrote carries it, so their feed events fold into its import_completed.
+    const written = await ctx.db.collection('tasks').where('project_id', '==', 'ASYNC').get();
+    expect(new Set(written.docs.map((d) => d.get('bulk_id')))).toEqual(new Set([jobId]));
     expect(done.body.started_at).not.toBeNull();
     expect(done.body.finished_at).not.toBeNull();
     expect(await countTasks(ctx, 'ASYNC')).toBe(198);

@@ -69,6 +69,13 @@ describe('POST /tasks/import-csv', () => {
     expect(lighting).toMatchObject({ artist: 'Unassigned', status: 'not_started', priority: 'medium', deadline: null, estimated_duration_hours: 0 });
     const fx = (await ctx.db.doc('tasks/ep01_sq0010_sh0030_fx').get()).data()!;
     expect(fx).toMatchObject({ deadline: '2026-04-15T18:00:00Z', estimated_duration_hours: 7.5, description: 'Smoke, "thick"', priority: 'urgent' });
+
+    // One operation: the feed's import_completed event, whose id every written task carries as its bulk id.
+    const events = await ctx.db.collection('projects/ONE/events').where('type', '==', 'import_completed').get();
+    expect(events.docs.map((e) => e.data().data)).toEqual([
+      expect.objectContaining({ job_id: null, total_rows: 3, processed_rows: 3, created_tasks: 3, updated_tasks: 0, skipped_tasks: 0, error_count: 0, user: team.writer.uid }),
+    ]);
+    expect([comp.bulk_id, lighting.bulk_id, fx.bulk_id]).toEqual([events.docs[0]!.id, events.docs[0]!.id, events.docs[0]!.id]);
   });
 
   it('refuses each malformed file with a 400 naming the problem, before writing anything', async () => {
@@ -260,6 +267,8 @@ describe('POST /tasks/import-csv', () => {
       actions: { create: 1, update: 1, skip: 0 },
       written_rows: [],
     });
+    // Only the first, writing, import is announced.
+    expect((await ctx.db.collection('projects/DRY/events').where('type', '==', 'import_completed').get()).size).toBe(1);
     expect(res.body.preview.map((p: { id: string; action: string; changes: string[] }) => [p.id, p.action, p.changes])).toEqual([
       ['ep31_sq0010_sh0010_comp', 'update', ['artist']],
       ['ep31_sq0010_sh0020_comp', 'create', []],

@@ -205,7 +205,7 @@ describe('annotation feed events', () => {
 });
 
 describe('import feed events', () => {
-  it('publishes import_completed once, when the job reaches completed', async () => {
+  it('publishes import_completed once, when the job reaches completed, as the event the job id names (the bulk id of its tasks)', async () => {
     const p = project();
     const ref = db.collection('import_jobs').doc(uniqueName('job'));
     await ref.create({ project_id: p.id, status: 'processing', progress_percent: 40, total_rows: 500, processed_rows: 200, created_tasks: 200, errors: [], created_by: 'producer-1' });
@@ -214,12 +214,12 @@ describe('import feed events', () => {
     const done = await writeEvent(ref, (r) =>
       r.update({ status: 'completed', progress_percent: 100, processed_rows: 500, created_tasks: 485, errors: [{ row: 12, error: 'Invalid episode format' }] }),
     );
-    expect(await publishImportJobWrite(db, done)).toEqual([`${done.id}_import_completed`]);
+    expect(await publishImportJobWrite(db, done)).toEqual([ref.id]);
     const after = await writeEvent(ref, (r) => r.update({ results_note: 'kept' }));
     expect(await publishImportJobWrite(db, after)).toEqual([]);
     expect(await p.events()).toEqual([
       {
-        id: `${done.id}_import_completed`,
+        id: ref.id,
         type: 'import_completed',
         data: {
           job_id: ref.id,

@@ -3,7 +3,7 @@
 // of everything stored, to prove a run of hostile requests changed nothing.
 import type { DocumentReference, Firestore } from 'firebase-admin/firestore';
 import { expect } from 'vitest';
-import { RATE_LIMITS } from '../../src/lib/rate-windows.js';
+import { RATE_LIMITS } from '../../src/lib/collections.js';
 import type { TestContext, TestUser } from '../support/context.js';
 
 /** Bytes of a 1x1 PNG: the upload route checks names and sizes, not pixels. */

@@ -1,15 +1,17 @@
 // Task test arrangement: projects with their configuration, and tasks written straight through the
 // store's stored form (derived fields included) with controlled timestamps, so sort order is exact.
 import { Timestamp, type Firestore } from 'firebase-admin/firestore';
-import { checkNewTask, taskConfigOf, type ProjectTaskConfig, type TaskRecord } from '../../src/tasks/rules.js';
+import { taskConfigOf, type ProjectTaskConfig } from '../../src/tasks/project-config.js';
+import type { TaskRecord } from '../../src/tasks/record.js';
+import { checkNewTaskInput } from '../../src/tasks/validation.js';
 import { storedNewTask, tasksCollection } from '../../src/tasks/store.js';
 
 export const SWA_CONFIG = { task_types: ['modeling', 'rigging', 'animation', 'layout', 'lighting', 'comp', 'fx', 'lookdev'], milestones: ['not_started', 'final_render', 'approved'], priority_levels: ['low', 'medium', 'high', 'urgent'] };
 export const RFX_CONFIG = { task_types: ['comp', 'lighting', 'animation', 'fx', 'layout'], milestones: ['not_started', 'approved'], priority_levels: ['minor', 'major', 'critical'] };
 
 export function newTask(input: Record<string, unknown>, config: ProjectTaskConfig): TaskRecord {
-  const r = checkNewTask(input, config);
-  if (!r.ok) throw new Error(`bad fixture task: ${JSON.stringify(r.problems)}`);
+  const r = checkNewTaskInput(input, config);
+  if (!r.ok) throw new Error(`bad fixture task: ${JSON.stringify(r.issues)}`);
   return r.value;
 }
 

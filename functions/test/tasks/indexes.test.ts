@@ -2,7 +2,8 @@
 // firestore.indexes.json. The combinations come from the query planner itself.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { FILTER_FIELDS, TASKS, planTaskQuery, type TaskFilters, type TaskQueryPlan } from '../../src/tasks/store.js';
+import { TASKS } from '../../src/lib/collections.js';
+import { FILTER_FIELDS, planTaskQuery, type TaskFilters, type TaskQueryPlan } from '../../src/tasks/store.js';
 import { SORT_FIELDS } from '../../src/tasks/schemas.js';
 
 interface IndexField {

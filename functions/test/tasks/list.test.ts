@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, expectEnvelope, type TestUser } from '../support/context.js';
-import { NO_DEADLINE_KEY } from '../../src/tasks/rules.js';
+import { NO_DEADLINE_KEY } from '../../src/tasks/indexing.js';
 import { RFX_CONFIG, SWA_CONFIG, configOf, newTask, seedTasks } from './fixture.js';
 
 const ctx = createTestContext('tasks-list');

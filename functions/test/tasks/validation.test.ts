@@ -1,30 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { searchKey } from '../../src/lib/search.js';
-import {
-  DEFAULT_TASK_CONFIG,
-  checkNewFields,
-  checkNewTask,
-  checkTaskUpdate,
-  deriveTaskId,
-  indexFieldsOf,
-  matchKey,
-  normaliseSegment,
-  searchTokens,
-  taskConfigOf,
-  withoutIndexFields,
-  NO_DEADLINE_KEY,
-  type TaskRecord,
-} from '../../src/tasks/rules.js';
+import { indexFieldsOf, NO_DEADLINE_KEY, searchTokens, withoutIndexFields } from '../../src/tasks/indexing.js';
+import { deriveTaskId, matchKey, normaliseSegment } from '../../src/tasks/naming.js';
+import { DEFAULT_TASK_CONFIG, taskConfigOf } from '../../src/tasks/project-config.js';
+import type { TaskRecord } from '../../src/tasks/record.js';
+import { checkNewFields, checkNewTaskInput as checkNewTask, checkTaskUpdateInput as checkTaskUpdate, taskProblems } from '../../src/tasks/validation.js';
+
+/** A check's outcome as the API reports it: the value, or {field, issue} per problem. */
+const reported = <T>(r: { ok: true; value: T } | { ok: false; issues: Parameters<typeof taskProblems>[0] }) => (r.ok ? r : { ok: false, problems: taskProblems(r.issues) });
 
 const config = taskConfigOf({ task_types: ['comp', 'lighting', 'look_dev'], milestones: ['not_started', 'final_comp'], priority_levels: ['low', 'medium', 'high', 'urgent'] });
 
 function valid(input: Record<string, unknown>): TaskRecord {
   const r = checkNewTask(input, config);
-  if (!r.ok) throw new Error(JSON.stringify(r.problems));
+  if (!r.ok) throw new Error(JSON.stringify(r.issues));
   return r.value;
 }
 
-describe('task rules: normalisation and ids', () => {
+describe('task input: normalisation and ids', () => {
   it('keeps the spec stored shape Ep00 / sq0010 / SH0020 whatever the input case', () => {
     expect(['ep00', 'EP00', 'Ep00', ' eP00 '].map((v) => normaliseSegment('episode', v))).toEqual(['Ep00', 'Ep00', 'Ep00', 'Ep00']);
     expect(['SQ0010', 'sq0010', 'Sq0010'].map((v) => normaliseSegment('sequence', v))).toEqual(['sq0010', 'sq0010', 'sq0010']);
@@ -46,7 +39,7 @@ describe('task rules: normalisation and ids', () => {
   });
 });
 
-describe('task rules: new tasks', () => {
+describe('task input: new tasks', () => {
   it('fills the spec defaults and normalises names', () => {
     const t = valid({ project_id: 'SWA', episode: 'ep00', sequence: 'SQ0010', shot: 'sh0020', task: 'COMP' });
     expect(t).toEqual({
@@ -72,9 +65,9 @@ describe('task rules: new tasks', () => {
       config,
     );
     expect(r.ok).toBe(false);
-    const fields = r.ok ? [] : r.problems.map((p) => p.field).sort();
+    const fields = r.ok ? [] : taskProblems(r.issues).map((p) => p.field).sort();
     expect(fields).toEqual(['current_version', 'deadline', 'episode', 'frame_range', 'milestone', 'priority', 'sequence', 'start_time', 'status', 'task', 'type', 'versions.1', 'colour'].sort());
-    const byField = r.ok ? {} : Object.fromEntries(r.problems.map((p) => [p.field, p.issue]));
+    const byField = r.ok ? {} : Object.fromEntries(taskProblems(r.issues).map((p) => [p.field, p.issue]));
     expect(byField.frame_range).toBe('frame_range.start must be less than frame_range.end');
     expect(byField.priority).toBe("'asap' is not one of the project's priority_levels: low, medium, high, urgent");
     expect(byField.current_version).toBe('Expected a version like v001 (v followed by at least three digits)');
@@ -82,25 +75,25 @@ describe('task rules: new tasks', () => {
 
   it('names a missing project and each unknown field', () => {
     const r = checkNewTask({ episode: 'Ep00', sequence: 'sq1', shot: 'SH1', task: 'comp', colour: 'red', size: 2 }, config);
-    expect(r.ok ? [] : r.problems).toEqual([
+    expect(r.ok ? [] : taskProblems(r.issues)).toEqual([
       { field: 'colour', issue: 'Unknown field' },
       { field: 'size', issue: 'Unknown field' },
       { field: 'project_id', issue: 'project_id is required' },
     ]);
-    expect(checkNewTask('nope', config)).toEqual({ ok: false, problems: [{ field: 'input', issue: 'Invalid input: expected object, received string' }] });
+    expect(reported(checkNewTask('nope', config))).toEqual({ ok: false, problems: [{ field: 'body', issue: 'Invalid input: expected object, received string' }] });
   });
 
   it('refuses values when the project configures an empty list', () => {
     const r = checkNewTask({ project_id: 'P', episode: 'Ep00', sequence: 'sq1', shot: 'SH1', task: 'comp' }, taskConfigOf({ task_types: [] }));
-    expect(r.ok ? [] : r.problems).toEqual([{ field: 'task', issue: 'The project has no task_types configured' }]);
+    expect(r.ok ? [] : taskProblems(r.issues)).toEqual([{ field: 'task', issue: 'The project has no task_types configured' }]);
   });
 });
 
-describe('task rules: updates and custom fields', () => {
+describe('task input: updates and custom fields', () => {
   const current = { ...valid({ project_id: 'SWA', episode: 'Ep00', sequence: 'sq0010', shot: 'SH0020', task: 'comp' }), workflow_status: 'x' } as Record<string, unknown>;
 
   it('normalises known fields and accepts existing custom fields', () => {
-    expect(checkTaskUpdate({ priority: 'URGENT', status: 'in_progress', workflow_status: { a: 1 }, deadline: '2025-10-01' }, config, current)).toEqual({
+    expect(reported(checkTaskUpdate({ priority: 'URGENT', status: 'in_progress', workflow_status: { a: 1 }, deadline: '2025-10-01' }, config, current))).toEqual({
       ok: true,
       value: { workflow_status: { a: 1 }, priority: 'urgent', status: 'in_progress', deadline: '2025-10-01' },
     });
@@ -108,7 +101,7 @@ describe('task rules: updates and custom fields', () => {
 
   it('refuses identity, server and unknown fields and bad values, all at once', () => {
     const r = checkTaskUpdate({ episode: 'Ep01', updated_by: 'me', search_tokens: [], stauts: 'done', status: 'done', milestone: 'nope', frame_range: { start: 5, end: 5 } }, config, current);
-    expect(r.ok ? [] : r.problems).toEqual([
+    expect(r.ok ? [] : taskProblems(r.issues)).toEqual([
       { field: 'episode', issue: "episode cannot be changed: it is part of the task's identity (create a new task instead)" },
       { field: 'updated_by', issue: 'updated_by is maintained by the server' },
       { field: 'search_tokens', issue: 'search_tokens is maintained by the server' },
@@ -117,11 +110,12 @@ describe('task rules: updates and custom fields', () => {
       { field: 'frame_range', issue: 'frame_range.start must be less than frame_range.end' },
       { field: 'milestone', issue: "'nope' is not one of the project's milestones: not_started, final_comp" },
     ]);
-    expect(checkTaskUpdate({}, config, current)).toEqual({ ok: false, problems: [{ field: 'updates', issue: 'Give at least one field to change' }] });
+    expect(reported(checkTaskUpdate({}, config, current))).toEqual({ ok: false, problems: [{ field: 'updates', issue: 'Give at least one field to change' }] });
   });
 
   it('refuses custom field names that collide with task fields, and values Firestore cannot store', () => {
-    expect(checkNewFields({ frontend_metadata: { ui_color: '#ff6b6b' }, status: 'x', bulk_id: 'y', workflow_status: 'z', nested: [[1]], '1bad': 1 }, current)).toEqual({
+    const { issues, collisions } = checkNewFields({ frontend_metadata: { ui_color: '#ff6b6b' }, status: 'x', bulk_id: 'y', workflow_status: 'z', nested: [[1]], '1bad': 1 }, current);
+    expect({ problems: taskProblems(issues), collisions }).toEqual({
       problems: [
         { field: 'status', issue: 'status is a task field or reserved; custom fields need another name' },
         { field: 'bulk_id', issue: 'bulk_id is a task field or reserved; custom fields need another name' },
@@ -133,7 +127,7 @@ describe('task rules: updates and custom fields', () => {
   });
 });
 
-describe('task rules: derived query fields', () => {
+describe('task input: derived query fields', () => {
   it('stores case-insensitive keys, the priority rank, a sortable deadline and the archived flag', () => {
     const t = valid({ project_id: 'SWA', episode: 'ep00', sequence: 'sq0010', shot: 'sh0020', task: 'comp', artist: 'John_Doe', priority: 'high', deadline: '2025-10-01T12:00:00+02:00', status: 'archived' });
     const f = indexFieldsOf(t, config);
