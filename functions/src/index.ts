@@ -40,7 +40,7 @@ const audit = async () => (await import('./audit/triggers.js')).recordAuditEntry
 const feed = async () => import('./realtime/triggers.js');
 
 export const projectWritten = onWrite('projects/{projectId}', async () => [await audit()]);
-export const memberWritten = onWrite('projects/{projectId}/members/{uid}', async () => [await audit()]);
+export const memberWritten = onWrite('projects/{projectId}/members/{uid}', async () => [await audit(), (await feed()).publishMemberWrite]);
 export const taskWritten = onWrite('tasks/{taskId}', async () => [await audit(), (await feed()).publishTaskWrite]);
 export const mediaWritten = onWrite('media/{mediaId}', async () => [await audit(), (await feed()).publishMediaWrite]);
 export const annotationWritten = onWrite('annotations/{annotationId}', async () => [await audit(), (await feed()).publishAnnotationWrite]);
