@@ -17,10 +17,11 @@ import { projectRoutes } from './projects/routes.js';
 import { docsRouter } from './system/docs.js';
 import { systemRoutes } from './system/routes.js';
 import { taskRoutes } from './tasks/routes.js';
+import { webhookRoutes } from './webhooks/routes.js';
 
 /** Every route of the API, in matching order (literal paths before `{id}` paths of the same method). */
 export function apiRoutes(deps: AppDeps): AnyRoute[] {
-  return [...systemRoutes(deps), ...authRoutes(deps), ...memberRoutes(deps), ...projectRoutes(deps), ...pathRoutes(deps), ...importRoutes(deps), ...taskRoutes(deps), ...mediaRoutes(deps), ...annotationRoutes(deps), ...auditRoutes(deps)];
+  return [...systemRoutes(deps), ...authRoutes(deps), ...memberRoutes(deps), ...projectRoutes(deps), ...pathRoutes(deps), ...importRoutes(deps), ...taskRoutes(deps), ...mediaRoutes(deps), ...annotationRoutes(deps), ...auditRoutes(deps), ...webhookRoutes(deps)];
 }
 
 function routeMatcher(routes: AnyRoute[]) {

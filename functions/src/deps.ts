@@ -2,6 +2,7 @@ import type { Auth } from 'firebase-admin/auth';
 import type { Firestore } from 'firebase-admin/firestore';
 import type { Storage } from 'firebase-admin/storage';
 import type { AppConfig } from './config.js';
+import type { DeliveryQueue } from './webhooks/queue.js';
 
 export type Bucket = ReturnType<Storage['bucket']>;
 
@@ -12,4 +13,6 @@ export interface AppDeps {
   bucket: Bucket;
   clock: () => Date;
   config: AppConfig;
+  /** Where webhook deliveries are queued: Cloud Tasks unless given (tests attempt them in-process). */
+  webhookQueue?: DeliveryQueue;
 }
