@@ -10,7 +10,9 @@ let deps: AppDeps | undefined;
 
 export function runtimeDeps(): AppDeps {
   if (deps) return deps;
-  const app = getApps()[0] ?? initializeApp();
+  // The default app, which Admin SDK calls without an app (the task queue) use too: firebase-functions'
+  // event triggers create one of their own (`__admin__`) before the handler runs.
+  const app = getApps().find((a) => a.name === '[DEFAULT]') ?? initializeApp();
   const db = getFirestore(app);
   db.settings({ ignoreUndefinedProperties: true });
   const built: AppDeps = { db, auth: getAuth(app), bucket: getStorage(app).bucket(), clock: () => new Date(), config: configFromParams() };

@@ -4,90 +4,39 @@
 // triggers, fired by the stack; the test never calls a handler. A web page using the Firebase web
 // SDK, in headless Chromium, listens to the same stack as a browser front end does (web-page.ts).
 // Needs functions/lib built and /usr/bin/chromium (`npm test` does both first).
-import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { deleteApp, initializeApp, type App } from 'firebase-admin/app';
+import type { App } from 'firebase-admin/app';
 import { getAuth } from 'firebase-admin/auth';
-import { getFirestore, type DocumentData, type Firestore } from 'firebase-admin/firestore';
+import type { DocumentData, Firestore } from 'firebase-admin/firestore';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed, vi } from 'vitest';
-import { freePorts, PROJECT_ID, type Ports } from '../../../stack/emulators.mjs';
-import { startServedStack, type ServedStack } from '../../../stack/served.mjs';
-import { signIn, uniqueName } from '../support/context.js';
+import { PROJECT_ID, type Ports } from '../../../stack/emulators.mjs';
+import { uniqueName } from '../support/context.js';
+import { startServedApi, type ServedApi } from './served-api.js';
 import { openWebPage, type WebPage } from './web-page.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const soon = { timeout: 15_000, interval: 100 };
-/** The served stack's output, to read when a test fails. */
-const LOG_FILE = path.join(tmpdir(), `montu-served-stack-${process.pid}.log`);
 
-let served: ServedStack | undefined;
+let stack: ServedApi | undefined;
 let ports: Ports;
 let admin: App;
 let db: Firestore;
 let bearer: string;
-const EMULATOR_VARIABLES = ['FIRESTORE_EMULATOR_HOST', 'FIREBASE_AUTH_EMULATOR_HOST', 'FIREBASE_STORAGE_EMULATOR_HOST', 'STORAGE_EMULATOR_HOST'] as const;
-const savedEnv = Object.fromEntries(EMULATOR_VARIABLES.map((name) => [name, process.env[name]]));
-
-/** A call to the served API (through Hosting's /api rewrite) as the seeded studio admin. */
-async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: DocumentData; headers: Headers }> {
-  const headers: Record<string, string> = { authorization: bearer };
-  let payload: FormData | string | undefined;
-  if (body instanceof FormData) payload = body;
-  else if (body !== undefined) {
-    headers['content-type'] = 'application/json';
-    payload = JSON.stringify(body);
-  }
-  const res = await fetch(`http://127.0.0.1:${ports.hosting}/api/v1${path}`, { method, headers, body: payload });
-  const text = await res.text();
-  return { status: res.status, body: text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text, headers: res.headers };
-}
-
-async function createProject(): Promise<string> {
-  const id = uniqueName('E2E').toUpperCase().replace(/-/g, '_');
-  const res = await api('POST', '/projects', { id, name: `End to end ${id}` });
-  expect(res.status).toBe(201);
-  return id;
-}
-
-async function createTask(projectId: string, shot: string): Promise<string> {
-  const res = await api('POST', '/tasks', { project_id: projectId, episode: 'Ep01', sequence: 'sq0010', shot, task: 'comp' });
-  expect(res.status).toBe(201);
-  return res.body.id as string;
-}
+const api = (method: string, path: string, body?: unknown) => stack!.api(method, path, body);
+const createProject = () => stack!.createProject();
+const createTask = (projectId: string, shot: string) => stack!.createTask(projectId, shot);
 
 beforeAll(async () => {
-  expect(existsSync(`${ROOT}functions/lib/index.js`), 'functions/lib is not built: run npm run build').toBe(true);
-  ports = await freePorts();
-  console.log(`[e2e] the served stack logs to ${LOG_FILE}`);
-  // No demo data: the test makes what it needs, and the seed's own trigger work stays out of it.
-  served = await startServedStack({ ports, logFile: LOG_FILE });
-  // This file's clients read the served stack (each test file runs in its own process).
-  process.env.FIRESTORE_EMULATOR_HOST = `127.0.0.1:${ports.firestore}`;
-  process.env.FIREBASE_AUTH_EMULATOR_HOST = `127.0.0.1:${ports.auth}`;
-  admin = initializeApp({ projectId: PROJECT_ID }, uniqueName('served'));
-  db = getFirestore(admin);
-  // A studio admin in the served Auth emulator, signed in there for a real ID token.
-  const email = `${uniqueName('admin')}@studio.test`;
-  const { uid } = await getAuth(admin).createUser({ email, password: 'e2e-password' });
-  await getAuth(admin).setCustomUserClaims(uid, { admin: true });
-  bearer = `Bearer ${(await signIn(email, 'e2e-password')).idToken}`;
+  stack = await startServedApi('served-stack');
+  ({ ports, admin, db, bearer } = stack);
 }, 95_000);
 
 afterAll(async () => {
-  if (admin) await deleteApp(admin);
-  await served?.stop();
-  for (const [name, value] of Object.entries(savedEnv)) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
+  await stack?.stop();
 });
 
 describe('the served stack', () => {
   it('says it serves with the official Firestore emulator', () => {
-    expect(served!.output()).toMatch(/Firestore {4}: the official Cloud Firestore emulator on 127\.0\.0\.1:\d+ \(Java \d+/);
+    expect(stack!.served.output()).toMatch(/Firestore {4}: the official Cloud Firestore emulator on 127\.0\.0\.1:\d+ \(Java \d+/);
   });
 
   it("applies the app's CORS allow-list to preflights, which the Functions emulator would otherwise answer for any origin", async () => {
