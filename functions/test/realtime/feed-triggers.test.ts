@@ -1,4 +1,4 @@
-import { FieldValue } from 'firebase-admin/firestore';
+import { FieldValue, type DocumentReference } from 'firebase-admin/firestore';
 import { describe, expect, it } from 'vitest';
 import { eventsCollection } from '../../src/realtime/feed.js';
 import { deleteAs } from '../../src/lib/deletions.js';
@@ -20,6 +20,13 @@ function project() {
     },
   };
 }
+
+/** A delete as the API makes it: with the record of who deleted the document. */
+const deletedBy = (actor: string) => async (ref: DocumentReference) => {
+  const batch = db.batch();
+  deleteAs(batch, ref, actor, new Date());
+  await batch.commit();
+};
 
 const newTask = (projectId: string, extra: Record<string, unknown> = {}) => ({
   project_id: projectId,
@@ -113,11 +120,7 @@ describe('task feed events', () => {
     await ref.create(newTask(p.id));
     const archived = await writeEvent(ref, (r) => r.update({ status: 'archived', updated_by: 'lead-1' }));
     expect(await publishTaskWrite(db, archived)).toEqual([`${archived.id}_task_archived`]);
-    const deleted = await writeEvent(ref, async (r) => {
-      const batch = db.batch();
-      deleteAs(batch, r, 'admin-1', new Date());
-      await batch.commit();
-    });
+    const deleted = await writeEvent(ref, deletedBy('admin-1'));
     expect(await publishTaskWrite(db, deleted)).toEqual([`${deleted.id}_task_deleted`]);
     const byType = Object.fromEntries((await p.events()).map((e) => [e.type, e.data]));
     expect(byType.task_archived).toMatchObject({ task_id: ref.id, changes: { status: 'archived' }, user: 'lead-1' });
@@ -253,11 +256,7 @@ describe('archive, delete and membership feed events', () => {
     expect(await publishMemberWrite(db, await writeEvent(ref, (r) => r.update({ display_name: 'Ann' })))).toEqual([]);
     const promoted = await writeEvent(ref, (r) => r.update({ permissions: ['read', 'write'], updated_by: 'lead-1' }));
     expect(await publishMemberWrite(db, promoted)).toEqual([`${promoted.id}_member_updated`]);
-    const removed = await writeEvent(ref, async (r) => {
-      const batch = db.batch();
-      deleteAs(batch, r, 'lead-1', new Date());
-      await batch.commit();
-    });
+    const removed = await writeEvent(ref, deletedBy('lead-1'));
     expect(await publishMemberWrite(db, removed)).toEqual([`${removed.id}_member_removed`]);
     const byType = Object.fromEntries((await p.events()).map((e) => [e.type, e.data]));
     expect(byType.member_added).toMatchObject({ user_id: ref.id, permissions: ['read'], user: 'lead-1' });
