@@ -1,6 +1,7 @@
 // Serves the API on the official Firebase emulators (stack/emulators.mjs): Auth, Functions,
-// Firestore, Hosting and, where its emulator is installed, Pub/Sub, all through `firebase
-// emulators:start`; Storage in this process. Firestore triggers are fired by the Firestore emulator,
+// Firestore, Hosting, Cloud Tasks (it dispatches the webhook deliveries to the Functions emulator)
+// and, where its emulator is installed, Pub/Sub, all through `firebase emulators:start`; Storage in
+// this process. Firestore triggers are fired by the Firestore emulator,
 // Storage triggers by the Storage emulator's object events. Then seeds the demo data.
 //
 // Ports are firebase.json's; MONTU_<SERVICE>_PORT (HOSTING, FUNCTIONS, FIRESTORE, AUTH, STORAGE, HUB,
@@ -49,10 +50,17 @@ async function triggerSummary() {
   ].join('\n                 ');
 }
 
+/** The task queue functions the Functions emulator registered with the Cloud Tasks emulator. */
+async function taskQueues() {
+  const { backends = [] } = await (await fetch(`${FUNCTIONS_URL}/backends`)).json();
+  const queues = backends.flatMap((b) => b.functionTriggers ?? []).filter((t) => t.taskQueueTrigger).map((t) => t.entryPoint);
+  return queues.join(', ') || 'none';
+}
+
 try {
   // NODE_ENV reaches the emulated functions: the runtime parses bodies before the app, and its
   // Express shows a stack trace with file paths for a malformed one unless in production mode.
-  stack = await startEmulators({ only: ['auth', 'functions', 'firestore', 'hosting', 'pubsub'], ports, env: { NODE_ENV: 'production' } });
+  stack = await startEmulators({ only: ['auth', 'functions', 'firestore', 'hosting', 'pubsub', 'tasks'], ports, env: { NODE_ENV: 'production' } });
 } catch (err) {
   console.error(`[serve] ${err.message}`);
   await shutdown(1);
@@ -86,6 +94,7 @@ Montu Manager API is serving.
   Storage      : firebase-tools' Storage emulator, in-process (no rules evaluation: its rules runtime is a download) on 127.0.0.1:${ports.storage}
   Auth         : the official Auth emulator on 127.0.0.1:${ports.auth}
   Functions    : the official Functions emulator on 127.0.0.1:${ports.functions}, Hosting rewrite on :${ports.hosting}
+  Cloud Tasks  : the official Cloud Tasks emulator on 127.0.0.1:${ports.tasks} (queue: ${await taskQueues()}; webhook params from functions/.env.demo-montu)
   Pub/Sub      : ${stack.services.includes('pubsub') ? `the official Pub/Sub emulator on 127.0.0.1:${ports.pubsub} (${stack.prerequisites.pubsub.source})` : 'not installed (only the scheduled feed clean-up needs it)'}
   Triggers     : ${await triggerSummary()}
 Press Ctrl-C to stop.`);

@@ -5,12 +5,20 @@
 export type FeedEventType =
   | 'task_created'
   | 'task_updated'
+  | 'task_archived'
+  | 'task_deleted'
   | 'tasks_bulk_updated'
   | 'media_uploaded'
   | 'media_approved'
+  | 'media_deleted'
   | 'annotation_created'
   | 'annotation_updated'
-  | 'import_completed';
+  | 'annotation_archived'
+  | 'annotation_deleted'
+  | 'import_completed'
+  | 'member_added'
+  | 'member_updated'
+  | 'member_removed';
 
 /** A document as the API returns it (Timestamps as ISO-8601 strings). */
 export type JsonRecord = { id: string } & Record<string, unknown>;
@@ -37,11 +45,23 @@ interface Message<T extends FeedEventType, D> {
 export type TaskCreatedMessage = Message<'task_created', { task: JsonRecord }>;
 /** `changes` holds the new value of each changed field (`null` for a removed field). */
 export type TaskUpdatedMessage = Message<'task_updated', { task_id: string; changes: Record<string, unknown> }>;
+/** A task's status became `archived` (the API's DELETE): like task_updated, `changes` holds the new values. */
+export type TaskArchivedMessage = Message<'task_archived', { task_id: string; changes: Record<string, unknown> }>;
+/** A task document was removed (never by the API's routes, which archive; by scripts or the console). */
+export type TaskDeletedMessage = Message<'task_deleted', { task_id: string }>;
 export type TasksBulkUpdatedMessage = Message<'tasks_bulk_updated', { task_ids: string[]; operation: string; changes: Record<string, unknown>; bulk_id?: string }>;
 export type MediaUploadedMessage = Message<'media_uploaded', { media: JsonRecord }>;
 export type MediaApprovedMessage = Message<'media_approved', { media_id: string; task_id: string | null; approval_status: string; previous_status: string | null }>;
+export type MediaDeletedMessage = Message<'media_deleted', { media_id: string; task_id: string | null }>;
 export type AnnotationCreatedMessage = Message<'annotation_created', { annotation: JsonRecord }>;
 export type AnnotationUpdatedMessage = Message<'annotation_updated', { annotation_id: string; media_id: string | null; changes: Record<string, unknown> }>;
+export type AnnotationArchivedMessage = Message<'annotation_archived', { annotation_id: string; media_id: string | null; changes: Record<string, unknown> }>;
+export type AnnotationDeletedMessage = Message<'annotation_deleted', { annotation_id: string; media_id: string | null }>;
+/** Membership changes: the member's uid and permissions (none once removed). */
+type MemberData = { user_id: string; permissions: string[] };
+export type MemberAddedMessage = Message<'member_added', MemberData>;
+export type MemberUpdatedMessage = Message<'member_updated', MemberData & { previous_permissions: string[] }>;
+export type MemberRemovedMessage = Message<'member_removed', MemberData>;
 export type ImportCompletedMessage = Message<
   'import_completed',
   { job_id: string | null; total_rows: number | null; processed_rows: number | null; created_tasks: number | null; updated_tasks: number | null; skipped_tasks: number | null; error_count: number }
@@ -50,9 +70,17 @@ export type ImportCompletedMessage = Message<
 export type FeedMessage =
   | TaskCreatedMessage
   | TaskUpdatedMessage
+  | TaskArchivedMessage
+  | TaskDeletedMessage
   | TasksBulkUpdatedMessage
   | MediaUploadedMessage
   | MediaApprovedMessage
+  | MediaDeletedMessage
   | AnnotationCreatedMessage
   | AnnotationUpdatedMessage
+  | AnnotationArchivedMessage
+  | AnnotationDeletedMessage
+  | MemberAddedMessage
+  | MemberUpdatedMessage
+  | MemberRemovedMessage
   | ImportCompletedMessage;

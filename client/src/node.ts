@@ -1,8 +1,11 @@
 // Offline storage for Node and Electron's main process: one JSON file, replaced atomically (write
-// a temporary file, then rename), so a crash mid-write leaves the previous queue intact.
+// a temporary file, then rename), so a crash mid-write leaves the previous queue intact. And the
+// check a webhook receiver makes of each delivery's signature.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { OfflineStorage } from './storage.js';
+
+export { verifyWebhookSignature, type VerifyOptions } from './webhooks.js';
 
 export class FileStorage implements OfflineStorage {
   private values: Promise<Record<string, unknown>> | null = null;

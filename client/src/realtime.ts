@@ -146,14 +146,14 @@ export interface ChannelHandlers {
 }
 
 const CHANNEL_MESSAGES: Record<ChannelKind, ReadonlySet<FeedMessage['type']>> = {
-  tasks: new Set(['task_created', 'task_updated', 'tasks_bulk_updated', 'import_completed']),
-  media: new Set(['media_uploaded', 'media_approved']),
-  annotations: new Set(['annotation_created', 'annotation_updated']),
+  tasks: new Set(['task_created', 'task_updated', 'task_archived', 'task_deleted', 'tasks_bulk_updated', 'import_completed']),
+  media: new Set(['media_uploaded', 'media_approved', 'media_deleted']),
+  annotations: new Set(['annotation_created', 'annotation_updated', 'annotation_archived', 'annotation_deleted']),
 };
 
 function annotationMediaId(message: FeedMessage): unknown {
   if (message.type === 'annotation_created') return message.data.annotation.media_id;
-  if (message.type === 'annotation_updated') return message.data.media_id;
+  if (message.type === 'annotation_updated' || message.type === 'annotation_archived' || message.type === 'annotation_deleted') return message.data.media_id;
   return undefined;
 }
 

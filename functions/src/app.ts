@@ -32,6 +32,8 @@ import { systemRoutes } from './system/routes.js';
 import { SystemService } from './system/service.js';
 import { taskRoutes } from './tasks/routes.js';
 import { TaskService } from './tasks/service.js';
+import { webhookRoutes } from './webhooks/routes.js';
+import { WebhookService } from './webhooks/service.js';
 
 /** The media domain's three services, sharing its permission checks. */
 function mediaServices(deps: AppDeps, access: AccessControl): MediaServices {
@@ -54,6 +56,7 @@ function createServices(deps: AppDeps) {
     media: mediaServices(deps, access),
     annotations: new AnnotationService(deps, access),
     audit: new AuditService(deps, access),
+    webhooks: new WebhookService(deps, access),
   };
 }
 
@@ -71,6 +74,7 @@ export function apiRoutes(deps: AppDeps): AnyRoute[] {
     ...mediaRoutes(services.media, deps.config),
     ...annotationRoutes(services.annotations),
     ...auditRoutes(services.audit),
+    ...webhookRoutes(services.webhooks),
   ];
 }
 

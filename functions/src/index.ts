@@ -1,15 +1,17 @@
 // Only exports functions. Each one loads its code on first use, so a cold start pays for what that
 // function needs and nothing else (sharp and csv-parse stay out of the API's start-up).
 import { onDocumentCreated, onDocumentWritten } from 'firebase-functions/v2/firestore';
-import { onRequest } from 'firebase-functions/v2/https';
+import { HttpsError, onRequest } from 'firebase-functions/v2/https';
 import { onSchedule } from 'firebase-functions/v2/scheduler';
 import { onObjectDeleted, onObjectFinalized } from 'firebase-functions/v2/storage';
+import { onTaskDispatched } from 'firebase-functions/v2/tasks';
 import type { Express } from 'express';
 // Params must be declared when this module loads: that is how `firebase deploy` and the Functions
 // emulator discover them and supply their values (or defaults) to the functions.
-import './config/params.js';
+import { WEBHOOK_RETRY_MAX_BACKOFF_SECONDS, WEBHOOK_RETRY_MIN_BACKOFF_SECONDS, WEBHOOK_RETRY_WINDOW_SECONDS } from './config/params.js';
 import type { Firestore } from 'firebase-admin/firestore';
 import type { DocumentWrittenEvent } from './lib/document-change.js';
+import type { DeliveryTask } from './webhooks/queue.js';
 
 export const REGION = 'us-central1';
 
@@ -40,7 +42,7 @@ const audit = async () => (await import('./audit/triggers.js')).recordAuditEntry
 const feed = async () => import('./realtime/triggers.js');
 
 export const projectWritten = onWrite('projects/{projectId}', async () => [await audit()]);
-export const memberWritten = onWrite('projects/{projectId}/members/{uid}', async () => [await audit()]);
+export const memberWritten = onWrite('projects/{projectId}/members/{uid}', async () => [await audit(), (await feed()).publishMemberWrite]);
 export const taskWritten = onWrite('tasks/{taskId}', async () => [await audit(), (await feed()).publishTaskWrite]);
 export const mediaWritten = onWrite('media/{mediaId}', async () => [await audit(), (await feed()).publishMediaWrite]);
 export const annotationWritten = onWrite('annotations/{annotationId}', async () => [await audit(), (await feed()).publishAnnotationWrite]);
@@ -72,3 +74,35 @@ export const mediaFileDeleted = onObjectDeleted({ region: REGION, memory: '256Mi
   const [{ handleObjectDeleted }, { runtimeDeps }] = await Promise.all([import('./media/storage-events.js'), import('./config/deps.js')]);
   await handleObjectDeleted(runtimeDeps(), event.data);
 });
+
+/** Turns each new feed event into webhook deliveries (docs/webhooks.md); both its writes are idempotent, so retries are safe. */
+export const webhookFanOut = onDocumentCreated({ document: 'projects/{projectId}/events/{eventId}', region: REGION, retry: true }, async (event) => {
+  if (!event.data) return;
+  const [{ fanOutFeedEvent }, { cloudTasksQueue }, { runtimeDeps }] = await Promise.all([import('./webhooks/fanout.js'), import('./webhooks/queue.js'), import('./config/deps.js')]);
+  await fanOutFeedEvent(runtimeDeps().db, cloudTasksQueue(), event.params.projectId, event.params.eventId, event.data.data());
+});
+
+/**
+ * One attempt of a webhook delivery per dispatch. Cloud Tasks retries the task while the handler
+ * asks for it, with exponential backoff; the handler itself ends it once the retry window closes
+ * (maxRetrySeconds and maxAttempts only back that up). Its name is webhooks/queue.ts' DELIVERY_FUNCTION.
+ */
+export const webhookDelivery = onTaskDispatched<DeliveryTask>(
+  {
+    region: REGION,
+    memory: '256MiB',
+    timeoutSeconds: 60,
+    retryConfig: {
+      maxAttempts: 100,
+      minBackoffSeconds: WEBHOOK_RETRY_MIN_BACKOFF_SECONDS,
+      maxBackoffSeconds: WEBHOOK_RETRY_MAX_BACKOFF_SECONDS,
+      maxDoublings: 16,
+      maxRetrySeconds: WEBHOOK_RETRY_WINDOW_SECONDS,
+    },
+    rateLimits: { maxConcurrentDispatches: 100 },
+  },
+  async (request) => {
+    const [{ attemptDelivery }, { runtimeDeps }] = await Promise.all([import('./webhooks/delivery.js'), import('./config/deps.js')]);
+    if ((await attemptDelivery(runtimeDeps(), request.data)) === 'retry') throw new HttpsError('unavailable', 'The receiver did not take the event: retry later');
+  },
+);

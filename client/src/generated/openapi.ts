@@ -695,6 +695,138 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project_id}/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a project's webhooks (without their secrets)
+         * @description Project admins only; non-members hear the project does not exist (404), other members get 403.
+         */
+        get: operations["getProjectsProjectIdWebhooks"];
+        put?: never;
+        /**
+         * Subscribe a URL to the project's events; the answer carries the signing secret, shown only here
+         * @description Project admins only; non-members hear the project does not exist (404), other members get 403. The URL must be https and resolve to public addresses only (no private, loopback or link-local target). Every delivery is signed: X-Montu-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" with the secret>. See docs/webhooks.md.
+         */
+        post: operations["postProjectsProjectIdWebhooks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/webhooks/{webhook_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One webhook (without its secret)
+         * @description Project admins only; non-members hear the project does not exist (404), other members get 403.
+         */
+        get: operations["getProjectsProjectIdWebhooksWebhookId"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a webhook with its delivery log; queued deliveries are dropped
+         * @description Project admins only; non-members hear the project does not exist (404), other members get 403.
+         */
+        delete: operations["deleteProjectsProjectIdWebhooksWebhookId"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a webhook's URL, events, description or active flag
+         * @description Project admins only; non-members hear the project does not exist (404), other members get 403. active: true enables a disabled webhook again and clears its failure count and reason.
+         */
+        patch: operations["patchProjectsProjectIdWebhooksWebhookId"];
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/webhooks/{webhook_id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A new signing secret; the old one signs beside it for 24 hours
+         * @description Project admins only; non-members hear the project does not exist (404), other members get 403. During the rollover every delivery carries two v1= signatures, so receivers can switch secrets without losing events.
+         */
+        post: operations["postProjectsProjectIdWebhooksWebhookIdRotateSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/webhooks/{webhook_id}/ping": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deliver a ping event now
+         * @description Project admins only; non-members hear the project does not exist (404), other members get 403. Queues a delivery of {type: "ping"}; follow it in the delivery log.
+         */
+        post: operations["postProjectsProjectIdWebhooksWebhookIdPing"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/webhooks/{webhook_id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A webhook's deliveries, newest first
+         * @description Project admins only; non-members hear the project does not exist (404), other members get 403. Each records its attempts, the last status code, duration and error, the next attempt, and the first 1 KB of the last answer.
+         */
+        get: operations["getProjectsProjectIdWebhooksWebhookIdDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deliver the same event again, as a new delivery
+         * @description Project admins only; non-members hear the project does not exist (404), other members get 403. The body, and so its id, is the original's, so a receiver that already has the event can drop it.
+         */
+        post: operations["postProjectsProjectIdWebhooksWebhookIdDeliveriesDeliveryIdRedeliver"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -6701,6 +6833,874 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
+            };
+            /** @description Too many requests (RATE_LIMITED); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getProjectsProjectIdWebhooks: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1 */
+                page?: number;
+                /** @description Items per page (default 50, max 100) */
+                page_size?: number;
+                /** @description Cursor from a previous page's next_page_token; takes precedence over page */
+                page_token?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Project id, e.g. SWA */
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Webhooks, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            project_id: string;
+                            url: string;
+                            events: string[];
+                            description: string;
+                            active: boolean;
+                            /** @description Why delivery stopped (410 Gone, or too many failures in a row) */
+                            disabled_reason: string | null;
+                            disabled_at: string | null;
+                            consecutive_failures: number;
+                            secret_rotated_at: string | null;
+                            /** @description Until then the previous secret signs beside the new one */
+                            previous_secret_expires_at: string | null;
+                            created_at: string | null;
+                            created_by: string;
+                            updated_at: string | null;
+                            updated_by: string;
+                        }[];
+                        total: number;
+                        page: number;
+                        page_size: number;
+                        total_pages: number;
+                        next_page_token: string | null;
+                    };
+                };
+            };
+            /** @description Invalid input (VALIDATION_ERROR); details name each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked token (UNAUTHENTICATED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The caller lacks the permission (PERMISSION_DENIED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not found, or not visible to the caller (NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (RATE_LIMITED); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    postProjectsProjectIdWebhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Project id, e.g. SWA */
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Where events are POSTed: https, on a public address */
+                    url: string;
+                    /** @description Event types to deliver, or ["*"] for all (ping is always delivered) */
+                    events: ("task_created" | "task_updated" | "task_archived" | "task_deleted" | "tasks_bulk_updated" | "media_uploaded" | "media_approved" | "media_deleted" | "annotation_created" | "annotation_updated" | "annotation_archived" | "annotation_deleted" | "import_completed" | "member_added" | "member_updated" | "member_removed" | "*")[];
+                    description?: string;
+                    /** @description Deliver events (default true) */
+                    active?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description The webhook and its secret */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        project_id: string;
+                        url: string;
+                        events: string[];
+                        description: string;
+                        active: boolean;
+                        /** @description Why delivery stopped (410 Gone, or too many failures in a row) */
+                        disabled_reason: string | null;
+                        disabled_at: string | null;
+                        consecutive_failures: number;
+                        secret_rotated_at: string | null;
+                        /** @description Until then the previous secret signs beside the new one */
+                        previous_secret_expires_at: string | null;
+                        created_at: string | null;
+                        created_by: string;
+                        updated_at: string | null;
+                        updated_by: string;
+                        /** @description The signing secret: shown only here */
+                        secret: string;
+                    };
+                };
+            };
+            /** @description Invalid input (VALIDATION_ERROR); details name each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked token (UNAUTHENTICATED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The caller lacks the permission (PERMISSION_DENIED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not found, or not visible to the caller (NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Refused URL (not https, or resolving to a non-public address), or the project has the most webhooks it may have */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many requests (RATE_LIMITED); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getProjectsProjectIdWebhooksWebhookId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Project id, e.g. SWA */
+                project_id: string;
+                /** @description Webhook id */
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The webhook */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        project_id: string;
+                        url: string;
+                        events: string[];
+                        description: string;
+                        active: boolean;
+                        /** @description Why delivery stopped (410 Gone, or too many failures in a row) */
+                        disabled_reason: string | null;
+                        disabled_at: string | null;
+                        consecutive_failures: number;
+                        secret_rotated_at: string | null;
+                        /** @description Until then the previous secret signs beside the new one */
+                        previous_secret_expires_at: string | null;
+                        created_at: string | null;
+                        created_by: string;
+                        updated_at: string | null;
+                        updated_by: string;
+                    };
+                };
+            };
+            /** @description Invalid input (VALIDATION_ERROR); details name each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked token (UNAUTHENTICATED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The caller lacks the permission (PERMISSION_DENIED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not found, or not visible to the caller (NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (RATE_LIMITED); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    deleteProjectsProjectIdWebhooksWebhookId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Project id, e.g. SWA */
+                project_id: string;
+                /** @description Webhook id */
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (VALIDATION_ERROR); details name each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked token (UNAUTHENTICATED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The caller lacks the permission (PERMISSION_DENIED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not found, or not visible to the caller (NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (RATE_LIMITED); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    patchProjectsProjectIdWebhooksWebhookId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Project id, e.g. SWA */
+                project_id: string;
+                /** @description Webhook id */
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Where events are POSTed: https, on a public address */
+                    url?: string;
+                    /** @description Event types to deliver, or ["*"] for all (ping is always delivered) */
+                    events?: ("task_created" | "task_updated" | "task_archived" | "task_deleted" | "tasks_bulk_updated" | "media_uploaded" | "media_approved" | "media_deleted" | "annotation_created" | "annotation_updated" | "annotation_archived" | "annotation_deleted" | "import_completed" | "member_added" | "member_updated" | "member_removed" | "*")[];
+                    description?: string;
+                    /** @description true re-enables a disabled webhook and clears its failure count */
+                    active?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description The webhook */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        project_id: string;
+                        url: string;
+                        events: string[];
+                        description: string;
+                        active: boolean;
+                        /** @description Why delivery stopped (410 Gone, or too many failures in a row) */
+                        disabled_reason: string | null;
+                        disabled_at: string | null;
+                        consecutive_failures: number;
+                        secret_rotated_at: string | null;
+                        /** @description Until then the previous secret signs beside the new one */
+                        previous_secret_expires_at: string | null;
+                        created_at: string | null;
+                        created_by: string;
+                        updated_at: string | null;
+                        updated_by: string;
+                    };
+                };
+            };
+            /** @description Invalid input (VALIDATION_ERROR); details name each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked token (UNAUTHENTICATED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The caller lacks the permission (PERMISSION_DENIED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not found, or not visible to the caller (NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Refused URL */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many requests (RATE_LIMITED); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    postProjectsProjectIdWebhooksWebhookIdRotateSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Project id, e.g. SWA */
+                project_id: string;
+                /** @description Webhook id */
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new secret, shown only here */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The new signing secret: shown only here */
+                        secret: string;
+                        /** @description The old secret signs beside the new one until then */
+                        previous_secret_expires_at: string;
+                    };
+                };
+            };
+            /** @description Invalid input (VALIDATION_ERROR); details name each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked token (UNAUTHENTICATED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The caller lacks the permission (PERMISSION_DENIED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not found, or not visible to the caller (NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (RATE_LIMITED); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    postProjectsProjectIdWebhooksWebhookIdPing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Project id, e.g. SWA */
+                project_id: string;
+                /** @description Webhook id */
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The queued delivery */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        webhook_id: string;
+                        /** @description The `id` of the body: the same on every attempt and redelivery */
+                        event_id: string;
+                        event_type: string;
+                        /** @enum {string} */
+                        status: "pending" | "retrying" | "delivered" | "failed" | "cancelled";
+                        attempts: number;
+                        last_status_code: number | null;
+                        last_error: string | null;
+                        /** @description Of the last attempt */
+                        duration_ms: number | null;
+                        /** @description The first 1 KB of the last answer */
+                        response_body: string | null;
+                        created_at: string | null;
+                        first_attempt_at: string | null;
+                        last_attempt_at: string | null;
+                        next_attempt_at: string | null;
+                        delivered_at: string | null;
+                        redelivery_of: string | null;
+                    };
+                };
+            };
+            /** @description Invalid input (VALIDATION_ERROR); details name each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked token (UNAUTHENTICATED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The caller lacks the permission (PERMISSION_DENIED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not found, or not visible to the caller (NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The webhook is disabled */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many requests (RATE_LIMITED); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getProjectsProjectIdWebhooksWebhookIdDeliveries: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1 */
+                page?: number;
+                /** @description Items per page (default 50, max 100) */
+                page_size?: number;
+                /** @description Cursor from a previous page's next_page_token; takes precedence over page */
+                page_token?: string;
+                /** @description Only deliveries in this state */
+                status?: "pending" | "retrying" | "delivered" | "failed" | "cancelled";
+            };
+            header?: never;
+            path: {
+                /** @description Project id, e.g. SWA */
+                project_id: string;
+                /** @description Webhook id */
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deliveries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            webhook_id: string;
+                            /** @description The `id` of the body: the same on every attempt and redelivery */
+                            event_id: string;
+                            event_type: string;
+                            /** @enum {string} */
+                            status: "pending" | "retrying" | "delivered" | "failed" | "cancelled";
+                            attempts: number;
+                            last_status_code: number | null;
+                            last_error: string | null;
+                            /** @description Of the last attempt */
+                            duration_ms: number | null;
+                            /** @description The first 1 KB of the last answer */
+                            response_body: string | null;
+                            created_at: string | null;
+                            first_attempt_at: string | null;
+                            last_attempt_at: string | null;
+                            next_attempt_at: string | null;
+                            delivered_at: string | null;
+                            redelivery_of: string | null;
+                        }[];
+                        total: number;
+                        page: number;
+                        page_size: number;
+                        total_pages: number;
+                        next_page_token: string | null;
+                    };
+                };
+            };
+            /** @description Invalid input (VALIDATION_ERROR); details name each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked token (UNAUTHENTICATED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The caller lacks the permission (PERMISSION_DENIED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not found, or not visible to the caller (NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (RATE_LIMITED); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    postProjectsProjectIdWebhooksWebhookIdDeliveriesDeliveryIdRedeliver: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Project id, e.g. SWA */
+                project_id: string;
+                /** @description Webhook id */
+                webhook_id: string;
+                /** @description Delivery id */
+                delivery_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new, queued delivery */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        webhook_id: string;
+                        /** @description The `id` of the body: the same on every attempt and redelivery */
+                        event_id: string;
+                        event_type: string;
+                        /** @enum {string} */
+                        status: "pending" | "retrying" | "delivered" | "failed" | "cancelled";
+                        attempts: number;
+                        last_status_code: number | null;
+                        last_error: string | null;
+                        /** @description Of the last attempt */
+                        duration_ms: number | null;
+                        /** @description The first 1 KB of the last answer */
+                        response_body: string | null;
+                        created_at: string | null;
+                        first_attempt_at: string | null;
+                        last_attempt_at: string | null;
+                        next_attempt_at: string | null;
+                        delivered_at: string | null;
+                        redelivery_of: string | null;
+                    };
+                };
+            };
+            /** @description Invalid input (VALIDATION_ERROR); details name each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked token (UNAUTHENTICATED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The caller lacks the permission (PERMISSION_DENIED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not found, or not visible to the caller (NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The webhook is disabled */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Too many requests (RATE_LIMITED); see Retry-After */
             429: {

@@ -27,7 +27,21 @@ export interface AppConfig {
   csvImportMaxBytes: number;
   /** Most task rows POST /tasks/import-csv imports in the request; larger files go through the async import. */
   csvSyncMaxRows: number;
+  webhooks: WebhookSettings;
 }
+
+/** How webhooks deliver (docs/webhooks.md). */
+export interface WebhookSettings {
+  /** Loopback targets allowed, over plain http too (the emulator stack: receivers on this machine). */
+  allowLoopback: boolean;
+  /** Wait before the first retry; each later one waits twice as long, up to `maxBackoffSeconds`. */
+  minBackoffSeconds: number;
+  maxBackoffSeconds: number;
+  /** How long after its first attempt a delivery is still retried. */
+  retryWindowSeconds: number;
+}
+
+export const DEFAULT_WEBHOOK_SETTINGS: WebhookSettings = { allowLoopback: false, minBackoffSeconds: 30, maxBackoffSeconds: 3600, retryWindowSeconds: 86_400 };
 
 export const SPEC_ALLOWED_FILE_TYPES = ['.jpg', '.jpeg', '.png', '.tif', '.tiff', '.exr', '.mov', '.mp4', '.ma', '.nk'];
 
@@ -53,6 +67,7 @@ export function defaultConfig(overrides: Partial<AppConfig> = {}): AppConfig {
     eventsMaxAgeHours: 72,
     csvImportMaxBytes: 32 * 1024 * 1024,
     csvSyncMaxRows: 5000,
+    webhooks: DEFAULT_WEBHOOK_SETTINGS,
     ...overrides,
   };
 }

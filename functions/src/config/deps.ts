@@ -6,6 +6,7 @@ import { getFirestore, type Firestore } from 'firebase-admin/firestore';
 import { getStorage, type Storage } from 'firebase-admin/storage';
 import type { AppConfig } from './app-config.js';
 import { configFromParams } from './params.js';
+import type { DeliveryQueue } from '../webhooks/queue.js';
 
 export type Bucket = ReturnType<Storage['bucket']>;
 
@@ -15,6 +16,8 @@ export interface AppDeps {
   bucket: Bucket;
   clock: () => Date;
   config: AppConfig;
+  /** Where webhook deliveries are queued: Cloud Tasks unless given (tests attempt them in-process). */
+  webhookQueue?: DeliveryQueue;
 }
 
 let deps: AppDeps | undefined;
@@ -22,7 +25,9 @@ let deps: AppDeps | undefined;
 /** The functions' dependencies, built once per instance (on first use, so a cold start pays only when a function needs them). */
 export function runtimeDeps(): AppDeps {
   if (deps) return deps;
-  const app = getApps()[0] ?? initializeApp();
+  // The default app, which Admin SDK calls without an app (the task queue) use too: firebase-functions'
+  // event triggers create one of their own (`__admin__`) before the handler runs.
+  const app = getApps().find((a) => a.name === '[DEFAULT]') ?? initializeApp();
   const db = getFirestore(app);
   db.settings({ ignoreUndefinedProperties: true });
   const built: AppDeps = { db, auth: getAuth(app), bucket: getStorage(app).bucket(), clock: () => new Date(), config: configFromParams() };

@@ -2,8 +2,10 @@
 // CloudEvent id and written with create(), so a redelivered event publishes nothing twice.
 import type { DocumentData, Firestore } from 'firebase-admin/firestore';
 import { logger } from 'firebase-functions/logger';
+import { deleterOf } from '../lib/deletions.js';
 import { actorOf, bulkIdOf, changedFields, createOnce, eventDocId, versions, writeTimeOf, type DocumentWrittenEvent } from '../lib/document-change.js';
 import { projectIdSchema } from '../lib/ids.js';
+import { sameValue } from '../lib/same-value.js';
 import { docToJson, toJson } from '../lib/serialize.js';
 import { withoutIndexFields } from '../tasks/indexing.js';
 import { feedEventDoc, writeFeedEvent } from './feed.js';
@@ -44,17 +46,21 @@ function fitting(data: Record<string, unknown>): Record<string, unknown> {
   return slim;
 }
 
-/** Writes the planned events to the feed of the project the new version belongs to. */
-async function publish(db: Firestore, event: DocumentWrittenEvent, planned: PlannedEvent[]): Promise<string[]> {
+/**
+ * Writes the planned events to the feed of the project the document belongs to (`project_id` of
+ * its last version unless given), as made by the write's author, or for a delete by its deleter.
+ */
+async function publish(db: Firestore, event: DocumentWrittenEvent, planned: PlannedEvent[], project?: string): Promise<string[]> {
   if (planned.length === 0) return [];
-  const { after, ref } = versions(event);
+  const { before, after, ref } = versions(event);
   // A bad project_id would fail the write on every retry: log it and publish nothing.
-  const projectId = projectIdSchema.safeParse(after?.project_id);
+  const projectId = projectIdSchema.safeParse(project ?? (after ?? before)?.project_id);
   if (!projectId.success) {
     logger.warn('feed: write without a valid project_id, no event published', { document: ref?.path, event_id: event.id });
     return [];
   }
-  const user = actorOf(after) ?? SYSTEM_USER;
+  const actor = after ? actorOf(after) : ref && (await deleterOf(db, ref.path, new Date()));
+  const user = actor ?? SYSTEM_USER;
   const timestamp = writeTimeOf(event);
   const written: string[] = [];
   for (const { type, data, id: given } of planned) {
@@ -65,11 +71,16 @@ async function publish(db: Firestore, event: DocumentWrittenEvent, planned: Plan
   return written;
 }
 
-/** task_created / task_updated; writes of a bulk call are marked `part_of` its `tasks_bulk_updated` event. */
+const archiving = (before: DocumentData, after: DocumentData) => after.status === 'archived' && before.status !== 'archived';
+
+/**
+ * task_created / task_updated / task_archived / task_deleted; writes of a bulk call are marked
+ * `part_of` its `tasks_bulk_updated` event.
+ */
 export async function publishTaskWrite(db: Firestore, event: DocumentWrittenEvent): Promise<string[]> {
   const { before, after, ref } = versions(event);
-  // Hard deletes have no spec message; the API archives, which is an update.
-  if (!after || !ref) return [];
+  if (!ref) return [];
+  if (!after) return before ? publish(db, event, [{ type: 'task_deleted', data: { task_id: ref.id } }]) : [];
   const bulkId = bulkIdOf(before, after);
   const mark = bulkId ? { part_of: bulkId } : {};
   // Clients get the task as the API returns it, without its derived query fields.
@@ -77,15 +88,16 @@ export async function publishTaskWrite(db: Firestore, event: DocumentWrittenEven
   if (!before) return publish(db, event, [{ type: 'task_created', data: { task: { id: ref.id, ...(toJson(task) as object) }, ...mark } }]);
   const changes = newValues(withoutIndexFields(before), task);
   if (Object.keys(changes).length === 0) return [];
-  return publish(db, event, [{ type: 'task_updated', data: { task_id: ref.id, changes, ...mark } }]);
+  return publish(db, event, [{ type: archiving(before, after) ? 'task_archived' : 'task_updated', data: { task_id: ref.id, changes, ...mark } }]);
 }
 
 const uploaded = (media: DocumentData | undefined) => !!media && media.status !== PENDING_UPLOAD;
 
-/** media_uploaded when a record first has its file; media_approved when its approval status changes. */
+/** media_uploaded when a record first has its file; media_approved when its approval status changes; media_deleted. */
 export async function publishMediaWrite(db: Firestore, event: DocumentWrittenEvent): Promise<string[]> {
   const { before, after, ref } = versions(event);
-  if (!after || !ref) return [];
+  if (!ref) return [];
+  if (!after) return before ? publish(db, event, [{ type: 'media_deleted', data: { media_id: ref.id, task_id: before.linked_task_id ?? null } }]) : [];
   const planned: PlannedEvent[] = [];
   if (uploaded(after) && (!before || before.status === PENDING_UPLOAD)) {
     planned.push({ type: 'media_uploaded', data: { media: docToJson(event.data!.after) } });
@@ -99,14 +111,31 @@ export async function publishMediaWrite(db: Firestore, event: DocumentWrittenEve
   return publish(db, event, planned);
 }
 
-/** annotation_created / annotation_updated (resolve, reopen and archive are updates). */
+/** annotation_created / annotation_updated (resolve and reopen are updates) / annotation_archived / annotation_deleted. */
 export async function publishAnnotationWrite(db: Firestore, event: DocumentWrittenEvent): Promise<string[]> {
   const { before, after, ref } = versions(event);
-  if (!after || !ref) return [];
+  if (!ref) return [];
+  if (!after) return before ? publish(db, event, [{ type: 'annotation_deleted', data: { annotation_id: ref.id, media_id: before.media_id ?? null } }]) : [];
   if (!before) return publish(db, event, [{ type: 'annotation_created', data: { annotation: docToJson(event.data!.after) } }]);
   const changes = newValues(before, after);
   if (Object.keys(changes).length === 0) return [];
-  return publish(db, event, [{ type: 'annotation_updated', data: { annotation_id: ref.id, media_id: after.media_id ?? null, changes } }]);
+  const type = archiving(before, after) ? 'annotation_archived' : 'annotation_updated';
+  return publish(db, event, [{ type, data: { annotation_id: ref.id, media_id: after.media_id ?? null, changes } }]);
+}
+
+const permissionsOf = (member: DocumentData | undefined): string[] => (Array.isArray(member?.permissions) ? member.permissions.filter((p): p is string => typeof p === 'string') : []);
+
+/** member_added / member_updated (its permissions changed) / member_removed, in the project the membership is under. */
+export async function publishMemberWrite(db: Firestore, event: DocumentWrittenEvent): Promise<string[]> {
+  const { before, after, ref } = versions(event);
+  const projectId = ref?.parent.parent?.id;
+  if (!ref || !projectId) return [];
+  const member = { user_id: ref.id, permissions: permissionsOf(after) };
+  if (!after) return before ? publish(db, event, [{ type: 'member_removed', data: member }], projectId) : [];
+  if (!before) return publish(db, event, [{ type: 'member_added', data: member }], projectId);
+  const previous = permissionsOf(before);
+  if (sameValue(previous, member.permissions)) return [];
+  return publish(db, event, [{ type: 'member_updated', data: { ...member, previous_permissions: previous } }], projectId);
 }
 
 const count = (value: unknown) => (typeof value === 'number' ? value : null);

@@ -5,88 +5,50 @@
 // SDK, in headless Chromium, listens to the same stack as a browser front end does (web-page.ts).
 // The attacks of issue 20 are made again here, as an attacker makes them (attacks.ts).
 // Needs functions/lib built and /usr/bin/chromium (`npm test` does both first).
-import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { deleteApp, initializeApp, type App } from 'firebase-admin/app';
+import type { App } from 'firebase-admin/app';
 import { getAuth } from 'firebase-admin/auth';
-import { getFirestore, type DocumentData, type Firestore } from 'firebase-admin/firestore';
+import type { DocumentData, Firestore } from 'firebase-admin/firestore';
 import { collection, getDocsFromServer, query, where } from 'firebase/firestore';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed, vi } from 'vitest';
-import { freePorts, PROJECT_ID, type Ports } from '../../../stack/emulators.mjs';
-import { startServedStack, type ServedStack } from '../../../stack/served.mjs';
-import { expectEnvelope, signIn, uniqueName } from '../support/context.js';
+import { PROJECT_ID, type Ports } from '../../../stack/emulators.mjs';
+import { expectEnvelope, uniqueName } from '../support/context.js';
 import { idNeutral } from '../support/id-neutral.js';
 import { serverSnapshots } from '../support/server-snapshots.js';
 import { callerAt, createAdminScript, csvForm, forgeTimestamp, mediaForm, newPerson, TASK_ID_PROBES, webClient, type Caller, type Person } from './attacks.js';
+import { startServedApi, type ServedApi } from './served-api.js';
 import { openWebPage, type WebPage } from './web-page.js';
+import { webhookScenarios } from './webhooks.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const soon = { timeout: 15_000, interval: 100 };
-/** The served stack's output, to read when a test fails. */
-const LOG_FILE = path.join(tmpdir(), `montu-served-stack-${process.pid}.log`);
 
-let served: ServedStack | undefined;
+let stack: ServedApi;
 let ports: Ports;
 let admin: App;
 let db: Firestore;
 let bearer: string;
-/** The studio admin's uid (a global admin, and admin of every project it creates). */
 let adminUid: string;
-const EMULATOR_VARIABLES = ['FIRESTORE_EMULATOR_HOST', 'FIREBASE_AUTH_EMULATOR_HOST', 'FIREBASE_STORAGE_EMULATOR_HOST', 'STORAGE_EMULATOR_HOST'] as const;
-const savedEnv = Object.fromEntries(EMULATOR_VARIABLES.map((name) => [name, process.env[name]]));
 
 const apiBase = () => `http://127.0.0.1:${ports.hosting}/api/v1`;
-/** A call to the served API (through Hosting's /api rewrite) as the studio admin. */
-const api = callerAt(apiBase, () => bearer);
+const api: Caller = (...args) => stack.api(...args);
 /** Calls as someone else. */
 const as = (who: Person): Caller => callerAt(apiBase, () => who.bearer);
-
-async function createProject(config: DocumentData = {}): Promise<string> {
-  const id = uniqueName('E2E').toUpperCase().replace(/-/g, '_');
-  const res = await api('POST', '/projects', { id, name: `End to end ${id}`, ...config });
-  expect(res.status).toBe(201);
-  return id;
-}
-
-async function createTask(projectId: string, shot: string): Promise<string> {
-  const res = await api('POST', '/tasks', { project_id: projectId, episode: 'Ep01', sequence: 'sq0010', shot, task: 'comp' });
-  expect(res.status).toBe(201);
-  return res.body.id as string;
-}
+const createProject = (config?: DocumentData) => stack.createProject(config);
+const createTask = (projectId: string, shot: string) => stack.createTask(projectId, shot);
 
 beforeAll(async () => {
-  expect(existsSync(`${ROOT}functions/lib/index.js`), 'functions/lib is not built: run npm run build').toBe(true);
-  ports = await freePorts();
-  console.log(`[e2e] the served stack logs to ${LOG_FILE}`);
   // No demo data: the test makes what it needs, and the seed's own trigger work stays out of it.
-  served = await startServedStack({ ports, logFile: LOG_FILE });
-  // This file's clients read the served stack (each test file runs in its own process).
-  process.env.FIRESTORE_EMULATOR_HOST = `127.0.0.1:${ports.firestore}`;
-  process.env.FIREBASE_AUTH_EMULATOR_HOST = `127.0.0.1:${ports.auth}`;
-  admin = initializeApp({ projectId: PROJECT_ID }, uniqueName('served'));
-  db = getFirestore(admin);
-  // A studio admin in the served Auth emulator, signed in there for a real ID token.
-  const email = `${uniqueName('admin')}@studio.test`;
-  ({ uid: adminUid } = await getAuth(admin).createUser({ email, password: 'e2e-password' }));
-  await getAuth(admin).setCustomUserClaims(adminUid, { admin: true });
-  bearer = `Bearer ${(await signIn(email, 'e2e-password')).idToken}`;
+  stack = await startServedApi('served-stack');
+  ({ ports, admin, db, bearer, adminUid } = stack);
 }, 95_000);
 
 afterAll(async () => {
-  if (admin) await deleteApp(admin);
-  await served?.stop();
-  for (const [name, value] of Object.entries(savedEnv)) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
+  await stack?.stop();
 });
 
 describe('the served stack', () => {
   it('says it serves with the official Firestore emulator', () => {
-    expect(served!.output()).toMatch(/Firestore {4}: the official Cloud Firestore emulator on 127\.0\.0\.1:\d+ \(Java \d+/);
+    expect(stack.served.output()).toMatch(/Firestore {4}: the official Cloud Firestore emulator on 127\.0\.0\.1:\d+ \(Java \d+/);
   });
 
   it("applies the app's CORS allow-list to preflights, which the Functions emulator would otherwise answer for any origin", async () => {
@@ -194,7 +156,8 @@ describe('the served stack fires the triggers', () => {
       .collection(`projects/${projectId}/events`)
       .orderBy('created_at')
       .onSnapshot((snap) => {
-        for (const change of snap.docChanges()) if (change.type === 'added') received.push(change.doc.data());
+        // Only the task channel's messages: creating the project also published its creator's member_added.
+        for (const change of snap.docChanges()) if (change.type === 'added' && !String(change.doc.get('type')).startsWith('member_')) received.push(change.doc.data());
       });
 
     const a = await createTask(projectId, 'SH0030');
@@ -546,3 +509,5 @@ describe('the interactive docs in a real browser', () => {
     expect(offMachine()).toEqual([]);
   });
 });
+
+webhookScenarios(() => stack);

@@ -1,7 +1,8 @@
-import { FieldValue } from 'firebase-admin/firestore';
+import { FieldValue, type DocumentReference } from 'firebase-admin/firestore';
 import { describe, expect, it } from 'vitest';
 import { eventsCollection } from '../../src/realtime/feed.js';
-import { MAX_EVENT_BYTES, publishAnnotationWrite, publishImportJobWrite, publishMediaWrite, publishTaskWrite } from '../../src/realtime/triggers.js';
+import { deleteAs } from '../../src/lib/deletions.js';
+import { MAX_EVENT_BYTES, publishAnnotationWrite, publishImportJobWrite, publishMediaWrite, publishMemberWrite, publishTaskWrite } from '../../src/realtime/triggers.js';
 import { createTestContext, uniqueName } from '../support/context.js';
 import { writeEvent } from './cloud-events.js';
 
@@ -19,6 +20,13 @@ function project() {
     },
   };
 }
+
+/** A delete as the API makes it: with the record of who deleted the document. */
+const deletedBy = (actor: string) => async (ref: DocumentReference) => {
+  const batch = db.batch();
+  deleteAs(batch, ref, actor, new Date());
+  await batch.commit();
+};
 
 const newTask = (projectId: string, extra: Record<string, unknown> = {}) => ({
   project_id: projectId,
@@ -106,12 +114,24 @@ describe('task feed events', () => {
     expect((await p.events()).map((e) => e.id)).toEqual([`${event.id}_task_updated`]);
   });
 
-  it('publishes nothing for bookkeeping-only writes, hard deletes, or tasks without a valid project', async () => {
+  it('publishes task_archived when the status becomes archived, and task_deleted naming the deleter', async () => {
+    const p = project();
+    const ref = db.collection('tasks').doc(uniqueName('t'));
+    await ref.create(newTask(p.id));
+    const archived = await writeEvent(ref, (r) => r.update({ status: 'archived', updated_by: 'lead-1' }));
+    expect(await publishTaskWrite(db, archived)).toEqual([`${archived.id}_task_archived`]);
+    const deleted = await writeEvent(ref, deletedBy('admin-1'));
+    expect(await publishTaskWrite(db, deleted)).toEqual([`${deleted.id}_task_deleted`]);
+    const byType = Object.fromEntries((await p.events()).map((e) => [e.type, e.data]));
+    expect(byType.task_archived).toMatchObject({ task_id: ref.id, changes: { status: 'archived' }, user: 'lead-1' });
+    expect(byType.task_deleted).toMatchObject({ task_id: ref.id, user: 'admin-1' });
+  });
+
+  it('publishes nothing for bookkeeping-only writes or tasks without a valid project', async () => {
     const p = project();
     const ref = db.collection('tasks').doc(uniqueName('t'));
     await ref.create(newTask(p.id));
     expect(await publishTaskWrite(db, await writeEvent(ref, (r) => r.update({ updated_at: FieldValue.serverTimestamp(), updated_by: 'x' })))).toEqual([]);
-    expect(await publishTaskWrite(db, await writeEvent(ref, (r) => r.delete()))).toEqual([]);
     const orphan = db.collection('tasks').doc(uniqueName('t'));
     expect(await publishTaskWrite(db, await writeEvent(orphan, (r) => r.create({ status: 'not_started' })))).toEqual([]);
     const misfiled = db.collection('tasks').doc(uniqueName('t'));
@@ -201,6 +221,47 @@ describe('annotation feed events', () => {
       type: 'annotation_updated',
       data: { annotation_id: ref.id, media_id: 'media_123', changes: { resolved_by: 'artist-1', status: 'resolved' }, user: 'artist-1', timestamp: resolved.time },
     });
+  });
+});
+
+describe('archive, delete and membership feed events', () => {
+  it('publishes annotation_archived and annotation_deleted with the media id', async () => {
+    const p = project();
+    const ref = db.collection('annotations').doc(uniqueName('ann'));
+    await ref.create({ project_id: p.id, media_id: 'media_9', content: 'x', status: 'active', updated_by: 'reviewer-1' });
+    const archived = await writeEvent(ref, (r) => r.update({ status: 'archived', archived_by: 'reviewer-1' }));
+    expect(await publishAnnotationWrite(db, archived)).toEqual([`${archived.id}_annotation_archived`]);
+    const deleted = await writeEvent(ref, (r) => r.delete());
+    expect(await publishAnnotationWrite(db, deleted)).toEqual([`${deleted.id}_annotation_deleted`]);
+    const byType = Object.fromEntries((await p.events()).map((e) => [e.type, e.data]));
+    expect(byType.annotation_archived).toMatchObject({ annotation_id: ref.id, media_id: 'media_9', changes: { status: 'archived' } });
+    // Nobody recorded a deletion: a console delete is the system's.
+    expect(byType.annotation_deleted).toMatchObject({ annotation_id: ref.id, media_id: 'media_9', user: 'system' });
+  });
+
+  it('publishes media_deleted with the task the media belonged to', async () => {
+    const p = project();
+    const ref = db.collection('media').doc(uniqueName('media'));
+    await ref.create({ project_id: p.id, linked_task_id: 'ep00_sq0010_sh0010_comp', status: 'active' });
+    const deleted = await writeEvent(ref, (r) => r.delete());
+    expect(await publishMediaWrite(db, deleted)).toEqual([`${deleted.id}_media_deleted`]);
+    expect((await p.events())[0]).toMatchObject({ type: 'media_deleted', data: { media_id: ref.id, task_id: 'ep00_sq0010_sh0010_comp' } });
+  });
+
+  it('publishes member_added, member_updated (permissions changed only) and member_removed in the project', async () => {
+    const p = project();
+    const ref = db.doc(`projects/${p.id}/members/${uniqueName('uid')}`);
+    const added = await writeEvent(ref, (r) => r.create({ uid: r.id, project_id: p.id, permissions: ['read'], updated_by: 'lead-1' }));
+    expect(await publishMemberWrite(db, added)).toEqual([`${added.id}_member_added`]);
+    expect(await publishMemberWrite(db, await writeEvent(ref, (r) => r.update({ display_name: 'Ann' })))).toEqual([]);
+    const promoted = await writeEvent(ref, (r) => r.update({ permissions: ['read', 'write'], updated_by: 'lead-1' }));
+    expect(await publishMemberWrite(db, promoted)).toEqual([`${promoted.id}_member_updated`]);
+    const removed = await writeEvent(ref, deletedBy('lead-1'));
+    expect(await publishMemberWrite(db, removed)).toEqual([`${removed.id}_member_removed`]);
+    const byType = Object.fromEntries((await p.events()).map((e) => [e.type, e.data]));
+    expect(byType.member_added).toMatchObject({ user_id: ref.id, permissions: ['read'], user: 'lead-1' });
+    expect(byType.member_updated).toMatchObject({ user_id: ref.id, permissions: ['read', 'write'], previous_permissions: ['read'] });
+    expect(byType.member_removed).toMatchObject({ user_id: ref.id, permissions: [], user: 'lead-1' });
   });
 });
 

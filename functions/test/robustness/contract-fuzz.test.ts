@@ -126,6 +126,8 @@ function baselines(w: World): Record<string, Baseline> {
     'POST /api/v1/auth/refresh': { body: { refresh_token: 'not-a-refresh-token' } },
     'POST /api/v1/projects/{project_id}/users': { body: [{ user_id: w.outsider.uid, permissions: ['read'] }] },
     'PATCH /api/v1/projects/{project_id}/users/{user_id}': { body: { permissions: ['read', 'write'] } },
+    'POST /api/v1/projects/{project_id}/webhooks': { body: { url: 'https://93.184.216.34/montu', events: ['task_updated'] } },
+    'PATCH /api/v1/projects/{project_id}/webhooks/{webhook_id}': { body: { description: 'changed' } },
     'POST /api/v1/projects': { body: { id: 'FUZZ', name: 'Fuzz' } },
     'PATCH /api/v1/projects/{project_id}': { body: { description: 'changed' } },
     'POST /api/v1/projects/{project_id}/directory-structure': { body: { episodes: ['ep01'], sequences: ['sq0010'], shots: ['sh0010'] } },

@@ -74,6 +74,9 @@ describe('firestore.rules', () => {
         setDoc(doc(db, 'users/member'), { email: 'member@studio.test' }),
         setDoc(doc(db, 'versions/v1'), { project_id: 'SWA' }),
         setDoc(doc(db, 'directory_operations/d1'), { project_id: 'SWA' }),
+        setDoc(doc(db, 'projects/SWA/webhooks/w1'), { project_id: 'SWA', url: 'https://hooks.studio.test/montu', active: true }),
+        setDoc(doc(db, 'projects/SWA/webhooks/w1/deliveries/d1'), { webhook_id: 'w1', status: 'delivered' }),
+        setDoc(doc(db, 'webhook_secrets/w1'), { project_id: 'SWA', current: 'whsec_test' }),
       ];
       for (const c of SCOPED) {
         writes.push(setDoc(doc(db, `${c}/swa_1`), { project_id: 'SWA', media_id: 'swa_media', status: 'active' }));
@@ -248,6 +251,14 @@ describe('firestore.rules', () => {
       await assertFails(getDocs(query(collection(db, 'audit_logs'), where('project_id', '==', 'SWA'))));
       await assertFails(setDoc(doc(db, 'audit_logs/forged'), { project_id: 'SWA' }));
       for (const path of ['users/member', 'versions/v1', 'directory_operations/d1']) await assertFails(getDoc(doc(db, path)));
+    }
+  });
+
+  it('webhooks, their deliveries and their secrets are closed to every client, members and global admins included', async () => {
+    for (const db of [member, stranger, anonymous, admin]) {
+      for (const path of ['webhook_secrets/w1', 'projects/SWA/webhooks/w1', 'projects/SWA/webhooks/w1/deliveries/d1']) await assertFails(getDoc(doc(db, path)));
+      await assertFails(getDocs(collection(db, 'projects/SWA/webhooks')));
+      await assertFails(setDoc(doc(db, 'webhook_secrets/w2'), { current: 'forged' }));
     }
   });
 });
