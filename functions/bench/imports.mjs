@@ -45,7 +45,7 @@ function firebase(projectId) {
 }
 
 async function startJob(deps, file) {
-  const { ImportJobStore } = await import('../lib/imports/store.js');
+  const { ImportJobStore } = await import('../lib/csv-import/store.js');
   const jobs = new ImportJobStore(deps.db, deps.bucket);
   const jobId = jobs.newId();
   await deps.db.doc('projects/SWA').set({ name: 'SWA', status: 'active', task_types: ['comp', 'lighting', 'fx'] });
@@ -56,7 +56,7 @@ async function startJob(deps, file) {
 
 async function run() {
   // Loaded after the environment points at the stack.
-  const { processImportJob } = await import('../lib/imports/job-handler.js');
+  const { processImportJob } = await import('../lib/csv-import/job-handler.js');
 
   const warm = firebase(PROJECTS.warm);
   await processImportJob({ id: 'warm', params: { jobId: await startJob(warm, csv(WARM_ROWS, 'ep00')) } }, warm);

@@ -14,8 +14,8 @@ import { cors, errorHandler, jsonBody, noSniff, requestId, unknownRoute } from '
 import { buildOpenApiDocument } from './http/openapi.js';
 import { userRateLimit } from './http/rate-limit.js';
 import { mountRoutes, type AnyRoute } from './http/route.js';
-import { importRoutes } from './imports/routes.js';
-import { ImportService } from './imports/service.js';
+import { importRoutes } from './csv-import/routes.js';
+import { ImportService } from './csv-import/service.js';
 import { MediaAccess } from './media/access.js';
 import { MediaFiles } from './media/download.js';
 import { mediaRoutes, type MediaServices } from './media/routes.js';

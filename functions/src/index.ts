@@ -50,7 +50,7 @@ export const importJobWritten = onWrite('import_jobs/{jobId}', async () => [(awa
 
 /** Runs a CSV import job when the API creates it (retries off: a failed job is recorded as failed, and re-running it is the user's call). */
 export const importJobCreated = onDocumentCreated({ document: 'import_jobs/{jobId}', region: REGION, memory: '1GiB', timeoutSeconds: 540, retry: false }, async (event) => {
-  const [{ processImportJob }, { runtimeDeps }] = await Promise.all([import('./imports/job-handler.js'), import('./config/deps.js')]);
+  const [{ processImportJob }, { runtimeDeps }] = await Promise.all([import('./csv-import/job-handler.js'), import('./config/deps.js')]);
   await processImportJob(event, runtimeDeps());
 });
 

@@ -11,7 +11,7 @@ import { connectFirestoreEmulator, getFirestore, setLogLevel, type Firestore } f
 import type { Auth } from 'firebase-admin/auth';
 import type { DocumentData } from 'firebase-admin/firestore';
 import { PROJECT_ID, type Ports } from '../../../stack/emulators.mjs';
-import { csv, HEADER } from '../imports/helpers.js';
+import { csv, HEADER } from '../csv-import/helpers.js';
 import { signIn, uniqueName } from '../support/context.js';
 
 export interface Reply {

@@ -5,7 +5,7 @@
 // data, and it is audited.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, expectEnvelope, type TestUser } from '../support/context.js';
-import { csv, HEADER, postImport } from '../imports/helpers.js';
+import { csv, HEADER, postImport } from '../csv-import/helpers.js';
 import { idNeutral as answer } from '../support/id-neutral.js';
 
 const ctx = createTestContext('task-ids');

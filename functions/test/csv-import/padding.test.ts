@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyStyle, parseNamingPattern, resolveStyle, StyleTally, unpadded } from '../../src/imports/padding.js';
+import { applyStyle, parseNamingPattern, resolveStyle, StyleTally, unpadded } from '../../src/csv-import/padding.js';
 
 describe('naming style', () => {
   it('parses a naming pattern into a prefix and digit count per part', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../src/http/errors.js';
-import { openCsv, type CsvRow } from '../../src/imports/csv.js';
+import { openCsv, type CsvRow } from '../../src/csv-import/csv.js';
 
 async function read(input: string | Buffer | Buffer[]) {
   const source = Array.isArray(input) ? input : [typeof input === 'string' ? Buffer.from(input) : input];

@@ -2,8 +2,8 @@ import { Readable } from 'node:stream';
 import { Timestamp } from 'firebase-admin/firestore';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Bucket } from '../../src/config/deps.js';
-import { processImportJob, ProgressThrottle } from '../../src/imports/job-handler.js';
-import { ImportJobStore, sourceKey } from '../../src/imports/store.js';
+import { processImportJob, ProgressThrottle } from '../../src/csv-import/job-handler.js';
+import { ImportJobStore, sourceKey } from '../../src/csv-import/store.js';
 import { createTestContext, expectEnvelope } from '../support/context.js';
 import { HEADER, countTasks, createTeam, csv, postImport, seedImportProject, shotRows, type Team } from './helpers.js';
 
