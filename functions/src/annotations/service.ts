@@ -1,13 +1,10 @@
 import { FieldValue, type DocumentSnapshot, type Transaction } from 'firebase-admin/firestore';
-import { AccessControl } from '../auth/access.js';
 import type { Caller, Permission } from '../auth/caller.js';
-import type { AppDeps } from '../config/deps.js';
 import { conflict, forbidden, notFound, unprocessable, validationError } from '../http/errors.js';
 import { paginate, type PageParams } from '../http/pagination.js';
 import { assertIfMatch, etagOf } from '../lib/etag.js';
 import { requireOpenProject } from '../lib/open-project.js';
 import { docToJson } from '../lib/serialize.js';
-import { ProjectStore } from '../projects/store.js';
 import { checkRegion, mediaGeometry, settleMoment, type Drawing, type MediaGeometry, type Position } from './placement.js';
 import {
   MAX_REPLIES,
@@ -19,6 +16,7 @@ import {
   type UpdateAnnotation,
 } from './schemas.js';
 import { AnnotationStore, mediaGone, type ReviewContext } from './store.js';
+import { DomainService } from '../lib/domain-service.js';
 
 export interface Versioned {
   annotation: AnnotationJson;
@@ -29,17 +27,8 @@ const toAnnotation = (snap: DocumentSnapshot) => docToJson<AnnotationJson>(snap)
 const LIVE: AnnotationStatus[] = ['active', 'resolved'];
 
 /** The review rules: who may annotate, where an annotation may sit, and the media's counters. */
-export class AnnotationService {
-  private readonly store: AnnotationStore;
-  private readonly projects: ProjectStore;
-
-  constructor(
-    deps: AppDeps,
-    private readonly access: AccessControl,
-  ) {
-    this.store = new AnnotationStore(deps.db);
-    this.projects = new ProjectStore(deps.db);
-  }
+export class AnnotationService extends DomainService {
+  private readonly store = new AnnotationStore(this.deps.db);
 
   async list(caller: Caller, query: ListAnnotationsQuery) {
     const { page, page_size, page_token, include_archived, status, ...filters } = query;

@@ -7,6 +7,7 @@ import { MediaStore } from '../media/store.js';
 import { TaskStore } from '../tasks/store.js';
 import type { AnnotationStatus, AnnotationType } from './schemas.js';
 import { hasCode } from '../lib/firestore-errors.js';
+import { DocumentStore } from '../lib/document-store.js';
 
 export interface AnnotationFilters {
   media_id?: string | undefined;
@@ -26,28 +27,16 @@ export interface ReviewContext {
 }
 
 /** Firestore access for annotations, and the media, project and task documents they depend on. */
-export class AnnotationStore {
+export class AnnotationStore extends DocumentStore {
   private readonly mediaStore: MediaStore;
 
-  constructor(private readonly db: Firestore) {
+  constructor(db: Firestore) {
+    super(db, ANNOTATIONS);
     this.mediaStore = new MediaStore(db);
-  }
-
-  ref(id: string): DocumentReference {
-    return this.db.collection(ANNOTATIONS).doc(id);
-  }
-
-  newRef(): DocumentReference {
-    return this.db.collection(ANNOTATIONS).doc();
   }
 
   mediaRef(id: string): DocumentReference {
     return this.mediaStore.ref(id);
-  }
-
-  async get(id: string): Promise<DocumentSnapshot | null> {
-    const snap = await this.ref(id).get();
-    return snap.exists ? snap : null;
   }
 
   async media(id: string): Promise<DocumentSnapshot | null> {

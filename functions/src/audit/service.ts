@@ -1,27 +1,19 @@
 // Who may read the audit log: project admins read their project's entries, global admins any;
 // readers of a project read the history of its tasks.
 import type { DocumentSnapshot } from 'firebase-admin/firestore';
-import type { AccessControl } from '../auth/access.js';
 import type { Caller } from '../auth/caller.js';
-import type { AppDeps } from '../config/deps.js';
 import { notFound, validationError } from '../http/errors.js';
 import { paginate, type Page, type PageParams } from '../http/pagination.js';
 import { docToJson } from '../lib/serialize.js';
 import { TaskStore } from '../tasks/store.js';
 import type { AuditEntry, AuditQuery } from './schemas.js';
 import { AuditStore, type AuditFilters } from './store.js';
+import { DomainService } from '../lib/domain-service.js';
 
 const newestFirst = [{ field: 'time', direction: 'desc' as const }];
 
-export class AuditService {
-  private readonly store: AuditStore;
-
-  constructor(
-    private readonly deps: AppDeps,
-    private readonly access: AccessControl,
-  ) {
-    this.store = new AuditStore(deps.db);
-  }
+export class AuditService extends DomainService {
+  private readonly store = new AuditStore(this.deps.db);
 
   async list(caller: Caller, query: AuditQuery): Promise<Page<AuditEntry>> {
     const { page, page_size, page_token, ...filters } = query;

@@ -1,23 +1,14 @@
-import type { AppDeps } from '../config/deps.js';
 import { forbidden, unauthenticated } from '../http/errors.js';
-import type { AccessControl } from './access.js';
 import type { Caller, Permission } from './caller.js';
 import { LoginBrake } from '../http/rate-limit.js';
 import { refreshIdToken, signInWithPassword, type IssuedTokens } from './identity-toolkit.js';
 import { MemberStore } from '../members/store.js';
+import { DomainService } from '../lib/domain-service.js';
 
 /** Login, refresh, who-am-I and logout on top of Firebase Auth. */
-export class AuthService {
-  private readonly members: MemberStore;
-  private readonly brake: LoginBrake;
-
-  constructor(
-    private readonly deps: AppDeps,
-    private readonly access: AccessControl,
-  ) {
-    this.members = new MemberStore(deps.db);
-    this.brake = new LoginBrake(deps);
-  }
+export class AuthService extends DomainService {
+  private readonly members = new MemberStore(this.deps.db);
+  private readonly brake = new LoginBrake(this.deps);
 
   /** `source`: the client address the trusted front end reports. */
   async login(email: string, password: string, projectId: string | undefined, source: string) {

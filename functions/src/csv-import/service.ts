@@ -1,8 +1,6 @@
 // CSV import rules: who may import (project `write`), who may see a job (project `read`), the
 // sync import (bounded by a row threshold) and the async job (file to Storage, job document).
-import type { AccessControl } from '../auth/access.js';
 import type { Caller } from '../auth/caller.js';
-import type { AppDeps } from '../config/deps.js';
 import { ApiError, notFound } from '../http/errors.js';
 import { docToJson } from '../lib/serialize.js';
 import { openCsv } from './csv.js';
@@ -10,6 +8,7 @@ import { requestNamingStyle } from './padding.js';
 import { ImportInterrupted, importableProject, runImport } from './processor.js';
 import { csvImportJobSchema, type AsyncImportForm, type CsvImportJob, type ImportForm, type ImportReport } from './schemas.js';
 import { ImportJobStore } from './store.js';
+import { DomainService } from '../lib/domain-service.js';
 
 /** The CSV file of an import request. */
 export interface CsvFile {
@@ -17,15 +16,8 @@ export interface CsvFile {
   data: Buffer;
 }
 
-export class ImportService {
-  private readonly jobs: ImportJobStore;
-
-  constructor(
-    private readonly deps: AppDeps,
-    private readonly access: AccessControl,
-  ) {
-    this.jobs = new ImportJobStore(deps.db, deps.bucket);
-  }
+export class ImportService extends DomainService {
+  private readonly jobs = new ImportJobStore(this.deps.db, this.deps.bucket);
 
   /** The caller needs `write` on the project, and the project must take imports. */
   private async checkImporter(caller: Caller, projectId: string): Promise<void> {

@@ -1,12 +1,13 @@
 // Firestore and Storage access for CSV import jobs: `import_jobs/{job_id}` documents (the spec's
 // CSVImportJob, which clients may also listen to) and the uploaded file at
 // `imports/{job_id}/source.csv`.
-import { FieldValue, Timestamp, type DocumentData, type DocumentSnapshot, type Firestore } from 'firebase-admin/firestore';
+import { FieldValue, Timestamp, type DocumentData, type Firestore } from 'firebase-admin/firestore';
 import type { Readable } from 'node:stream';
 import type { Bucket } from '../config/deps.js';
 import { runTransaction } from '../lib/transaction.js';
 import type { ExistingMode, ImportReport, JobStatus } from './schemas.js';
 import { IMPORT_JOBS } from '../lib/collections.js';
+import { DocumentStore } from '../lib/document-store.js';
 
 export const sourceKey = (jobId: string) => `imports/${jobId}/source.csv`;
 
@@ -56,23 +57,16 @@ function reportFields(report: ImportReport) {
 /** Progress in whole percent; 100 only once the job has completed. */
 export const percentOf = (report: ImportReport) => (report.total_rows === 0 ? 0 : Math.min(99, Math.floor((report.processed_rows * 100) / report.total_rows)));
 
-export class ImportJobStore {
+export class ImportJobStore extends DocumentStore {
   constructor(
-    private readonly db: Firestore,
+    db: Firestore,
     private readonly bucket: Bucket,
-  ) {}
-
-  ref(id: string) {
-    return this.db.collection(IMPORT_JOBS).doc(id);
+  ) {
+    super(db, IMPORT_JOBS);
   }
 
   newId(): string {
-    return this.db.collection(IMPORT_JOBS).doc().id;
-  }
-
-  async get(id: string): Promise<DocumentSnapshot | null> {
-    const snap = await this.ref(id).get();
-    return snap.exists ? snap : null;
+    return this.newRef().id;
   }
 
   async saveSource(jobId: string, data: Buffer, metadata: Record<string, string>): Promise<string> {

@@ -3,14 +3,11 @@
 import type { z } from 'zod';
 import { FieldValue, Timestamp, type DocumentSnapshot } from 'firebase-admin/firestore';
 import { AnnotationStore } from '../annotations/store.js';
-import { AccessControl } from '../auth/access.js';
 import type { Caller } from '../auth/caller.js';
-import type { AppDeps } from '../config/deps.js';
 import { forbidden, notFound, preconditionFailed, unprocessable, validationError } from '../http/errors.js';
 import { emptyPage, paginate, type Page } from '../http/pagination.js';
 import { assertIfMatch, etagOf, ifMatchPrecondition, isStaleWrite } from '../lib/etag.js';
 import { runTransaction } from '../lib/transaction.js';
-import { ProjectStore } from '../projects/store.js';
 import { MAX_DISJUNCTIONS, TaskStore } from '../tasks/store.js';
 import { MediaAccess } from './access.js';
 import { allThumbnailKeys } from './files.js';
@@ -19,6 +16,9 @@ import type { approveBody, listQuery, updateBody } from './schemas.js';
 import { MAX_APPROVAL_HISTORY } from './settings.js';
 import { MediaObjects, MediaStore, type ApprovalEntry } from './store.js';
 import { hasCode } from '../lib/firestore-errors.js';
+import type { AccessControl } from '../auth/access.js';
+import type { AppDeps } from '../config/deps.js';
+import { DomainService } from '../lib/domain-service.js';
 
 /** Where the spec's Media Review Workflow moves a task after a review, or null when it stays. */
 function taskStatusAfterReview(decision: ApprovalEntry['approval_status'], taskStatus: string | null): string | null {
@@ -27,23 +27,18 @@ function taskStatusAfterReview(decision: ApprovalEntry['approval_status'], taskS
   return taskStatus === 'needs_revision' ? null : 'needs_revision';
 }
 
-export class MediaService {
-  private readonly annotations: AnnotationStore;
-  private readonly projects: ProjectStore;
-  private readonly store: MediaStore;
-  private readonly tasks: TaskStore;
-  private readonly objects: MediaObjects;
+export class MediaService extends DomainService {
+  private readonly annotations = new AnnotationStore(this.deps.db);
+  private readonly store = new MediaStore(this.deps.db);
+  private readonly tasks = new TaskStore(this.deps.db);
+  private readonly objects = new MediaObjects(this.deps.bucket);
 
   constructor(
-    private readonly deps: AppDeps,
-    private readonly access: AccessControl,
+    deps: AppDeps,
+    access: AccessControl,
     private readonly checks: MediaAccess = new MediaAccess(deps.db, access),
   ) {
-    this.annotations = new AnnotationStore(deps.db);
-    this.projects = new ProjectStore(deps.db);
-    this.store = new MediaStore(deps.db);
-    this.tasks = new TaskStore(deps.db);
-    this.objects = new MediaObjects(deps.bucket);
+    super(deps, access);
   }
 
   async list(caller: Caller, query: z.output<typeof listQuery>): Promise<Page<MediaJson>> {

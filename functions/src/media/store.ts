@@ -1,11 +1,12 @@
 // Firestore and Cloud Storage access for media: records in the top-level `media` collection, files
 // and thumbnails in the default bucket.
 import type { Readable } from 'node:stream';
-import type { DocumentSnapshot, Firestore, Query, Timestamp } from 'firebase-admin/firestore';
+import type { Firestore, Query, Timestamp } from 'firebase-admin/firestore';
 import type { Bucket } from '../config/deps.js';
 import { MEDIA } from '../lib/collections.js';
 import { deleteAs } from '../lib/deletions.js';
 import type { MediaType } from './files.js';
+import { DocumentStore } from '../lib/document-store.js';
 
 export interface ApprovalEntry {
   approval_status: 'approved' | 'rejected';
@@ -75,16 +76,9 @@ export interface MediaFilters {
 }
 
 /** Firestore access for media records. */
-export class MediaStore {
-  constructor(private readonly db: Firestore) {}
-
-  ref(id: string) {
-    return this.db.collection(MEDIA).doc(id);
-  }
-
-  async get(id: string): Promise<DocumentSnapshot | null> {
-    const snap = await this.ref(id).get();
-    return snap.exists ? snap : null;
+export class MediaStore extends DocumentStore {
+  constructor(db: Firestore) {
+    super(db, MEDIA);
   }
 
   /** The filtered query a list page runs (ordering is added by the paginator). */

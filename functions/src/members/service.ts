@@ -1,13 +1,12 @@
 import type { UserRecord } from 'firebase-admin/auth';
-import type { AppDeps } from '../config/deps.js';
 import type { DocumentSnapshot } from 'firebase-admin/firestore';
 import { ApiError, notFound, unprocessable } from '../http/errors.js';
 import { paginate, type PageParams } from '../http/pagination.js';
 import { docToJson } from '../lib/serialize.js';
-import { ProjectStore } from '../projects/store.js';
-import { lacksPermission, normalizePermissions, type AccessControl } from '../auth/access.js';
+import { lacksPermission, normalizePermissions } from '../auth/access.js';
 import type { Caller, Permission } from '../auth/caller.js';
 import { MemberStore, type MemberRecord } from './store.js';
+import { DomainService } from '../lib/domain-service.js';
 
 export interface MemberEntry {
   user_id?: string | undefined;
@@ -21,17 +20,8 @@ function toMember(json: Record<string, unknown> & { id: string }) {
 }
 
 /** Project membership: who may read, write or administer a project (the spec's addProjectUsers). */
-export class MembersService {
-  private readonly members: MemberStore;
-  private readonly projects: ProjectStore;
-
-  constructor(
-    private readonly deps: AppDeps,
-    private readonly access: AccessControl,
-  ) {
-    this.members = new MemberStore(deps.db);
-    this.projects = new ProjectStore(deps.db);
-  }
+export class MembersService extends DomainService {
+  private readonly members = new MemberStore(this.deps.db);
 
   private async requireProjectAdmin(caller: Caller, projectId: string) {
     await this.access.require(caller, projectId, 'admin');

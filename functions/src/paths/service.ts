@@ -1,15 +1,13 @@
 // Path Builder endpoints: who may ask (project readers), which project configuration applies, and how
 // the pure builder's outcomes map to the API's answers.
 import type { DocumentSnapshot } from 'firebase-admin/firestore';
-import type { AccessControl } from '../auth/access.js';
 import type { Caller } from '../auth/caller.js';
-import type { AppDeps } from '../config/deps.js';
 import { ApiError, notFound, unprocessable } from '../http/errors.js';
-import { ProjectStore } from '../projects/store.js';
 import { configured, taskConfigOf } from '../tasks/project-config.js';
 import { PathBuilder, PathConfigError, type GenerateFailure, type Generated } from './builder.js';
 import type { PathConfig, TaskValues } from './placeholders.js';
 import type { GenerateBatchInput, GenerateInput } from './schemas.js';
+import { DomainService } from '../lib/domain-service.js';
 
 const stringMap = (value: unknown): Record<string, string> =>
   value && typeof value === 'object' && !Array.isArray(value) ? Object.fromEntries(Object.entries(value).filter((e): e is [string, string] => typeof e[1] === 'string')) : {};
@@ -54,15 +52,7 @@ function generatedJson(g: Generated) {
   return { generated_path: g.path, components: g.components, template_used: g.template, pattern_used: g.pattern };
 }
 
-export class PathsService {
-  private readonly projects: ProjectStore;
-
-  constructor(
-    deps: AppDeps,
-    private readonly access: AccessControl,
-  ) {
-    this.projects = new ProjectStore(deps.db);
-  }
+export class PathsService extends DomainService {
 
   private async project(caller: Caller, projectId: string): Promise<DocumentSnapshot> {
     await this.access.require(caller, projectId, 'read');

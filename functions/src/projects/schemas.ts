@@ -30,19 +30,17 @@ const segmentValue = z
   .max(200, 'A path segment is at most 200 characters')
   .regex(/^[^{}\p{Cc}:]*$/u, 'A path segment may not contain braces, : or control characters');
 
-const templateText = z
-  .string()
-  .trim()
-  .min(1, 'A template may not be empty')
-  .max(500, 'A template is at most 500 characters')
-  .regex(/^[^\p{Cc}]*$/u, 'A template may not contain control characters');
+/** A non-empty line of text without control characters, `what` naming it in the messages. */
+const lineOf = (what: string, max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1, `${what} may not be empty`)
+    .max(max, `${what} is at most ${max} characters`)
+    .regex(/^[^\p{Cc}]*$/u, `${what} may not contain control characters`);
 
-const patternText = z
-  .string()
-  .trim()
-  .min(1, 'A filename pattern may not be empty')
-  .max(200, 'A filename pattern is at most 200 characters')
-  .regex(/^[^\p{Cc}]*$/u, 'A filename pattern may not contain control characters');
+const templateText = lineOf('A template', 500);
+const patternText = lineOf('A filename pattern', 200);
 
 const namedMap = <V extends z.ZodType>(what: string, value: V) =>
   z.record(configName(what), value).refine((m) => Object.keys(m).length <= MAX_CONFIG_ENTRIES, `At most ${MAX_CONFIG_ENTRIES} ${what}s`);

@@ -3,10 +3,9 @@
 // directory plans from the Path Builder.
 import { FieldPath, FieldValue, type DocumentData, type DocumentSnapshot, type Transaction, type UpdateData } from 'firebase-admin/firestore';
 import { z } from 'zod';
-import { normalizePermissions, type AccessControl } from '../auth/access.js';
+import { normalizePermissions } from '../auth/access.js';
 import type { Caller } from '../auth/caller.js';
 import { MemberStore } from '../members/store.js';
-import type { AppDeps } from '../config/deps.js';
 import { conflict, notFound, unprocessable, validationError } from '../http/errors.js';
 import { decodePageToken, encodePageToken, MAX_OFFSET, paginate, queryFingerprint, type Page, type PageParams } from '../http/pagination.js';
 import { assertIfMatch, etagOf, ifMatchPrecondition } from '../lib/etag.js';
@@ -20,7 +19,8 @@ import { configured, DEFAULT_TASK_CONFIG, taskConfigOf } from '../tasks/project-
 import { TASK_STATUSES } from '../tasks/schemas.js';
 import { MAX_DISJUNCTIONS, TaskStore } from '../tasks/store.js';
 import { MAX_CONFIG_ENTRIES, type DirectoryStructureInput, type ProjectCreateInput, type ProjectListQuery, type ProjectPatchInput, type ProjectStatus } from './schemas.js';
-import { PROJECT_INDEX_FIELDS, ProjectStore } from './store.js';
+import { PROJECT_INDEX_FIELDS } from './store.js';
+import { DomainService } from '../lib/domain-service.js';
 
 export type ProjectJson = Record<string, unknown> & { id: string };
 
@@ -71,19 +71,9 @@ export function projectIndexFields(id: string, name: string, description: string
 /** A member's page cursor: the page it leads to and the last project id shown. */
 const memberToken = z.object({ p: z.number().int().min(1), a: z.string(), q: z.string() });
 
-export class ProjectService {
-  private readonly projects: ProjectStore;
-  private readonly members: MemberStore;
-  private readonly tasks: TaskStore;
-
-  constructor(
-    deps: AppDeps,
-    private readonly access: AccessControl,
-  ) {
-    this.projects = new ProjectStore(deps.db);
-    this.members = new MemberStore(deps.db);
-    this.tasks = new TaskStore(deps.db);
-  }
+export class ProjectService extends DomainService {
+  private readonly members = new MemberStore(this.deps.db);
+  private readonly tasks = new TaskStore(this.deps.db);
 
   private async existing(id: string): Promise<DocumentSnapshot> {
     const snap = await this.projects.get(id);

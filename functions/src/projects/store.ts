@@ -2,6 +2,7 @@ import { AggregateField, FieldPath, FieldValue, type DocumentData, type Document
 import { DIRECTORY_OPERATIONS, MEDIA, PROJECTS } from '../lib/collections.js';
 import { runTransaction } from '../lib/transaction.js';
 import type { ProjectStatus } from './schemas.js';
+import { DocumentStore } from '../lib/document-store.js';
 
 /** Fields stored for queries only, never returned. */
 export const PROJECT_INDEX_FIELDS = ['search_tokens', 'id_key'] as const;
@@ -27,16 +28,9 @@ export interface DirectoryOperationRecord {
 }
 
 /** Firestore access for projects, their directory operations, and the aggregations their stats need. */
-export class ProjectStore {
-  constructor(private readonly db: Firestore) {}
-
-  ref(id: string) {
-    return this.db.collection(PROJECTS).doc(id);
-  }
-
-  async get(id: string): Promise<DocumentSnapshot | null> {
-    const snap = await this.ref(id).get();
-    return snap.exists ? snap : null;
+export class ProjectStore extends DocumentStore {
+  constructor(db: Firestore) {
+    super(db, PROJECTS);
   }
 
   /** Projects matching the filters, ordered by id (the caller adds paging). */

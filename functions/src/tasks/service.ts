@@ -1,9 +1,7 @@
 // Task domain service: permission checks, the project's configuration, optimistic concurrency and
 // the bulk workflows. Input checks live in validation.ts, Firestore access in store.ts.
 import type { DocumentSnapshot } from 'firebase-admin/firestore';
-import { AccessControl } from '../auth/access.js';
 import type { Caller } from '../auth/caller.js';
-import type { AppDeps } from '../config/deps.js';
 import { ApiError, conflict, notFound, preconditionFailed, unprocessable, validationError } from '../http/errors.js';
 import { describeIssues, type BodyParse } from '../http/validate.js';
 import { emptyPage, paginate, type Page } from '../http/pagination.js';
@@ -13,13 +11,13 @@ import { requireOpenProject } from '../lib/open-project.js';
 import { docToJson } from '../lib/serialize.js';
 import { sameValue } from '../lib/same-value.js';
 import { retryStale } from '../lib/transaction.js';
-import { ProjectStore } from '../projects/store.js';
 import { feedEventDoc, writeFeedEvent } from '../realtime/feed.js';
 import { withoutIndexFields } from './indexing.js';
 import { taskConfigOf, type ProjectTaskConfig } from './project-config.js';
 import { taskIdSchema, type BulkOperation, type TaskCreateData, type TaskListQuery, type TaskUpdateData } from './schemas.js';
 import { checkNewFields, checkNewTask, checkTaskUpdate, checkTaskUpdateInput, invalidTask, taskProblems } from './validation.js';
 import { MAX_DISJUNCTIONS, TaskStore, filteredQuery, planTaskQuery, storedChanges, type TaskFilters } from './store.js';
+import { DomainService } from '../lib/domain-service.js';
 
 export type TaskJson = Record<string, unknown> & { id: string };
 
@@ -50,17 +48,8 @@ const MAX_TASK_BYTES = 900 * 1024;
 /** A bulk event carries per-task changes only while it stays comfortably small. */
 const MAX_EVENT_CHANGES_BYTES = 256 * 1024;
 
-export class TaskService {
-  private readonly tasks: TaskStore;
-  private readonly projects: ProjectStore;
-
-  constructor(
-    private readonly deps: AppDeps,
-    private readonly access: AccessControl,
-  ) {
-    this.tasks = new TaskStore(deps.db);
-    this.projects = new ProjectStore(deps.db);
-  }
+export class TaskService extends DomainService {
+  private readonly tasks = new TaskStore(this.deps.db);
 
   private async config(projectId: string): Promise<ProjectTaskConfig> {
     const project = await this.projects.get(projectId);

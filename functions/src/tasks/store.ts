@@ -13,6 +13,7 @@ import type { TaskRecord } from './record.js';
 import type { SortField, TaskStatus } from './schemas.js';
 import { hasCode } from '../lib/firestore-errors.js';
 import { TASKS } from '../lib/collections.js';
+import { DocumentStore } from '../lib/document-store.js';
 
 /** Firestore allows at most 30 disjunctions in one query (the product of all `in` list sizes). */
 export const MAX_DISJUNCTIONS = 30;
@@ -75,16 +76,9 @@ export async function writeTasks(db: Firestore, writes: readonly TaskWrite[], op
 }
 
 /** Single-task access. */
-export class TaskStore {
-  constructor(private readonly db: Firestore) {}
-
-  ref(id: string) {
-    return tasksCollection(this.db).doc(id);
-  }
-
-  async get(id: string): Promise<DocumentSnapshot | null> {
-    const snap = await this.ref(id).get();
-    return snap.exists ? snap : null;
+export class TaskStore extends DocumentStore {
+  constructor(db: Firestore) {
+    super(db, TASKS);
   }
 
   /** Snapshots of `ids` in order (missing ones too), read in one round trip; with `fields`, only those are read. */

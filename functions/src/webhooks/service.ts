@@ -2,19 +2,17 @@
 // redelivery. Plain values in and out; the rules of delivery itself are in delivery.ts.
 import { randomBytes } from 'node:crypto';
 import type { DocumentSnapshot } from 'firebase-admin/firestore';
-import { AccessControl } from '../auth/access.js';
 import type { Caller } from '../auth/caller.js';
-import type { AppDeps } from '../config/deps.js';
 import { notFound, unprocessable } from '../http/errors.js';
 import { paginate, type PageParams } from '../http/pagination.js';
 import { docToJson } from '../lib/serialize.js';
-import { ProjectStore } from '../projects/store.js';
 import { webhookBody } from './fanout.js';
 import { cloudTasksQueue, type DeliveryQueue } from './queue.js';
 import { MAX_WEBHOOKS_PER_PROJECT, type DeliveryStatus } from './schemas.js';
 import { newSecret } from './signature.js';
 import { freshDelivery, WebhookStore, type WebhookRecord } from './store.js';
 import { checkTarget } from './targets.js';
+import { DomainService } from '../lib/domain-service.js';
 
 /** How long the previous secret keeps signing after a rotation. */
 export const ROLLOVER_MS = 24 * 3600_000;
@@ -54,17 +52,8 @@ function toDelivery(snap: DocumentSnapshot) {
   return json;
 }
 
-export class WebhookService {
-  private readonly projects: ProjectStore;
-  private readonly store: WebhookStore;
-
-  constructor(
-    private readonly deps: AppDeps,
-    private readonly access: AccessControl,
-  ) {
-    this.projects = new ProjectStore(deps.db);
-    this.store = new WebhookStore(deps.db);
-  }
+export class WebhookService extends DomainService {
+  private readonly store = new WebhookStore(this.deps.db);
 
   /** Tests give their own queue; functions use Cloud Tasks. */
   private get queue(): DeliveryQueue {

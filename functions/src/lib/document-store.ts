@@ -1,0 +1,23 @@
+// What every store keyed by document id does the same way: the reference, and the snapshot or null.
+import type { DocumentReference, DocumentSnapshot, Firestore } from 'firebase-admin/firestore';
+
+export abstract class DocumentStore {
+  constructor(
+    protected readonly db: Firestore,
+    private readonly collectionName: string,
+  ) {}
+
+  ref(id: string): DocumentReference {
+    return this.db.collection(this.collectionName).doc(id);
+  }
+
+  /** A reference with a fresh id. */
+  newRef(): DocumentReference {
+    return this.db.collection(this.collectionName).doc();
+  }
+
+  async get(id: string): Promise<DocumentSnapshot | null> {
+    const snap = await this.ref(id).get();
+    return snap.exists ? snap : null;
+  }
+}
