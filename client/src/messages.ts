@@ -6,6 +6,8 @@ export type FeedEventType =
   | 'task_created'
   | 'task_updated'
   | 'tasks_bulk_updated'
+  | 'task_ready'
+  | 'task_blocked'
   | 'media_uploaded'
   | 'media_approved'
   | 'annotation_created'
@@ -38,6 +40,10 @@ export type TaskCreatedMessage = Message<'task_created', { task: JsonRecord }>;
 /** `changes` holds the new value of each changed field (`null` for a removed field). */
 export type TaskUpdatedMessage = Message<'task_updated', { task_id: string; changes: Record<string, unknown> }>;
 export type TasksBulkUpdatedMessage = Message<'tasks_bulk_updated', { task_ids: string[]; operation: string; changes: Record<string, unknown>; bulk_id?: string }>;
+/** A task became ready to start: status `not_started` and no upstream task still pending. */
+export type TaskReadyMessage = Message<'task_ready', { task_id: string; blocked_by: string[] }>;
+/** A task became blocked: `blocked_by` names the upstream tasks it now waits for. */
+export type TaskBlockedMessage = Message<'task_blocked', { task_id: string; blocked_by: string[] }>;
 export type MediaUploadedMessage = Message<'media_uploaded', { media: JsonRecord }>;
 export type MediaApprovedMessage = Message<'media_approved', { media_id: string; task_id: string | null; approval_status: string; previous_status: string | null }>;
 export type AnnotationCreatedMessage = Message<'annotation_created', { annotation: JsonRecord }>;
@@ -51,6 +57,8 @@ export type FeedMessage =
   | TaskCreatedMessage
   | TaskUpdatedMessage
   | TasksBulkUpdatedMessage
+  | TaskReadyMessage
+  | TaskBlockedMessage
   | MediaUploadedMessage
   | MediaApprovedMessage
   | AnnotationCreatedMessage

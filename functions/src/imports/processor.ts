@@ -9,7 +9,8 @@ import { ProjectStore } from '../projects/store.js';
 import { taskConfigOf, type TaskRecord } from '../tasks/rules.js';
 import type { MutableTaskField } from '../tasks/schemas.js';
 import { writeTasks, type TaskWrite } from '../tasks/store.js';
-import { openCsv, type CsvRow } from './csv.js';
+import { FIELD_LABELS, openCsv, type CsvRow } from './csv.js';
+import { refusedDependencies } from './dependencies.js';
 import { parseNamingPattern, resolveStyle, SEGMENT_KINDS, StyleTally, type NamingStyle } from './padding.js';
 import { checkRow, describeProblems, paddingTwins, type RowProblem } from './rows.js';
 import type { ExistingMode, ImportReport } from './schemas.js';
@@ -208,6 +209,11 @@ export async function runImport(db: Firestore, source: CsvSource, options: Impor
         plan.push(Object.keys(changes).length === 0 ? { ...v, action: 'skip', changes } : { ...v, action: 'update', changes });
       }
     });
+
+    for (const [p, issue] of await refusedDependencies(db, options.projectId, plan)) {
+      plan.splice(plan.indexOf(p), 1);
+      reject(p.row.row, [{ field: FIELD_LABELS.depends_on, issue }]);
+    }
 
     // An update rewrites the derived query fields from the whole task, so those few are read in full.
     const updates = plan.filter((p) => p.action === 'update');

@@ -5,6 +5,7 @@ import { logger } from 'firebase-functions/logger';
 import { actorOf, bulkIdOf, changedFields, createOnce, eventDocId, versions, writeTimeOf, type DocumentWrittenEvent } from '../lib/document-change.js';
 import { projectIdSchema } from '../lib/ids.js';
 import { docToJson, toJson } from '../lib/serialize.js';
+import { readinessEvent } from '../tasks/dependencies.js';
 import { withoutIndexFields } from '../tasks/rules.js';
 import { feedEventDoc, writeFeedEvent } from './feed.js';
 import type { FeedEventType } from '@montu/client/messages';
@@ -63,7 +64,7 @@ async function publish(db: Firestore, event: DocumentWrittenEvent, planned: Plan
   return written;
 }
 
-/** task_created / task_updated; writes of a bulk call are marked `part_of` its `tasks_bulk_updated` event. */
+/** task_created / task_updated (and task_ready / task_blocked when its readiness changed); writes of a bulk call are marked `part_of` its `tasks_bulk_updated` event. */
 export async function publishTaskWrite(db: Firestore, event: DocumentWrittenEvent): Promise<string[]> {
   const { before, after, ref } = versions(event);
   // Hard deletes have no spec message; the API archives, which is an update.
@@ -75,7 +76,10 @@ export async function publishTaskWrite(db: Firestore, event: DocumentWrittenEven
   if (!before) return publish(db, event, [{ type: 'task_created', data: { task: { id: ref.id, ...(toJson(task) as object) }, ...mark } }]);
   const changes = newValues(withoutIndexFields(before), task);
   if (Object.keys(changes).length === 0) return [];
-  return publish(db, event, [{ type: 'task_updated', data: { task_id: ref.id, changes, ...mark } }]);
+  const planned: PlannedEvent[] = [{ type: 'task_updated', data: { task_id: ref.id, changes, ...mark } }];
+  const readiness = readinessEvent(before, after);
+  if (readiness) planned.push({ type: readiness.type, data: { task_id: ref.id, blocked_by: readiness.blocked_by } });
+  return publish(db, event, planned);
 }
 
 const uploaded = (media: DocumentData | undefined) => !!media && media.status !== PENDING_UPLOAD;

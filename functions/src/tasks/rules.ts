@@ -5,6 +5,7 @@
 import { searchTokensOf } from '../lib/search.js';
 import type { z } from 'zod';
 import { firestoreValueProblem } from '../lib/firestore-value.js';
+import { DEPENDENCY_STATE_FIELDS } from './dependencies.js';
 import {
   IDENTITY_FIELDS,
   customFieldNameSchema,
@@ -88,7 +89,7 @@ export function deriveTaskId(t: { episode: string; sequence: string; shot: strin
 // Stored shape
 
 /** Written and maintained by the server; clients never set them directly. */
-export const SERVER_FIELDS = ['created_at', 'updated_at', 'created_by', 'updated_by', 'bulk_id', 'migrated_at', 'migration_version'] as const;
+export const SERVER_FIELDS = ['created_at', 'updated_at', 'created_by', 'updated_by', 'bulk_id', 'migrated_at', 'migration_version', ...DEPENDENCY_STATE_FIELDS] as const;
 
 /** Derived fields stored for querying (filters, search, sort); hidden from API responses. */
 export const INDEX_FIELDS = [

@@ -13,6 +13,7 @@ import { docToJson } from '../lib/serialize.js';
 import { retryStale } from '../lib/transaction.js';
 import { ProjectStore } from '../projects/store.js';
 import { feedEventDoc, writeFeedEvent } from '../realtime/feed.js';
+import { DependencyService } from './dependency-service.js';
 import { checkNewFields, checkNewTask, checkTaskUpdate, taskConfigOf, withoutIndexFields, type ProjectTaskConfig, type TaskProblem } from './rules.js';
 import { taskIdSchema, type BulkOperation, type TaskListQuery } from './schemas.js';
 import { MAX_DISJUNCTIONS, TaskStore, filteredQuery, planTaskQuery, storedChanges, type TaskFilters } from './store.js';
@@ -51,6 +52,7 @@ const MAX_EVENT_CHANGES_BYTES = 256 * 1024;
 export class TaskService {
   private readonly tasks: TaskStore;
   private readonly projects: ProjectStore;
+  readonly dependencies: DependencyService;
 
   constructor(
     private readonly deps: AppDeps,
@@ -58,6 +60,7 @@ export class TaskService {
   ) {
     this.tasks = new TaskStore(deps.db);
     this.projects = new ProjectStore(deps.db);
+    this.dependencies = new DependencyService(deps.db, access);
   }
 
   private async config(projectId: string): Promise<ProjectTaskConfig> {
@@ -129,6 +132,7 @@ export class TaskService {
     const config = taskConfigOf(project.data());
     const checked = checkNewTask(input, config);
     if (!checked.ok) throw problemsError('task', checked.problems);
+    await this.dependencies.settle(caller, checked.value.id, {}, checked.value as unknown as Record<string, unknown>);
     if (!(await this.tasks.create(checked.value, config, caller.uid))) throw conflict(`Task ${checked.value.id} already exists`, { field: 'id', issue: 'duplicate' });
     const snap = (await this.tasks.get(checked.value.id))!;
     return { task: toTask(snap), etag: etagOf(snap) };
@@ -151,6 +155,7 @@ export class TaskService {
       const config = await this.config(String(snap.get('project_id')));
       const changes = build(snap.data() ?? {}, config);
       if (changes === null) return { task: toTask(snap), etag: etagOf(snap) };
+      await this.dependencies.settle(caller, id, snap.data() ?? {}, changes);
       try {
         await this.tasks.update(snap, changes, config, caller.uid);
       } catch (err) {
@@ -235,11 +240,14 @@ export class TaskService {
         if (!checked.ok) errors.push({ task_id: item.task_id, error: checked.problems.map((p) => `${p.field}: ${p.issue}`).join('; ') });
         else valid.push({ snap: snap!, changes: checked.value, config });
       }
+      const refused = await this.dependencies.settleAll(caller, valid.map((v) => ({ task_id: v.snap.id, current: v.snap.data() ?? {}, changes: v.changes })));
+      errors.push(...[...refused].map(([task_id, error]) => ({ task_id, error })));
+      const accepted = valid.filter((v) => !refused.has(v.snap.id));
       if (options.atomic && errors.length) {
         throw unprocessable(`Nothing was changed: ${errors.length} of ${items.length} task(s) cannot be updated`, { failed: errors.length, errors });
       }
-      await this.writeBulk(caller, valid, options.operation);
-      return { updated: valid.map((v) => v.snap.id), errors };
+      await this.writeBulk(caller, accepted, options.operation);
+      return { updated: accepted.map((v) => v.snap.id), errors };
     });
   }
 
