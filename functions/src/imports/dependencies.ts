@@ -25,9 +25,16 @@ export async function refusedDependencies<P extends PlannedRow>(db: Firestore, p
   const changing = plan.filter((p) => (p.action === 'create' && dependsOnOf(p.task)?.length) || (p.action === 'update' && 'depends_on' in p.changes));
   const refused = new Map<P, string>();
   for (;;) {
+    const before = refused.size;
+    const notCreated = new Set([...refused.keys()].filter((p) => p.action === 'create').map((p) => p.task.id));
     const created = plan.filter((p) => p.action === 'create' && !refused.has(p));
     const pending = new Map<string, DependencyNode>(created.map((p) => [p.task.id, { id: p.task.id, project_id: projectId, status: p.task.status, depends_on: [] }]));
-    const checking = changing.filter((p) => !refused.has(p));
+    const checking: P[] = [];
+    for (const p of changing.filter((c) => !refused.has(c))) {
+      const lost = (dependsOnOf(p.task) ?? []).filter((id) => notCreated.has(id));
+      if (lost.length > 0) refused.set(p, lost.map((id) => `Task ${id} is not imported: its own row was refused`).join('; '));
+      else checking.push(p);
+    }
     const changes: DependencyChange[] = checking.map((p) => ({
       task_id: p.task.id,
       project_id: projectId,
@@ -35,7 +42,6 @@ export async function refusedDependencies<P extends PlannedRow>(db: Firestore, p
       depends_on: dependsOnOf(p.task) ?? [],
     }));
     const verdicts = await checkDependencyChanges(db, changes, { pending, canSee: async () => false });
-    const before = refused.size;
     checking.forEach((p, i) => {
       const verdict = verdicts[i]!;
       if (!verdict.ok) refused.set(p, verdict.problems.join('; '));
