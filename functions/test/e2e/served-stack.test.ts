@@ -162,7 +162,7 @@ describe('the served stack fires the triggers', () => {
 
     await vi.waitFor(async () => {
       const events = await db.collection(`projects/${projectId}/events`).where('type', '==', 'task_updated').get();
-      expect(events.docs.map((d) => d.get('data'))).toEqual([{ task_id: taskId, changes: { status: 'in_progress' }, user: uid, timestamp: update.time }]);
+      expect(events.docs.map((d) => d.get('data'))).toEqual([{ task_id: taskId, changes: { ready: false, status: 'in_progress' }, user: uid, timestamp: update.time }]);
     }, soon);
   });
 
@@ -221,7 +221,7 @@ describe('the served stack fires the triggers', () => {
     const expected = [
       `created ${a}`,
       `created ${b}`,
-      `updated ${a} {"status":"in_progress"}`,
+      `updated ${a} {"ready":false,"status":"in_progress"}`,
       `tasks_bulk_updated ${a},${b} {"priority":"high"}`,
       `updated ${a} {"priority":"high"} (bulk)`,
       `updated ${b} {"priority":"high"} (bulk)`,
@@ -298,7 +298,7 @@ describe('a browser page with the Firebase web SDK on the served stack', () => {
     await page.waitForSelector(`${own} li[data-task-id="${taskId}"][data-status="in_progress"]`, { timeout: soon.timeout });
     const message = `${own} li[data-type="task_updated"][data-task-id="${taskId}"]`;
     await page.waitForSelector(message, { timeout: soon.timeout });
-    expect(await page.textContent(message)).toBe(`task_updated ${taskId} {"status":"in_progress"} by ${patched.body.updated_by}`);
+    expect(await page.textContent(message)).toBe(`task_updated ${taskId} {"ready":false,"status":"in_progress"} by ${patched.body.updated_by}`);
     // Nothing of the other project reached the page.
     expect(await page.locator(`${other} li`).count()).toBe(0);
     expect(await page.content()).not.toContain(theirTask);
@@ -359,5 +359,44 @@ describe('the interactive docs in a real browser', () => {
     await status.waitFor({ timeout: soon.timeout });
     expect((await status.textContent())?.trim()).toBe('200');
     expect(offMachine()).toEqual([]);
+  });
+});
+
+describe('task dependencies on the served stack', () => {
+  it('an upstream task completed over HTTP makes its downstream task ready within seconds, and listeners see it', async () => {
+    const projectId = await createProject();
+    const task = async (taskType: string, extra: Record<string, unknown> = {}) => {
+      const res = await api('POST', '/tasks', { project_id: projectId, episode: 'Ep09', sequence: 'sq0010', shot: 'SH0900', task: taskType, ...extra });
+      expect(res.status).toBe(201);
+      return res.body;
+    };
+    const animation = await task('animation');
+    const lighting = await task('lighting', { depends_on: [animation.id] });
+    expect(lighting).toMatchObject({ blocked_by: [animation.id], ready: false });
+
+    const readiness: boolean[] = [];
+    const messages: DocumentData[] = [];
+    const stopTask = db.doc(`tasks/${lighting.id}`).onSnapshot((snap) => readiness.push(snap.get('ready') as boolean));
+    const stopFeed = db
+      .collection(`projects/${projectId}/events`)
+      .where('type', '==', 'task_ready')
+      .onSnapshot((snap) => {
+        for (const change of snap.docChanges()) if (change.type === 'added') messages.push(change.doc.get('data'));
+      });
+    await vi.waitFor(() => expect(readiness).toEqual([false]), soon);
+
+    const started = Date.now();
+    expect((await api('PATCH', `/tasks/${animation.id}`, { status: 'completed' })).status).toBe(200);
+    await vi.waitFor(() => expect(readiness.at(-1)).toBe(true), soon);
+    const seconds = (Date.now() - started) / 1000;
+    await vi.waitFor(() => expect(messages).toEqual([expect.objectContaining({ task_id: lighting.id, blocked_by: [], user: 'system' })]), soon);
+    stopTask();
+    stopFeed();
+    expect(seconds).toBeLessThan(10);
+
+    const queue = await api('GET', `/tasks?project_id=${projectId}&ready=true`);
+    expect(queue.body.items.map((t: DocumentData) => t.id)).toEqual([lighting.id]);
+    const dependencies = await api('GET', `/tasks/${lighting.id}/dependencies`);
+    expect(dependencies.body.upstream).toEqual([expect.objectContaining({ id: animation.id, status: 'completed', blocking: false })]);
   });
 });
