@@ -423,6 +423,23 @@ export interface paths {
         patch: operations["patchTasksTaskId"];
         trace?: never;
     };
+    "/api/v1/tasks/{task_id}/dependencies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What a task waits for and what waits for it, with their status and whether each blocks */
+        get: operations["getTasksTaskIdDependencies"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tasks/{task_id}/add-field": {
         parameters: {
             query?: never;
@@ -1610,6 +1627,8 @@ export interface operations {
                             priority_levels: string[];
                             /** @description Whether a reviewer may approve or reject media they uploaded themselves; false when absent */
                             allow_self_review?: boolean;
+                            /** @description Task statuses in which an upstream task no longer blocks its dependents; default approved, completed */
+                            dependency_done_statuses?: ("not_started" | "in_progress" | "pending_review" | "needs_revision" | "approved" | "completed" | "on_hold")[];
                             created_at?: string;
                             updated_at?: string;
                             created_by?: string;
@@ -1720,6 +1739,8 @@ export interface operations {
                     priority_levels?: string[];
                     /** @description Whether a reviewer may approve or reject media they uploaded themselves; false when absent */
                     allow_self_review?: boolean;
+                    /** @description Task statuses in which an upstream task no longer blocks its dependents; default approved, completed */
+                    dependency_done_statuses?: ("not_started" | "in_progress" | "pending_review" | "needs_revision" | "approved" | "completed" | "on_hold")[];
                 };
             };
         };
@@ -1753,6 +1774,8 @@ export interface operations {
                         priority_levels: string[];
                         /** @description Whether a reviewer may approve or reject media they uploaded themselves; false when absent */
                         allow_self_review?: boolean;
+                        /** @description Task statuses in which an upstream task no longer blocks its dependents; default approved, completed */
+                        dependency_done_statuses?: ("not_started" | "in_progress" | "pending_review" | "needs_revision" | "approved" | "completed" | "on_hold")[];
                         created_at?: string;
                         updated_at?: string;
                         created_by?: string;
@@ -1864,6 +1887,8 @@ export interface operations {
                         priority_levels: string[];
                         /** @description Whether a reviewer may approve or reject media they uploaded themselves; false when absent */
                         allow_self_review?: boolean;
+                        /** @description Task statuses in which an upstream task no longer blocks its dependents; default approved, completed */
+                        dependency_done_statuses?: ("not_started" | "in_progress" | "pending_review" | "needs_revision" | "approved" | "completed" | "on_hold")[];
                         created_at?: string;
                         updated_at?: string;
                         created_by?: string;
@@ -1961,6 +1986,8 @@ export interface operations {
                         priority_levels: string[];
                         /** @description Whether a reviewer may approve or reject media they uploaded themselves; false when absent */
                         allow_self_review?: boolean;
+                        /** @description Task statuses in which an upstream task no longer blocks its dependents; default approved, completed */
+                        dependency_done_statuses?: ("not_started" | "in_progress" | "pending_review" | "needs_revision" | "approved" | "completed" | "on_hold")[];
                         created_at?: string;
                         updated_at?: string;
                         created_by?: string;
@@ -2062,6 +2089,8 @@ export interface operations {
                     priority_levels?: string[];
                     /** @description Whether a reviewer may approve or reject media they uploaded themselves; false when absent */
                     allow_self_review?: boolean;
+                    /** @description Task statuses in which an upstream task no longer blocks its dependents; default approved, completed */
+                    dependency_done_statuses?: ("not_started" | "in_progress" | "pending_review" | "needs_revision" | "approved" | "completed" | "on_hold")[];
                 };
             };
         };
@@ -2095,6 +2124,8 @@ export interface operations {
                         priority_levels: string[];
                         /** @description Whether a reviewer may approve or reject media they uploaded themselves; false when absent */
                         allow_self_review?: boolean;
+                        /** @description Task statuses in which an upstream task no longer blocks its dependents; default approved, completed */
+                        dependency_done_statuses?: ("not_started" | "in_progress" | "pending_review" | "needs_revision" | "approved" | "completed" | "on_hold")[];
                         created_at?: string;
                         updated_at?: string;
                         created_by?: string;
@@ -3235,6 +3266,10 @@ export interface operations {
                 order?: "asc" | "desc";
                 /** @description Include archived tasks */
                 include_archived?: "0" | "1" | "true" | "false";
+                /** @description true: only tasks ready to start (not_started, nothing they depend on pending); false: the others */
+                ready?: "0" | "1" | "true" | "false";
+                /** @description true: only tasks waiting for a pending upstream task; false: the others */
+                blocked?: "0" | "1" | "true" | "false";
             };
             header?: never;
             path?: never;
@@ -3291,12 +3326,20 @@ export interface operations {
                             client_submission_history: {
                                 [key: string]: unknown;
                             }[];
+                            /** @description Ids of tasks of the same project this task waits for (at most 50, no cycles) */
+                            depends_on: string[];
                             created_at: string | null;
                             updated_at: string | null;
                             created_by: string | null;
                             updated_by: string | null;
                             /** @description Feed event id of the bulk call that last wrote this task, else null */
                             bulk_id: string | null;
+                            /** @description Derived: the tasks of depends_on still pending (not in one of the project's dependency_done_statuses, not archived) */
+                            blocked_by: string[];
+                            /** @description Derived: blocked_by is not empty */
+                            blocked: boolean;
+                            /** @description Derived: status not_started and nothing blocking */
+                            ready: boolean;
                         } & {
                             [key: string]: unknown;
                         })[];
@@ -3411,6 +3454,8 @@ export interface operations {
                     client_submission_history?: {
                         [key: string]: unknown;
                     }[];
+                    /** @description Ids of tasks of the same project this task waits for (at most 50, no cycles) */
+                    depends_on?: string[];
                 };
             };
         };
@@ -3463,12 +3508,20 @@ export interface operations {
                         client_submission_history: {
                             [key: string]: unknown;
                         }[];
+                        /** @description Ids of tasks of the same project this task waits for (at most 50, no cycles) */
+                        depends_on: string[];
                         created_at: string | null;
                         updated_at: string | null;
                         created_by: string | null;
                         updated_by: string | null;
                         /** @description Feed event id of the bulk call that last wrote this task, else null */
                         bulk_id: string | null;
+                        /** @description Derived: the tasks of depends_on still pending (not in one of the project's dependency_done_statuses, not archived) */
+                        blocked_by: string[];
+                        /** @description Derived: blocked_by is not empty */
+                        blocked: boolean;
+                        /** @description Derived: status not_started and nothing blocking */
+                        ready: boolean;
                     } & {
                         [key: string]: unknown;
                     };
@@ -3815,12 +3868,20 @@ export interface operations {
                         client_submission_history: {
                             [key: string]: unknown;
                         }[];
+                        /** @description Ids of tasks of the same project this task waits for (at most 50, no cycles) */
+                        depends_on: string[];
                         created_at: string | null;
                         updated_at: string | null;
                         created_by: string | null;
                         updated_by: string | null;
                         /** @description Feed event id of the bulk call that last wrote this task, else null */
                         bulk_id: string | null;
+                        /** @description Derived: the tasks of depends_on still pending (not in one of the project's dependency_done_statuses, not archived) */
+                        blocked_by: string[];
+                        /** @description Derived: blocked_by is not empty */
+                        blocked: boolean;
+                        /** @description Derived: status not_started and nothing blocking */
+                        ready: boolean;
                     } & {
                         [key: string]: unknown;
                     };
@@ -3933,12 +3994,20 @@ export interface operations {
                         client_submission_history: {
                             [key: string]: unknown;
                         }[];
+                        /** @description Ids of tasks of the same project this task waits for (at most 50, no cycles) */
+                        depends_on: string[];
                         created_at: string | null;
                         updated_at: string | null;
                         created_by: string | null;
                         updated_by: string | null;
                         /** @description Feed event id of the bulk call that last wrote this task, else null */
                         bulk_id: string | null;
+                        /** @description Derived: the tasks of depends_on still pending (not in one of the project's dependency_done_statuses, not archived) */
+                        blocked_by: string[];
+                        /** @description Derived: blocked_by is not empty */
+                        blocked: boolean;
+                        /** @description Derived: status not_started and nothing blocking */
+                        ready: boolean;
                     } & {
                         [key: string]: unknown;
                     };
@@ -4046,6 +4115,8 @@ export interface operations {
                     client_submission_history?: {
                         [key: string]: unknown;
                     }[];
+                    /** @description Ids of tasks of the same project this task waits for (at most 50, no cycles) */
+                    depends_on?: string[];
                 } & {
                     [key: string]: unknown;
                 };
@@ -4100,12 +4171,20 @@ export interface operations {
                         client_submission_history: {
                             [key: string]: unknown;
                         }[];
+                        /** @description Ids of tasks of the same project this task waits for (at most 50, no cycles) */
+                        depends_on: string[];
                         created_at: string | null;
                         updated_at: string | null;
                         created_by: string | null;
                         updated_by: string | null;
                         /** @description Feed event id of the bulk call that last wrote this task, else null */
                         bulk_id: string | null;
+                        /** @description Derived: the tasks of depends_on still pending (not in one of the project's dependency_done_statuses, not archived) */
+                        blocked_by: string[];
+                        /** @description Derived: blocked_by is not empty */
+                        blocked: boolean;
+                        /** @description Derived: status not_started and nothing blocking */
+                        ready: boolean;
                     } & {
                         [key: string]: unknown;
                     };
@@ -4156,6 +4235,104 @@ export interface operations {
             };
             /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (RATE_LIMITED); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getTasksTaskIdDependencies: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Task id */
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Upstream and downstream tasks */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        task_id: string;
+                        status: string;
+                        ready: boolean;
+                        blocked_by: string[];
+                        /** @description The project's statuses in which an upstream task no longer blocks */
+                        dependency_done_statuses: string[];
+                        /** @description The tasks of depends_on, in its order */
+                        upstream: {
+                            id: string;
+                            task: string | null;
+                            name: string | null;
+                            /** @description null when the task no longer exists */
+                            status: string | null;
+                            artist: string | null;
+                            /** @description Whether this upstream task still holds the task back */
+                            blocking: boolean;
+                        }[];
+                        /** @description The tasks that depend on this one */
+                        downstream: {
+                            id: string;
+                            task: string | null;
+                            name: string | null;
+                            /** @description null when the task no longer exists */
+                            status: string | null;
+                            artist: string | null;
+                            ready: boolean;
+                            /** @description Whether the task holds this downstream task back */
+                            blocking: boolean;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input (VALIDATION_ERROR); details name each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked token (UNAUTHENTICATED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The caller lacks the permission (PERMISSION_DENIED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not found, or not visible to the caller (NOT_FOUND) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4240,12 +4417,20 @@ export interface operations {
                         client_submission_history: {
                             [key: string]: unknown;
                         }[];
+                        /** @description Ids of tasks of the same project this task waits for (at most 50, no cycles) */
+                        depends_on: string[];
                         created_at: string | null;
                         updated_at: string | null;
                         created_by: string | null;
                         updated_by: string | null;
                         /** @description Feed event id of the bulk call that last wrote this task, else null */
                         bulk_id: string | null;
+                        /** @description Derived: the tasks of depends_on still pending (not in one of the project's dependency_done_statuses, not archived) */
+                        blocked_by: string[];
+                        /** @description Derived: blocked_by is not empty */
+                        blocked: boolean;
+                        /** @description Derived: status not_started and nothing blocking */
+                        ready: boolean;
                     } & {
                         [key: string]: unknown;
                     };
