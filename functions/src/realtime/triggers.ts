@@ -5,7 +5,7 @@ import { logger } from 'firebase-functions/logger';
 import { actorOf, bulkIdOf, changedFields, createOnce, eventDocId, versions, writeTimeOf, type DocumentWrittenEvent } from '../lib/document-change.js';
 import { projectIdSchema } from '../lib/ids.js';
 import { docToJson, toJson } from '../lib/serialize.js';
-import { readinessEvent } from '../tasks/dependencies.js';
+import { readinessEvent, withoutDependencyState } from '../tasks/dependencies.js';
 import { withoutIndexFields } from '../tasks/rules.js';
 import { feedEventDoc, writeFeedEvent } from './feed.js';
 import type { FeedEventType } from '@montu/client/messages';
@@ -74,9 +74,8 @@ export async function publishTaskWrite(db: Firestore, event: DocumentWrittenEven
   // Clients get the task as the API returns it, without its derived query fields.
   const task = withoutIndexFields(after);
   if (!before) return publish(db, event, [{ type: 'task_created', data: { task: { id: ref.id, ...(toJson(task) as object) }, ...mark } }]);
-  const changes = newValues(withoutIndexFields(before), task);
-  if (Object.keys(changes).length === 0) return [];
-  const planned: PlannedEvent[] = [{ type: 'task_updated', data: { task_id: ref.id, changes, ...mark } }];
+  const changes = newValues(withoutDependencyState(withoutIndexFields(before)), withoutDependencyState(task));
+  const planned: PlannedEvent[] = Object.keys(changes).length > 0 ? [{ type: 'task_updated', data: { task_id: ref.id, changes, ...mark } }] : [];
   const readiness = readinessEvent(before, after);
   if (readiness) planned.push({ type: readiness.type, data: { task_id: ref.id, blocked_by: readiness.blocked_by } });
   return publish(db, event, planned);

@@ -159,3 +159,13 @@ export const dependenciesResponse = z.object({
   downstream: z.array(z.object({ ...relatedTask, ready: z.boolean(), blocking: z.boolean().describe('Whether the task holds this downstream task back') })).describe('The tasks that depend on this one'),
 });
 export type DependenciesView = z.infer<typeof dependenciesResponse>;
+
+/**
+ * A task's data without the derived dependency state: what `task_updated` and the audit log
+ * compare, since that state follows from other writes and has its own `task_ready`/`task_blocked`.
+ */
+export function withoutDependencyState(data: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...data };
+  for (const f of DEPENDENCY_STATE_FIELDS) delete out[f];
+  return out;
+}

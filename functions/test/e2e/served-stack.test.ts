@@ -162,7 +162,7 @@ describe('the served stack fires the triggers', () => {
 
     await vi.waitFor(async () => {
       const events = await db.collection(`projects/${projectId}/events`).where('type', '==', 'task_updated').get();
-      expect(events.docs.map((d) => d.get('data'))).toEqual([{ task_id: taskId, changes: { ready: false, status: 'in_progress' }, user: uid, timestamp: update.time }]);
+      expect(events.docs.map((d) => d.get('data'))).toEqual([{ task_id: taskId, changes: { status: 'in_progress' }, user: uid, timestamp: update.time }]);
     }, soon);
   });
 
@@ -221,7 +221,7 @@ describe('the served stack fires the triggers', () => {
     const expected = [
       `created ${a}`,
       `created ${b}`,
-      `updated ${a} {"ready":false,"status":"in_progress"}`,
+      `updated ${a} {"status":"in_progress"}`,
       `tasks_bulk_updated ${a},${b} {"priority":"high"}`,
       `updated ${a} {"priority":"high"} (bulk)`,
       `updated ${b} {"priority":"high"} (bulk)`,
@@ -298,7 +298,7 @@ describe('a browser page with the Firebase web SDK on the served stack', () => {
     await page.waitForSelector(`${own} li[data-task-id="${taskId}"][data-status="in_progress"]`, { timeout: soon.timeout });
     const message = `${own} li[data-type="task_updated"][data-task-id="${taskId}"]`;
     await page.waitForSelector(message, { timeout: soon.timeout });
-    expect(await page.textContent(message)).toBe(`task_updated ${taskId} {"ready":false,"status":"in_progress"} by ${patched.body.updated_by}`);
+    expect(await page.textContent(message)).toBe(`task_updated ${taskId} {"status":"in_progress"} by ${patched.body.updated_by}`);
     // Nothing of the other project reached the page.
     expect(await page.locator(`${other} li`).count()).toBe(0);
     expect(await page.content()).not.toContain(theirTask);
