@@ -8,6 +8,8 @@ export type FeedEventType =
   | 'task_archived'
   | 'task_deleted'
   | 'tasks_bulk_updated'
+  | 'task_ready'
+  | 'task_blocked'
   | 'media_uploaded'
   | 'media_approved'
   | 'media_deleted'
@@ -50,6 +52,10 @@ export type TaskArchivedMessage = Message<'task_archived', { task_id: string; ch
 /** A task document was removed (never by the API's routes, which archive; by scripts or the console). */
 export type TaskDeletedMessage = Message<'task_deleted', { task_id: string }>;
 export type TasksBulkUpdatedMessage = Message<'tasks_bulk_updated', { task_ids: string[]; operation: string; changes: Record<string, unknown>; bulk_id?: string }>;
+/** A task became ready to start: status `not_started` and no upstream task still pending. */
+export type TaskReadyMessage = Message<'task_ready', { task_id: string; blocked_by: string[] }>;
+/** A task became blocked: `blocked_by` names the upstream tasks it now waits for. */
+export type TaskBlockedMessage = Message<'task_blocked', { task_id: string; blocked_by: string[] }>;
 export type MediaUploadedMessage = Message<'media_uploaded', { media: JsonRecord }>;
 export type MediaApprovedMessage = Message<'media_approved', { media_id: string; task_id: string | null; approval_status: string; previous_status: string | null }>;
 export type MediaDeletedMessage = Message<'media_deleted', { media_id: string; task_id: string | null }>;
@@ -73,6 +79,8 @@ export type FeedMessage =
   | TaskArchivedMessage
   | TaskDeletedMessage
   | TasksBulkUpdatedMessage
+  | TaskReadyMessage
+  | TaskBlockedMessage
   | MediaUploadedMessage
   | MediaApprovedMessage
   | MediaDeletedMessage

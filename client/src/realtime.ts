@@ -146,7 +146,7 @@ export interface ChannelHandlers {
 }
 
 const CHANNEL_MESSAGES: Record<ChannelKind, ReadonlySet<FeedMessage['type']>> = {
-  tasks: new Set(['task_created', 'task_updated', 'task_archived', 'task_deleted', 'tasks_bulk_updated', 'import_completed']),
+  tasks: new Set(['task_created', 'task_updated', 'task_archived', 'task_deleted', 'tasks_bulk_updated', 'task_ready', 'task_blocked', 'import_completed']),
   media: new Set(['media_uploaded', 'media_approved', 'media_deleted']),
   annotations: new Set(['annotation_created', 'annotation_updated', 'annotation_archived', 'annotation_deleted']),
 };
@@ -317,6 +317,12 @@ export class Collaboration {
   }
   onTasksBulkUpdated(handler: (data: DataOf<'tasks_bulk_updated'>) => void) {
     return this.on('tasks_bulk_updated', handler);
+  }
+  onTaskReady(handler: (data: DataOf<'task_ready'>) => void) {
+    return this.on('task_ready', handler);
+  }
+  onTaskBlocked(handler: (data: DataOf<'task_blocked'>) => void) {
+    return this.on('task_blocked', handler);
   }
   onImportCompleted(handler: (data: DataOf<'import_completed'>) => void) {
     return this.on('import_completed', handler);

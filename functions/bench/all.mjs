@@ -29,6 +29,7 @@ const BENCHMARKS = [
   { name: 'media', args: ['5', '5', '30'], large: ['15', '15', '30'] },
   { name: 'load', args: [], env: { LOAD_SECONDS: '10', LOAD_WARMUP_SECONDS: '5' }, largeEnv: { LOAD_SECONDS: '30', LOAD_WARMUP_SECONDS: '10' } },
   { name: 'served-triggers', args: ['200', '10'], large: ['1000', '20'] },
+  { name: 'dependencies', args: ['500', '3'], large: ['500', '10'] },
 ];
 
 const chosen = names.length ? BENCHMARKS.filter((b) => names.includes(b.name)) : BENCHMARKS;

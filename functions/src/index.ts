@@ -40,10 +40,11 @@ function onWrite(document: string, load: () => Promise<WriteHandler[]>) {
 
 const audit = async () => (await import('./audit/triggers.js')).recordAuditEntry;
 const feed = async () => import('./realtime/triggers.js');
+const readiness = async () => import('./tasks/dependency-triggers.js');
 
-export const projectWritten = onWrite('projects/{projectId}', async () => [await audit()]);
+export const projectWritten = onWrite('projects/{projectId}', async () => [await audit(), (await readiness()).refreshAfterProjectWrite]);
 export const memberWritten = onWrite('projects/{projectId}/members/{uid}', async () => [await audit(), (await feed()).publishMemberWrite]);
-export const taskWritten = onWrite('tasks/{taskId}', async () => [await audit(), (await feed()).publishTaskWrite]);
+export const taskWritten = onWrite('tasks/{taskId}', async () => [await audit(), (await feed()).publishTaskWrite, (await readiness()).refreshAfterTaskWrite]);
 export const mediaWritten = onWrite('media/{mediaId}', async () => [await audit(), (await feed()).publishMediaWrite]);
 export const annotationWritten = onWrite('annotations/{annotationId}', async () => [await audit(), (await feed()).publishAnnotationWrite]);
 export const importJobWritten = onWrite('import_jobs/{jobId}', async () => [(await feed()).publishImportJobWrite]);

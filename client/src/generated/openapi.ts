@@ -423,6 +423,23 @@ export interface paths {
         patch: operations["patchTasksTaskId"];
         trace?: never;
     };
+    "/api/v1/tasks/{task_id}/dependencies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What a task waits for and what waits for it, with their status and whether each blocks */
+        get: operations["getTasksTaskIdDependencies"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tasks/{task_id}/add-field": {
         parameters: {
             query?: never;
@@ -1742,6 +1759,8 @@ export interface operations {
                             priority_levels: string[];
                             /** @description Whether a reviewer may approve or reject media they uploaded themselves; false when absent */
                             allow_self_review?: boolean;
+                            /** @description Task statuses in which an upstream task no longer blocks its dependents; default approved, completed */
+                            dependency_done_statuses?: ("not_started" | "in_progress" | "pending_review" | "needs_revision" | "approved" | "completed" | "on_hold")[];
                             created_at?: string;
                             updated_at?: string;
                             created_by?: string;
@@ -1852,6 +1871,8 @@ export interface operations {
                     priority_levels?: string[];
                     /** @description Whether a reviewer may approve or reject media they uploaded themselves; false when absent */
                     allow_self_review?: boolean;
+                    /** @description Task statuses in which an upstream task no longer blocks its dependents; default approved, completed */
+                    dependency_done_statuses?: ("not_started" | "in_progress" | "pending_review" | "needs_revision" | "approved" | "completed" | "on_hold")[];
                 };
             };
         };
@@ -1885,6 +1906,8 @@ export interface operations {
                         priority_levels: string[];
                         /** @description Whether a reviewer may approve or reject media they uploaded themselves; false when absent */
                         allow_self_review?: boolean;
+                        /** @description Task statuses in which an upstream task no longer blocks its dependents; default approved, completed */
+                        dependency_done_statuses?: ("not_started" | "in_progress" | "pending_review" | "needs_revision" | "approved" | "completed" | "on_hold")[];
                         created_at?: string;
                         updated_at?: string;
                         created_by?: string;
@@ -1996,6 +2019,8 @@ export interface operations {
                         priority_levels: string[];
                         /** @description Whether a reviewer may approve or reject media they uploaded themselves; false when absent */
                         allow_self_review?: boolean;
+                        /** @description Task statuses in which an upstream task no longer blocks its dependents; default approved, completed */
+                        dependency_done_statuses?: ("not_started" | "in_progress" | "pending_review" | "needs_revision" | "approved" | "completed" | "on_hold")[];
                         created_at?: string;
                         updated_at?: string;
                         created_by?: string;
@@ -2093,6 +2118,8 @@ export interface operations {
                         priority_levels: string[];
                         /** @description Whether a reviewer may approve or reject media they uploaded themselves; false when absent */
                         allow_self_review?: boolean;
+                        /** @description Task statuses in which an upstream task no longer blocks its dependents; default approved, completed */
+                        dependency_done_statuses?: ("not_started" | "in_progress" | "pending_review" | "needs_revision" | "approved" | "completed" | "on_hold")[];
                         created_at?: string;
                         updated_at?: string;
                         created_by?: string;
@@ -2194,6 +2221,8 @@ export interface operations {
                     priority_levels?: string[];
                     /** @description Whether a reviewer may approve or reject media they uploaded themselves; false when absent */
                     allow_self_review?: boolean;
+                    /** @description Task statuses in which an upstream task no longer blocks its dependents; default approved, completed */
+                    dependency_done_statuses?: ("not_started" | "in_progress" | "pending_review" | "needs_revision" | "approved" | "completed" | "on_hold")[];
                 };
             };
         };
@@ -2227,6 +2256,8 @@ export interface operations {
                         priority_levels: string[];
                         /** @description Whether a reviewer may approve or reject media they uploaded themselves; false when absent */
                         allow_self_review?: boolean;
+                        /** @description Task statuses in which an upstream task no longer blocks its dependents; default approved, completed */
+                        dependency_done_statuses?: ("not_started" | "in_progress" | "pending_review" | "needs_revision" | "approved" | "completed" | "on_hold")[];
                         created_at?: string;
                         updated_at?: string;
                         created_by?: string;
@@ -3367,6 +3398,10 @@ export interface operations {
                 order?: "asc" | "desc";
                 /** @description Include archived tasks */
                 include_archived?: "0" | "1" | "true" | "false";
+                /** @description true: only tasks ready to start (not_started, nothing they depend on pending); false: the others */
+                ready?: "0" | "1" | "true" | "false";
+                /** @description true: only tasks waiting for a pending upstream task; false: the others */
+                blocked?: "0" | "1" | "true" | "false";
             };
             header?: never;
             path?: never;
@@ -3423,12 +3458,20 @@ export interface operations {
                             client_submission_history: {
                                 [key: string]: unknown;
                             }[];
+                            /** @description Ids of tasks of the same project this task waits for (at most 50, no cycles) */
+                            depends_on: string[];
                             created_at: string | null;
                             updated_at: string | null;
                             created_by: string | null;
                             updated_by: string | null;
                             /** @description Feed event id of the bulk call that last wrote this task, else null */
                             bulk_id: string | null;
+                            /** @description Derived: the tasks of depends_on still pending (not in one of the project's dependency_done_statuses, not archived) */
+                            blocked_by: string[];
+                            /** @description Derived: blocked_by is not empty */
+                            blocked: boolean;
+                            /** @description Derived: status not_started and nothing blocking */
+                            ready: boolean;
                         } & {
                             [key: string]: unknown;
                         })[];
@@ -3543,6 +3586,8 @@ export interface operations {
                     client_submission_history?: {
                         [key: string]: unknown;
                     }[];
+                    /** @description Ids of tasks of the same project this task waits for (at most 50, no cycles) */
+                    depends_on?: string[];
                 };
             };
         };
@@ -3595,12 +3640,20 @@ export interface operations {
                         client_submission_history: {
                             [key: string]: unknown;
                         }[];
+                        /** @description Ids of tasks of the same project this task waits for (at most 50, no cycles) */
+                        depends_on: string[];
                         created_at: string | null;
                         updated_at: string | null;
                         created_by: string | null;
                         updated_by: string | null;
                         /** @description Feed event id of the bulk call that last wrote this task, else null */
                         bulk_id: string | null;
+                        /** @description Derived: the tasks of depends_on still pending (not in one of the project's dependency_done_statuses, not archived) */
+                        blocked_by: string[];
+                        /** @description Derived: blocked_by is not empty */
+                        blocked: boolean;
+                        /** @description Derived: status not_started and nothing blocking */
+                        ready: boolean;
                     } & {
                         [key: string]: unknown;
                     };
@@ -3947,12 +4000,20 @@ export interface operations {
                         client_submission_history: {
                             [key: string]: unknown;
                         }[];
+                        /** @description Ids of tasks of the same project this task waits for (at most 50, no cycles) */
+                        depends_on: string[];
                         created_at: string | null;
                         updated_at: string | null;
                         created_by: string | null;
                         updated_by: string | null;
                         /** @description Feed event id of the bulk call that last wrote this task, else null */
                         bulk_id: string | null;
+                        /** @description Derived: the tasks of depends_on still pending (not in one of the project's dependency_done_statuses, not archived) */
+                        blocked_by: string[];
+                        /** @description Derived: blocked_by is not empty */
+                        blocked: boolean;
+                        /** @description Derived: status not_started and nothing blocking */
+                        ready: boolean;
                     } & {
                         [key: string]: unknown;
                     };
@@ -4065,12 +4126,20 @@ export interface operations {
                         client_submission_history: {
                             [key: string]: unknown;
                         }[];
+                        /** @description Ids of tasks of the same project this task waits for (at most 50, no cycles) */
+                        depends_on: string[];
                         created_at: string | null;
                         updated_at: string | null;
                         created_by: string | null;
                         updated_by: string | null;
                         /** @description Feed event id of the bulk call that last wrote this task, else null */
                         bulk_id: string | null;
+                        /** @description Derived: the tasks of depends_on still pending (not in one of the project's dependency_done_statuses, not archived) */
+                        blocked_by: string[];
+                        /** @description Derived: blocked_by is not empty */
+                        blocked: boolean;
+                        /** @description Derived: status not_started and nothing blocking */
+                        ready: boolean;
                     } & {
                         [key: string]: unknown;
                     };
@@ -4178,6 +4247,8 @@ export interface operations {
                     client_submission_history?: {
                         [key: string]: unknown;
                     }[];
+                    /** @description Ids of tasks of the same project this task waits for (at most 50, no cycles) */
+                    depends_on?: string[];
                 } & {
                     [key: string]: unknown;
                 };
@@ -4232,12 +4303,20 @@ export interface operations {
                         client_submission_history: {
                             [key: string]: unknown;
                         }[];
+                        /** @description Ids of tasks of the same project this task waits for (at most 50, no cycles) */
+                        depends_on: string[];
                         created_at: string | null;
                         updated_at: string | null;
                         created_by: string | null;
                         updated_by: string | null;
                         /** @description Feed event id of the bulk call that last wrote this task, else null */
                         bulk_id: string | null;
+                        /** @description Derived: the tasks of depends_on still pending (not in one of the project's dependency_done_statuses, not archived) */
+                        blocked_by: string[];
+                        /** @description Derived: blocked_by is not empty */
+                        blocked: boolean;
+                        /** @description Derived: status not_started and nothing blocking */
+                        ready: boolean;
                     } & {
                         [key: string]: unknown;
                     };
@@ -4288,6 +4367,104 @@ export interface operations {
             };
             /** @description The body is not application/json (UNSUPPORTED_MEDIA_TYPE) */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests (RATE_LIMITED); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    getTasksTaskIdDependencies: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Task id */
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Upstream and downstream tasks */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        task_id: string;
+                        status: string;
+                        ready: boolean;
+                        blocked_by: string[];
+                        /** @description The project's statuses in which an upstream task no longer blocks */
+                        dependency_done_statuses: string[];
+                        /** @description The tasks of depends_on, in its order */
+                        upstream: {
+                            id: string;
+                            task: string | null;
+                            name: string | null;
+                            /** @description null when the task no longer exists */
+                            status: string | null;
+                            artist: string | null;
+                            /** @description Whether this upstream task still holds the task back */
+                            blocking: boolean;
+                        }[];
+                        /** @description The tasks that depend on this one */
+                        downstream: {
+                            id: string;
+                            task: string | null;
+                            name: string | null;
+                            /** @description null when the task no longer exists */
+                            status: string | null;
+                            artist: string | null;
+                            ready: boolean;
+                            /** @description Whether the task holds this downstream task back */
+                            blocking: boolean;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid input (VALIDATION_ERROR); details name each bad field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked token (UNAUTHENTICATED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The caller lacks the permission (PERMISSION_DENIED) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not found, or not visible to the caller (NOT_FOUND) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4372,12 +4549,20 @@ export interface operations {
                         client_submission_history: {
                             [key: string]: unknown;
                         }[];
+                        /** @description Ids of tasks of the same project this task waits for (at most 50, no cycles) */
+                        depends_on: string[];
                         created_at: string | null;
                         updated_at: string | null;
                         created_by: string | null;
                         updated_by: string | null;
                         /** @description Feed event id of the bulk call that last wrote this task, else null */
                         bulk_id: string | null;
+                        /** @description Derived: the tasks of depends_on still pending (not in one of the project's dependency_done_statuses, not archived) */
+                        blocked_by: string[];
+                        /** @description Derived: blocked_by is not empty */
+                        blocked: boolean;
+                        /** @description Derived: status not_started and nothing blocking */
+                        ready: boolean;
                     } & {
                         [key: string]: unknown;
                     };
@@ -6961,7 +7146,7 @@ export interface operations {
                     /** @description Where events are POSTed: https, on a public address */
                     url: string;
                     /** @description Event types to deliver, or ["*"] for all (ping is always delivered) */
-                    events: ("task_created" | "task_updated" | "task_archived" | "task_deleted" | "tasks_bulk_updated" | "media_uploaded" | "media_approved" | "media_deleted" | "annotation_created" | "annotation_updated" | "annotation_archived" | "annotation_deleted" | "import_completed" | "member_added" | "member_updated" | "member_removed" | "*")[];
+                    events: ("task_created" | "task_updated" | "task_archived" | "task_deleted" | "tasks_bulk_updated" | "task_ready" | "task_blocked" | "media_uploaded" | "media_approved" | "media_deleted" | "annotation_created" | "annotation_updated" | "annotation_archived" | "annotation_deleted" | "import_completed" | "member_added" | "member_updated" | "member_removed" | "*")[];
                     description?: string;
                     /** @description Deliver events (default true) */
                     active?: boolean;
@@ -7235,7 +7420,7 @@ export interface operations {
                     /** @description Where events are POSTed: https, on a public address */
                     url?: string;
                     /** @description Event types to deliver, or ["*"] for all (ping is always delivered) */
-                    events?: ("task_created" | "task_updated" | "task_archived" | "task_deleted" | "tasks_bulk_updated" | "media_uploaded" | "media_approved" | "media_deleted" | "annotation_created" | "annotation_updated" | "annotation_archived" | "annotation_deleted" | "import_completed" | "member_added" | "member_updated" | "member_removed" | "*")[];
+                    events?: ("task_created" | "task_updated" | "task_archived" | "task_deleted" | "tasks_bulk_updated" | "task_ready" | "task_blocked" | "media_uploaded" | "media_approved" | "media_deleted" | "annotation_created" | "annotation_updated" | "annotation_archived" | "annotation_deleted" | "import_completed" | "member_added" | "member_updated" | "member_removed" | "*")[];
                     description?: string;
                     /** @description true re-enables a disabled webhook and clears its failure count */
                     active?: boolean;

@@ -6,6 +6,7 @@ import { deleterOf } from '../lib/deletions.js';
 import { actorOf, bulkIdOf, changedFields, eventDocId, versions, writeTimeOf, type DocumentWrittenEvent, type FieldChange } from '../lib/document-change.js';
 import { toJson } from '../lib/serialize.js';
 import { PROJECT_INDEX_FIELDS } from '../projects/store.js';
+import { withoutDependencyState } from '../tasks/dependencies.js';
 import { withoutIndexFields } from '../tasks/indexing.js';
 import { AuditStore } from './store.js';
 import type { AuditAction } from './schemas.js';
@@ -15,8 +16,8 @@ export const MAX_CHANGES_BYTES = 256 * 1024;
 
 const without = (fields: readonly string[]) => (data: DocumentData) => Object.fromEntries(Object.entries(data).filter(([k]) => !fields.includes(k)));
 
-/** Fields derived from others for querying (match keys, search tokens): not changes a person made. */
-const DERIVED: Record<string, (data: DocumentData) => DocumentData> = { tasks: withoutIndexFields, projects: without(PROJECT_INDEX_FIELDS) };
+/** Fields derived from others (match keys, search tokens, dependency state): not changes a person made. */
+const DERIVED: Record<string, (data: DocumentData) => DocumentData> = { tasks: (data) => withoutDependencyState(withoutIndexFields(data)), projects: without(PROJECT_INDEX_FIELDS) };
 
 function actionOf(before: DocumentData | undefined, after: DocumentData | undefined): AuditAction {
   if (!before) return 'create';

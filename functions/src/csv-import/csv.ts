@@ -19,6 +19,7 @@ export const IMPORT_FIELDS = [
   'deadline',
   'estimated_hours',
   'description',
+  'depends_on',
 ] as const;
 export type ImportField = (typeof IMPORT_FIELDS)[number];
 
@@ -39,6 +40,7 @@ export const FIELD_LABELS: Record<ImportField, string> = {
   deadline: 'Deadline',
   estimated_hours: 'Estimated Hours',
   description: 'Description',
+  depends_on: 'Depends On',
 };
 
 /** Header names as studios write them, compared without case, spaces or punctuation. */
@@ -56,6 +58,7 @@ const ALIASES: Record<ImportField, string[]> = {
   deadline: ['deadline', 'duedate', 'due'],
   estimated_hours: ['estimatedhours', 'estimate', 'estimatedduration', 'estimateddurationhours', 'esthours', 'hours', 'bidhours', 'bid'],
   description: ['description', 'notes', 'note', 'comment', 'comments'],
+  depends_on: ['dependson', 'dependencies', 'depends', 'waitsfor', 'upstream'],
 };
 
 const BY_ALIAS = new Map<string, ImportField>(IMPORT_FIELDS.flatMap((field) => ALIASES[field].map((alias) => [alias, field] as const)));

@@ -5,12 +5,14 @@
 // proportion to the chunk), then the chunk is written and the progress reported. Re-importing the
 // same file changes nothing. Memory holds one chunk plus the ids seen.
 import type { DocumentSnapshot, Firestore } from 'firebase-admin/firestore';
-import { notFound, payloadTooLarge, unprocessable, validationError } from '../http/errors.js';
+import { notFound, payloadTooLarge, validationError } from '../http/errors.js';
+import { requireOpenProject } from '../lib/open-project.js';
 import { ProjectStore } from '../projects/store.js';
 import { eventsCollection, feedEventDoc, writeFeedEvent } from '../realtime/feed.js';
 import { taskConfigOf } from '../tasks/project-config.js';
 import { TaskStore, writeTasks } from '../tasks/store.js';
-import { openCsv, type CsvRow } from './csv.js';
+import { FIELD_LABELS, openCsv, type CsvRow } from './csv.js';
+import { refusedDependencies } from './dependencies.js';
 import { parseNamingPattern, resolveStyle, SEGMENT_KINDS, StyleTally, type NamingStyle } from './padding.js';
 import { checkRows, comparedFields, planRows, twinCandidates, twinWarnings, type PlannedRow, type RowContext } from './planner.js';
 import { ReportTally } from './report.js';
@@ -93,8 +95,7 @@ async function existingStyle(tasks: TaskStore, projectId: string): Promise<Namin
 export async function importableProject(db: Firestore, projectId: string): Promise<DocumentSnapshot> {
   const project = await new ProjectStore(db).get(projectId);
   if (!project) throw notFound(`Project ${projectId}`);
-  if (project.get('status') === 'archived') throw unprocessable(`Project ${projectId} is archived; it takes no new tasks`);
-  return project;
+  return requireOpenProject(project, 'it takes no new tasks');
 }
 
 /** What every chunk of one import shares. */
@@ -119,6 +120,10 @@ async function importChunk(run: ImportRun, rows: CsvRow[]): Promise<void> {
   // Only the cells the rows give (and the owner) are read to decide; a re-import reads little.
   const stored = await run.tasks.getMany(checked.valid.map((v) => v.task.id), comparedFields(checked.valid));
   const { planned, rejected } = planRows(checked.valid, stored.map(dataOf), options);
+  for (const [p, issue] of await refusedDependencies(run.db, options.projectId, planned)) {
+    planned.splice(planned.indexOf(p), 1);
+    rejected.push({ row: p.row.row, problems: [{ field: FIELD_LABELS.depends_on, issue }] });
+  }
   for (const r of [...checked.rejected, ...rejected]) tally.reject(r);
   if (options.existing === 'update') await warnAboutPaddingTwins(run, planned.filter((p) => p.action === 'create'));
   tally.planned(planned);

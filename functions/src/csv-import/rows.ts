@@ -35,6 +35,7 @@ const LABEL_OF_TASK_FIELD: Record<string, string> = {
   deadline: FIELD_LABELS.deadline,
   estimated_duration_hours: FIELD_LABELS.estimated_hours,
   description: FIELD_LABELS.description,
+  depends_on: FIELD_LABELS.depends_on,
 };
 
 const WHOLE = /^[+-]?\d+(?:\.0+)?$/;
@@ -68,6 +69,7 @@ const PROVIDED_BY: Partial<Record<ImportField, MutableTaskField>> = {
   deadline: 'deadline',
   estimated_hours: 'estimated_duration_hours',
   description: 'description',
+  depends_on: 'depends_on',
 };
 
 /** The row's task id, when its identity cells are usable: also what duplicates are found by. */
@@ -108,6 +110,8 @@ export function checkRow(row: CsvRow, projectId: string, config: ProjectTaskConf
   for (const field of ['artist', 'priority', 'milestone', 'description'] as const) {
     if (v[field] !== undefined) input[field] = v[field];
   }
+  // Task ids separated by `;` (the task rules check them; the import checks what they name).
+  if (v.depends_on !== undefined) input.depends_on = v.depends_on.split(';').map((id) => id.trim()).filter(Boolean);
   if (v.status !== undefined) {
     const status = statusValue(v.status);
     if ((TASK_STATUSES as readonly string[]).includes(status)) input.status = status;

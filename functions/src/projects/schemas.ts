@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { paginationQuery, pageSchema } from '../http/pagination.js';
 import { booleanParam, listParam, textParam } from '../http/query.js';
 import { projectIdSchema } from '../lib/ids.js';
+import { TASK_STATUSES } from '../tasks/schemas.js';
 import { DRIVE_KEYS, NAME_PATTERN, VALUE_PATTERN, VALUE_RULE, VERSION_PATTERN, type DriveKey } from '../paths/placeholders.js';
 
 export const PROJECT_STATUSES = ['active', 'completed', 'archived'] as const;
@@ -56,6 +57,14 @@ const configList = (field: string) =>
 const driveShape = Object.fromEntries(DRIVE_KEYS.map((k) => [k, driveRoot.optional()])) as Record<DriveKey, z.ZodOptional<typeof driveRoot>>;
 const drivePatchShape = Object.fromEntries(DRIVE_KEYS.map((k) => [k, driveRoot.nullable().optional()])) as Record<DriveKey, z.ZodOptional<z.ZodNullable<typeof driveRoot>>>;
 
+/** Task statuses in which an upstream task no longer blocks the tasks that depend on it (archived tasks never block). */
+const DONE_CANDIDATES = TASK_STATUSES.filter((s) => s !== 'archived');
+const dependencyDoneStatuses = z
+  .array(z.enum(DONE_CANDIDATES, { message: `dependency_done_statuses entries must be task statuses: ${DONE_CANDIDATES.join(', ')}` }))
+  .min(1, 'dependency_done_statuses needs at least one status')
+  .refine((list) => new Set(list).size === list.length, 'dependency_done_statuses lists a status more than once')
+  .describe('Task statuses in which an upstream task no longer blocks its dependents; default approved, completed');
+
 const allowSelfReview = z.boolean().describe('Whether a reviewer may approve or reject media they uploaded themselves; false when absent');
 
 const projectName = z.string().trim().min(1, 'name is required').max(200, 'name is at most 200 characters');
@@ -74,6 +83,7 @@ export const projectCreateBody = z.strictObject({
   milestones: configList('milestones').optional().describe("Defaults to the spec's list"),
   priority_levels: configList('priority_levels').optional().describe("Lowest first; defaults to the spec's list"),
   allow_self_review: allowSelfReview.optional(),
+  dependency_done_statuses: dependencyDoneStatuses.optional(),
 });
 export type ProjectCreateInput = z.output<typeof projectCreateBody>;
 
@@ -94,6 +104,7 @@ export const projectPatchBody = z
     milestones: configList('milestones').optional(),
     priority_levels: configList('priority_levels').optional(),
     allow_self_review: allowSelfReview.optional(),
+    dependency_done_statuses: dependencyDoneStatuses.optional(),
   })
   .refine((b) => Object.keys(b).length > 0, 'Give at least one field to change');
 export type ProjectPatchInput = z.output<typeof projectPatchBody>;
@@ -119,6 +130,7 @@ export const projectResponse = z.object({
   milestones: z.array(z.string()),
   priority_levels: z.array(z.string()),
   allow_self_review: allowSelfReview.optional(),
+  dependency_done_statuses: dependencyDoneStatuses.optional(),
   created_at: z.string().optional(),
   updated_at: z.string().optional(),
   created_by: z.string().optional(),

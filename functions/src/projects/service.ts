@@ -15,6 +15,7 @@ import { configIssues, type ConfigIssue } from '../paths/config-checks.js';
 import type { PathConfig } from '../paths/placeholders.js';
 import { builderFor, pathConfigOf } from '../paths/service.js';
 import { MIN_TOKEN, searchKey, searchTokensOf } from '../lib/search.js';
+import { DEFAULT_DONE_STATUSES } from '../tasks/dependencies.js';
 import { configured, DEFAULT_TASK_CONFIG, taskConfigOf } from '../tasks/project-config.js';
 import { TASK_STATUSES } from '../tasks/schemas.js';
 import { MAX_DISJUNCTIONS, TaskStore } from '../tasks/store.js';
@@ -162,6 +163,7 @@ export class ProjectService extends DomainService {
       task_types: fields.task_types ?? [...DEFAULT_TASK_CONFIG.task_types],
       milestones: fields.milestones ?? [...DEFAULT_TASK_CONFIG.milestones],
       priority_levels: fields.priority_levels ?? [...DEFAULT_TASK_CONFIG.priority_levels],
+      dependency_done_statuses: fields.dependency_done_statuses ?? [...DEFAULT_DONE_STATUSES],
       ...projectIndexFields(id, fields.name, fields.description),
     };
     const creatorIsAdmin = (tx: Transaction) =>
@@ -204,7 +206,7 @@ export class ProjectService extends DomainService {
       const config: PathConfig = { ...pathConfigOf(current), ...(update as Partial<PathConfig>) };
       const issues = configIssues(config);
       if (issues.length) throw configError(issues);
-      for (const key of ['name', 'description', 'task_types', 'milestones', 'priority_levels', 'allow_self_review'] as const) {
+      for (const key of ['name', 'description', 'task_types', 'milestones', 'priority_levels', 'allow_self_review', 'dependency_done_statuses'] as const) {
         if (patch[key] !== undefined) update[key] = patch[key];
       }
       if (patch.name !== undefined || patch.description !== undefined) {

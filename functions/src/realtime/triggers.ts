@@ -7,6 +7,7 @@ import { actorOf, bulkIdOf, changedFields, createOnce, eventDocId, versions, wri
 import { projectIdSchema } from '../lib/ids.js';
 import { sameValue } from '../lib/same-value.js';
 import { docToJson, toJson } from '../lib/serialize.js';
+import { readinessEvent, withoutDependencyState } from '../tasks/dependencies.js';
 import { withoutIndexFields } from '../tasks/indexing.js';
 import { feedEventDoc, writeFeedEvent } from './feed.js';
 import type { FeedEventType } from '@montu/client/messages';
@@ -74,8 +75,8 @@ async function publish(db: Firestore, event: DocumentWrittenEvent, planned: Plan
 const archiving = (before: DocumentData, after: DocumentData) => after.status === 'archived' && before.status !== 'archived';
 
 /**
- * task_created / task_updated / task_archived / task_deleted; writes of a bulk call are marked
- * `part_of` its `tasks_bulk_updated` event.
+ * task_created / task_updated / task_archived / task_deleted, and task_ready / task_blocked when its
+ * readiness changed; writes of a bulk call are marked `part_of` its `tasks_bulk_updated` event.
  */
 export async function publishTaskWrite(db: Firestore, event: DocumentWrittenEvent): Promise<string[]> {
   const { before, after, ref } = versions(event);
@@ -86,9 +87,11 @@ export async function publishTaskWrite(db: Firestore, event: DocumentWrittenEven
   // Clients get the task as the API returns it, without its derived query fields.
   const task = withoutIndexFields(after);
   if (!before) return publish(db, event, [{ type: 'task_created', data: { task: { id: ref.id, ...(toJson(task) as object) }, ...mark } }]);
-  const changes = newValues(withoutIndexFields(before), task);
-  if (Object.keys(changes).length === 0) return [];
-  return publish(db, event, [{ type: archiving(before, after) ? 'task_archived' : 'task_updated', data: { task_id: ref.id, changes, ...mark } }]);
+  const changes = newValues(withoutDependencyState(withoutIndexFields(before)), withoutDependencyState(task));
+  const planned: PlannedEvent[] = Object.keys(changes).length > 0 ? [{ type: archiving(before, after) ? 'task_archived' : 'task_updated', data: { task_id: ref.id, changes, ...mark } }] : [];
+  const readiness = readinessEvent(before, after);
+  if (readiness) planned.push({ type: readiness.type, data: { task_id: ref.id, blocked_by: readiness.blocked_by } });
+  return publish(db, event, planned);
 }
 
 const uploaded = (media: DocumentData | undefined) => !!media && media.status !== PENDING_UPLOAD;

@@ -1,10 +1,11 @@
 // A task's stored shape: its own fields, the defaults of a new task, and the fields only the
 // server writes. The derived query fields stored beside them are in indexing.ts.
+import { DEPENDENCY_STATE_FIELDS } from './dependencies.js';
 import { configured, type ProjectTaskConfig } from './project-config.js';
 import type { TaskStatus } from './schemas.js';
 
 /** Written and maintained by the server; clients never set them directly. */
-export const SERVER_FIELDS = ['created_at', 'updated_at', 'created_by', 'updated_by', 'bulk_id', 'migrated_at', 'migration_version'] as const;
+export const SERVER_FIELDS = ['created_at', 'updated_at', 'created_by', 'updated_by', 'bulk_id', 'migrated_at', 'migration_version', ...DEPENDENCY_STATE_FIELDS] as const;
 
 /** A task's own fields (spec shape, without timestamps, actor or derived fields). */
 export interface TaskRecord {

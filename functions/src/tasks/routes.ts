@@ -12,6 +12,7 @@ import {
   taskResponse,
   taskUpdateSchema,
 } from './schemas.js';
+import { dependenciesResponse } from './dependencies.js';
 import { TaskService, legacyUpdates } from './service.js';
 
 const tags = ['Tasks'];
@@ -91,6 +92,15 @@ export function taskRoutes(service: TaskService) {
       params: taskParams,
       responses: { 200: { description: 'The task', schema: taskResponse } },
       handler: async ({ caller, params }) => etagged(await service.get(caller, params.task_id)),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/tasks/{task_id}/dependencies',
+      summary: 'What a task waits for and what waits for it, with their status and whether each blocks',
+      tags,
+      params: taskParams,
+      responses: { 200: { description: 'Upstream and downstream tasks', schema: dependenciesResponse } },
+      handler: async ({ caller, params }) => ok(await service.dependencies.view(caller, params.task_id)),
     }),
     defineRoute({
       method: 'patch',

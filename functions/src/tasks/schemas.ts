@@ -5,6 +5,7 @@ import { paginationQuery, pageSchema } from '../http/pagination.js';
 import { booleanParam, listParam, textParam } from '../http/query.js';
 import { firestoreValueProblem } from '../lib/firestore-value.js';
 import { docIdSchema, projectIdSchema } from '../lib/ids.js';
+import { dependsOnSchema } from './dependencies.js';
 
 export const TASK_STATUSES = ['not_started', 'in_progress', 'pending_review', 'needs_revision', 'approved', 'completed', 'on_hold', 'archived'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
@@ -93,6 +94,7 @@ export const mutableTaskFields = {
     .array(z.record(z.string(), z.unknown()).superRefine(storableEntry))
     .max(1000, 'client_submission_history holds at most 1000 entries')
     .refine((h) => Buffer.byteLength(JSON.stringify(h)) <= MAX_HISTORY_BYTES, `client_submission_history is at most ${MAX_HISTORY_BYTES / 1024} KiB`),
+  depends_on: dependsOnSchema,
 };
 export type MutableTaskField = keyof typeof mutableTaskFields;
 
@@ -171,6 +173,8 @@ export const taskListQuery = z.strictObject({
   sort: sortParam.default('created_at').describe("Sort field; priority follows the project's priority order"),
   order: z.enum(['asc', 'desc'], { message: 'order must be asc or desc' }).default('desc'),
   include_archived: booleanParam.default(false).describe('Include archived tasks'),
+  ready: booleanParam.optional().describe('true: only tasks ready to start (not_started, nothing they depend on pending); false: the others'),
+  blocked: booleanParam.optional().describe('true: only tasks waiting for a pending upstream task; false: the others'),
 });
 export type TaskListQuery = z.output<typeof taskListQuery>;
 
@@ -224,6 +228,9 @@ export const taskResponse = z.looseObject({
   created_by: z.string().nullable(),
   updated_by: z.string().nullable(),
   bulk_id: z.string().nullable().describe('Feed event id of the bulk call that last wrote this task, else null'),
+  blocked_by: z.array(z.string()).describe('Derived: the tasks of depends_on still pending (not in one of the project\'s dependency_done_statuses, not archived)'),
+  blocked: z.boolean().describe('Derived: blocked_by is not empty'),
+  ready: z.boolean().describe('Derived: status not_started and nothing blocking'),
 });
 
 export const taskPage = pageSchema(taskResponse);

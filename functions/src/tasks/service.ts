@@ -12,6 +12,7 @@ import { docToJson } from '../lib/serialize.js';
 import { sameValue } from '../lib/same-value.js';
 import { retryStale } from '../lib/transaction.js';
 import { feedEventDoc, writeFeedEvent } from '../realtime/feed.js';
+import { DependencyService } from './dependency-service.js';
 import { withoutIndexFields } from './indexing.js';
 import { taskConfigOf, type ProjectTaskConfig } from './project-config.js';
 import { taskIdSchema, type BulkOperation, type TaskCreateData, type TaskListQuery, type TaskUpdateData } from './schemas.js';
@@ -50,6 +51,7 @@ const MAX_EVENT_CHANGES_BYTES = 256 * 1024;
 
 export class TaskService extends DomainService {
   private readonly tasks = new TaskStore(this.deps.db);
+  readonly dependencies = new DependencyService(this.deps.db, this.access);
 
   private async config(projectId: string): Promise<ProjectTaskConfig> {
     const project = await this.projects.get(projectId);
@@ -121,6 +123,7 @@ export class TaskService extends DomainService {
     const config = taskConfigOf(project.data());
     const checked = checkNewTask(body, config);
     if (!checked.ok) throw invalidTask('task', checked.issues);
+    await this.dependencies.settle(caller, checked.value.id, {}, checked.value as unknown as Record<string, unknown>);
     if (!(await this.tasks.create(checked.value, config, caller.uid))) throw conflict(`Task ${checked.value.id} already exists`, { field: 'id', issue: 'duplicate' });
     const snap = (await this.tasks.get(checked.value.id))!;
     return { task: toTask(snap), etag: etagOf(snap) };
@@ -143,6 +146,7 @@ export class TaskService extends DomainService {
       const config = await this.config(String(snap.get('project_id')));
       const changes = build(snap.data() ?? {}, config);
       if (changes === null) return { task: toTask(snap), etag: etagOf(snap) };
+      await this.dependencies.settle(caller, id, snap.data() ?? {}, changes);
       try {
         await this.tasks.update(snap, changes, config, caller.uid);
       } catch (err) {
@@ -228,11 +232,14 @@ export class TaskService extends DomainService {
         if (!checked.ok) errors.push({ task_id: item.task_id, error: describeIssues(taskProblems(checked.issues)) });
         else valid.push({ snap: snap!, changes: checked.value, config });
       }
+      const refused = await this.dependencies.settleAll(caller, valid.map((v) => ({ task_id: v.snap.id, current: v.snap.data() ?? {}, changes: v.changes })));
+      errors.push(...[...refused].map(([task_id, error]) => ({ task_id, error })));
+      const accepted = valid.filter((v) => !refused.has(v.snap.id));
       if (options.atomic && errors.length) {
         throw unprocessable(`Nothing was changed: ${errors.length} of ${items.length} task(s) cannot be updated`, { failed: errors.length, errors });
       }
-      await this.writeBulk(caller, valid, options.operation);
-      return { updated: valid.map((v) => v.snap.id), errors };
+      await this.writeBulk(caller, accepted, options.operation);
+      return { updated: accepted.map((v) => v.snap.id), errors };
     });
   }
 

@@ -14,6 +14,7 @@ import type { SortField, TaskStatus } from './schemas.js';
 import { hasCode } from '../lib/firestore-errors.js';
 import { TASKS } from '../lib/collections.js';
 import { DocumentStore } from '../lib/document-store.js';
+import { newTaskDependencyFields, storedReadiness } from './dependencies.js';
 
 /** Firestore allows at most 30 disjunctions in one query (the product of all `in` list sizes). */
 export const MAX_DISJUNCTIONS = 30;
@@ -25,7 +26,7 @@ export function tasksCollection(db: Firestore) {
 /** The document data of a new task: its fields, the derived query fields, who wrote it and when. */
 export function storedNewTask(task: TaskRecord, config: ProjectTaskConfig, actor: string, bulkId: string | null = null) {
   const now = FieldValue.serverTimestamp();
-  return { ...task, ...indexFieldsOf(task, config), created_by: actor, updated_by: actor, bulk_id: bulkId, created_at: now, updated_at: now };
+  return { ...task, ...indexFieldsOf(task, config), ...newTaskDependencyFields(task), created_by: actor, updated_by: actor, bulk_id: bulkId, created_at: now, updated_at: now };
 }
 
 /**
@@ -36,7 +37,7 @@ export function storedNewTask(task: TaskRecord, config: ProjectTaskConfig, actor
  */
 export function storedChanges(current: Record<string, unknown>, changes: Record<string, unknown>, config: ProjectTaskConfig, actor: string, bulkId: string | null = null) {
   const merged = { ...current, ...changes } as unknown as TaskRecord;
-  const derived = Object.entries(indexFieldsOf(merged, config)).filter(([field, value]) => !sameValue(current[field], value));
+  const derived = Object.entries({ ...indexFieldsOf(merged, config), ...storedReadiness(merged) }).filter(([field, value]) => !sameValue(current[field], value));
   return { ...changes, ...Object.fromEntries(derived), updated_by: actor, bulk_id: bulkId, updated_at: FieldValue.serverTimestamp() };
 }
 
@@ -159,6 +160,9 @@ export interface TaskFilters {
   status?: readonly TaskStatus[] | undefined;
   priority?: readonly string[] | undefined;
   search?: string | undefined;
+  /** Equality on the derived dependency state (see tasks/dependencies.ts). */
+  ready?: boolean | undefined;
+  blocked?: boolean | undefined;
   include_archived: boolean;
   sort: SortField;
   order: 'asc' | 'desc';
@@ -182,6 +186,9 @@ export const FILTER_FIELDS = {
   status: { field: 'status', key: (v: string) => v },
   priority: { field: 'priority_key', key: matchKey },
 } as const;
+
+/** Dependency filters: each matches the stored boolean of the same name. */
+export const DEPENDENCY_FILTERS = ['ready', 'blocked'] as const;
 
 /** The stored field each sort option orders by (priority by the project's rank, deadline with missing ones last). */
 export const SORT_PATHS: Record<SortField, string> = {
@@ -214,6 +221,7 @@ export function planTaskQuery(filters: TaskFilters): TaskQueryPlan {
   }
   // An explicit status filter decides archived visibility itself (status=archived lists them).
   if (filters.status === undefined && !filters.include_archived) where.push({ field: 'archived', op: '==', value: false });
+  for (const flag of DEPENDENCY_FILTERS) if (filters[flag] !== undefined) where.push({ field: flag, op: '==', value: filters[flag] });
   if (filters.search !== undefined) where.push({ field: 'search_tokens', op: 'array-contains', value: searchKey(filters.search) });
   return { where, orderBy: [{ field: SORT_PATHS[filters.sort], direction: filters.order }] };
 }

@@ -10,6 +10,8 @@ export const FEED_EVENT_TYPES = [
   'task_archived',
   'task_deleted',
   'tasks_bulk_updated',
+  'task_ready',
+  'task_blocked',
   'media_uploaded',
   'media_approved',
   'media_deleted',

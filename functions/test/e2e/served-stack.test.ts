@@ -510,4 +510,40 @@ describe('the interactive docs in a real browser', () => {
   });
 });
 
+describe('task dependencies on the served stack', () => {
+  it('an upstream task completed over HTTP makes its downstream task ready within seconds, and listeners see it', async () => {
+    const projectId = await createProject();
+    const task = async (taskType: string, extra: Record<string, unknown> = {}) => {
+      const res = await api('POST', '/tasks', { project_id: projectId, episode: 'Ep09', sequence: 'sq0010', shot: 'SH0900', task: taskType, ...extra });
+      expect(res.status).toBe(201);
+      return res.body;
+    };
+    const animation = await task('animation');
+    const lighting = await task('lighting', { depends_on: [animation.id] });
+    expect(lighting).toMatchObject({ blocked_by: [animation.id], ready: false });
+
+    const readiness: boolean[] = [];
+    const messages: DocumentData[] = [];
+    const stopTask = db.doc(`tasks/${lighting.id}`).onSnapshot((snap) => readiness.push(snap.get('ready') as boolean));
+    const stopFeed = db
+      .collection(`projects/${projectId}/events`)
+      .where('type', '==', 'task_ready')
+      .onSnapshot((snap) => {
+        for (const change of snap.docChanges()) if (change.type === 'added') messages.push(change.doc.get('data'));
+      });
+    await vi.waitFor(() => expect(readiness).toEqual([false]), soon);
+
+    expect((await api('PATCH', `/tasks/${animation.id}`, { status: 'completed' })).status).toBe(200);
+    await vi.waitFor(() => expect(readiness.at(-1)).toBe(true), soon);
+    await vi.waitFor(() => expect(messages).toEqual([expect.objectContaining({ task_id: lighting.id, blocked_by: [], user: 'system' })]), soon);
+    stopTask();
+    stopFeed();
+
+    const queue = await api('GET', `/tasks?project_id=${projectId}&ready=true`);
+    expect(queue.body.items.map((t: DocumentData) => t.id)).toEqual([lighting.id]);
+    const dependencies = await api('GET', `/tasks/${lighting.id}/dependencies`);
+    expect(dependencies.body.upstream).toEqual([expect.objectContaining({ id: animation.id, status: 'completed', blocking: false })]);
+  });
+});
+
 webhookScenarios(() => stack);

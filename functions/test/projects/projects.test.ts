@@ -31,7 +31,7 @@ describe('POST /projects', () => {
   it("stores the spec's SWA configuration and makes the creator its admin", async () => {
     const res = await ctx.http().get(`${api}/projects/SWA`).set('Authorization', admin.bearer).expect(200);
     const { created_at, updated_at, created_by, updated_by, ...fields } = res.body;
-    expect(fields).toEqual(spec);
+    expect(fields).toEqual({ ...spec, dependency_done_statuses: ['approved', 'completed'] });
     expect([created_by, updated_by]).toEqual([admin.uid, admin.uid]);
     expect(new Date(created_at).toISOString()).toBe(created_at);
     expect(res.headers.etag).toMatch(/^"\d+\.\d{9}"$/);

@@ -35,7 +35,8 @@ describe('POST /tasks', () => {
       artist: 'Unassigned', status: 'not_started', priority: 'medium', milestone: 'not_started', milestone_note: '', frame_range: { start: 1001, end: 1153 },
       start_time: null, deadline: null, estimated_duration_hours: 24, actual_time_logged: 0, versions: [], current_version: 'v001', published_version: 'v000',
       file_extension: '', master_file: true, working_file_path: '', render_output_path: '', media_file_path: '', cache_file_path: '', filename: '',
-      sequence_clean: '', shot_clean: '', episode_clean: '', client_submission_history: [], created_by: writer.uid, updated_by: writer.uid, bulk_id: null,
+      sequence_clean: '', shot_clean: '', episode_clean: '', client_submission_history: [], depends_on: [], blocked_by: [], blocked: false, ready: true,
+      created_by: writer.uid, updated_by: writer.uid, bulk_id: null,
     });
     expect(created_at).toBe(updated_at);
     expect(Date.now() - Date.parse(created_at)).toBeLessThan(60_000);

@@ -42,7 +42,7 @@ describe('storedChanges', () => {
     const keys = (changes: Record<string, unknown>) => Object.keys(storedChanges(current, changes, config, 'b')).sort();
     expect(keys({ artist: 'Zed' })).toEqual(['artist', 'artist_key', 'bulk_id', 'updated_at', 'updated_by']);
     expect(keys({ priority: 'high' })).toEqual(['bulk_id', 'priority', 'priority_key', 'priority_rank', 'updated_at', 'updated_by']);
-    expect(keys({ name: 'Hero', status: 'archived' })).toEqual(['archived', 'bulk_id', 'name', 'search_tokens', 'status', 'updated_at', 'updated_by']);
+    expect(keys({ name: 'Hero', status: 'archived' })).toEqual(['archived', 'bulk_id', 'name', 'ready', 'search_tokens', 'status', 'updated_at', 'updated_by']);
     expect(keys({ milestone_note: 'x' })).toEqual(['bulk_id', 'milestone_note', 'updated_at', 'updated_by']);
   });
 });
