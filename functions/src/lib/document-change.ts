@@ -59,6 +59,9 @@ export function writeTimeOf(event: DocumentWrittenEvent): Date {
   return Number.isNaN(time.getTime()) ? new Date() : time;
 }
 
+/** The actor of writes made by the server itself (triggers, scripts): events and audit entries name it. */
+export const SYSTEM_USER = 'system';
+
 /**
  * Who made a create or update: `updated_by` of the new version. A delete names nobody here: the
  * last version's `updated_by` is its last editor, not its deleter (see lib/deletions.ts).

@@ -3,7 +3,7 @@
 import type { DocumentData, Firestore } from 'firebase-admin/firestore';
 import { logger } from 'firebase-functions/logger';
 import { deleterOf } from '../lib/deletions.js';
-import { actorOf, bulkIdOf, changedFields, createOnce, eventDocId, versions, writeTimeOf, type DocumentWrittenEvent } from '../lib/document-change.js';
+import { actorOf, SYSTEM_USER, bulkIdOf, changedFields, createOnce, eventDocId, versions, writeTimeOf, type DocumentWrittenEvent } from '../lib/document-change.js';
 import { projectIdSchema } from '../lib/ids.js';
 import { sameValue } from '../lib/same-value.js';
 import { docToJson, toJson } from '../lib/serialize.js';
@@ -11,9 +11,6 @@ import { readinessEvent, withoutDependencyState } from '../tasks/dependencies.js
 import { withoutIndexFields } from '../tasks/indexing.js';
 import { feedEventDoc, writeFeedEvent } from './feed.js';
 import type { FeedEventType } from '@montu/client/messages';
-
-/** The `user` of events whose write carries no `updated_by` (triggers, scripts). */
-export const SYSTEM_USER = 'system';
 
 /** Media records waiting for their file (signed-URL uploads) have this status until the Storage trigger completes them. */
 const PENDING_UPLOAD = 'pending_upload';

@@ -5,7 +5,7 @@ import { FieldValue, type DocumentSnapshot, type Firestore } from 'firebase-admi
 import { isStaleWrite } from '../lib/etag.js';
 import { hasCode } from '../lib/firestore-errors.js';
 import { ProjectStore } from '../projects/store.js';
-import { SYSTEM_USER } from '../realtime/triggers.js';
+import { SYSTEM_USER } from '../lib/document-change.js';
 import { dependencyNodeOf, dependencyStateOf, doneStatusesOf, sameState, type DependencyNode } from './dependencies.js';
 import { tasksCollection } from './store.js';
 
