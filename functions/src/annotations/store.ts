@@ -1,9 +1,10 @@
 import type { DocumentReference, DocumentSnapshot, Firestore, Query, Transaction } from 'firebase-admin/firestore';
 import { unprocessable } from '../http/errors.js';
-import { ANNOTATIONS, PROJECTS } from '../lib/collections.js';
+import { ANNOTATIONS } from '../lib/collections.js';
 import { deleteAs } from '../lib/deletions.js';
 import { runTransaction } from '../lib/transaction.js';
 import { MediaStore } from '../media/store.js';
+import { ProjectStore } from '../projects/store.js';
 import { TaskStore } from '../tasks/store.js';
 import type { AnnotationStatus, AnnotationType } from './schemas.js';
 import { hasCode } from '../lib/firestore-errors.js';
@@ -64,7 +65,7 @@ export class AnnotationStore extends DocumentStore {
     const media = await this.media(mediaId);
     if (!media) return null;
     const taskId = media.get('linked_task_id') as unknown;
-    const refs = [this.db.collection(PROJECTS).doc(String(media.get('project_id')))];
+    const refs = [new ProjectStore(this.db).ref(String(media.get('project_id')))];
     if (typeof taskId === 'string' && taskId !== '') refs.push(new TaskStore(this.db).ref(taskId));
     const [project, task] = await this.db.getAll(...refs);
     return { media, project: project!, task: task?.exists ? task : null };

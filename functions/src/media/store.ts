@@ -1,7 +1,7 @@
 // Firestore and Cloud Storage access for media: records in the top-level `media` collection, files
 // and thumbnails in the default bucket.
 import type { Readable } from 'node:stream';
-import type { Firestore, Query, Timestamp } from 'firebase-admin/firestore';
+import { AggregateField, type Firestore, type Query, type Timestamp } from 'firebase-admin/firestore';
 import type { Bucket } from '../config/deps.js';
 import { MEDIA } from '../lib/collections.js';
 import { deleteAs } from '../lib/deletions.js';
@@ -79,6 +79,17 @@ export interface MediaFilters {
 export class MediaStore extends DocumentStore {
   constructor(db: Firestore) {
     super(db, MEDIA);
+  }
+
+  /** A project's media in one status, counted and their bytes summed by aggregation, never read (project stats). */
+  async totals(projectId: string, status: string): Promise<{ count: number; bytes: number }> {
+    const snap = await this.db
+      .collection(MEDIA)
+      .where('project_id', '==', projectId)
+      .where('status', '==', status)
+      .aggregate({ count: AggregateField.count(), bytes: AggregateField.sum('metadata.file_size') })
+      .get();
+    return { count: snap.data().count, bytes: snap.data().bytes ?? 0 };
   }
 
   /** The filtered query a list page runs (ordering is added by the paginator). */

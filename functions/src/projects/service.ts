@@ -22,6 +22,7 @@ import { MAX_DISJUNCTIONS, TaskStore } from '../tasks/store.js';
 import { MAX_CONFIG_ENTRIES, type DirectoryStructureInput, type ProjectCreateInput, type ProjectListQuery, type ProjectPatchInput, type ProjectStatus } from './schemas.js';
 import { PROJECT_INDEX_FIELDS } from './store.js';
 import { DomainService } from '../lib/domain-service.js';
+import { MediaStore } from '../media/store.js';
 
 export type ProjectJson = Record<string, unknown> & { id: string };
 
@@ -75,6 +76,7 @@ const memberToken = z.object({ p: z.number().int().min(1), a: z.string(), q: z.s
 export class ProjectService extends DomainService {
   private readonly members = new MemberStore(this.deps.db);
   private readonly tasks = new TaskStore(this.deps.db);
+  private readonly media = new MediaStore(this.deps.db);
 
   private async existing(id: string): Promise<DocumentSnapshot> {
     const snap = await this.projects.get(id);
@@ -254,8 +256,8 @@ export class ProjectService extends DomainService {
     const [byStatus, byType, media, archivedMedia, activeArtists] = await Promise.all([
       Promise.all(statuses.map((s) => this.tasks.count(id, [{ field: 'status', value: s }]))),
       Promise.all(types.map((t) => this.tasks.count(id, [{ field: 'task', value: t }, { field: 'archived', value: false }]))),
-      this.projects.mediaTotals(id, 'active'),
-      this.projects.mediaTotals(id, 'archived'),
+      this.media.totals(id, 'active'),
+      this.media.totals(id, 'archived'),
       this.tasks.distinctArtists(id, WORKING_STATUSES, NO_ARTIST, MAX_ARTISTS),
     ]);
     const tasksByStatus = Object.fromEntries(statuses.map((s, i) => [s, byStatus[i]!]));

@@ -1,5 +1,5 @@
-import { AggregateField, FieldPath, FieldValue, type DocumentData, type DocumentSnapshot, type Firestore, type Query, type Transaction, type UpdateData } from 'firebase-admin/firestore';
-import { DIRECTORY_OPERATIONS, MEDIA, PROJECTS } from '../lib/collections.js';
+import { FieldPath, FieldValue, type DocumentData, type DocumentSnapshot, type Firestore, type Query, type Transaction, type UpdateData } from 'firebase-admin/firestore';
+import { DIRECTORY_OPERATIONS, PROJECTS } from '../lib/collections.js';
 import { runTransaction } from '../lib/transaction.js';
 import type { ProjectStatus } from './schemas.js';
 import { DocumentStore } from '../lib/document-store.js';
@@ -75,19 +75,5 @@ export class ProjectStore extends DocumentStore {
     const now = FieldValue.serverTimestamp();
     await ref.create({ ...record, created_at: now, updated_at: now });
     return ref.get();
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Stats: count and sum aggregations over the project's media, never their documents (tasks are counted by tasks/store.ts).
-
-  /** Media count and byte total for media records in one status. */
-  async mediaTotals(projectId: string, status: string): Promise<{ count: number; bytes: number }> {
-    const snap = await this.db
-      .collection(MEDIA)
-      .where('project_id', '==', projectId)
-      .where('status', '==', status)
-      .aggregate({ count: AggregateField.count(), bytes: AggregateField.sum('metadata.file_size') })
-      .get();
-    return { count: snap.data().count, bytes: snap.data().bytes ?? 0 };
   }
 }
