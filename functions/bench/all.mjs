@@ -29,6 +29,7 @@ const BENCHMARKS = [
   { name: 'media', args: ['5', '5', '30'], large: ['15', '15', '30'] },
   { name: 'load', args: [], env: { LOAD_SECONDS: '10', LOAD_WARMUP_SECONDS: '5' }, largeEnv: { LOAD_SECONDS: '30', LOAD_WARMUP_SECONDS: '10' } },
   { name: 'served-triggers', args: ['200', '10'], large: ['1000', '20'] },
+  { name: 'cold-start', args: ['7'], large: ['21'] },
 ];
 
 const chosen = names.length ? BENCHMARKS.filter((b) => names.includes(b.name)) : BENCHMARKS;

@@ -2,7 +2,7 @@
 // its handler. The router validates with the same schemas the OpenAPI document is built from.
 import { pipeline } from 'node:stream/promises';
 import type { NextFunction, Request, Response, Router } from 'express';
-import { logger } from 'firebase-functions';
+import * as logger from 'firebase-functions/logger';
 import { z } from 'zod';
 import type { Caller } from '../auth/caller.js';
 import { serverTimingHeader, step, timedRequest } from '../lib/timing.js';

@@ -31,7 +31,7 @@ export class MediaService extends DomainService {
   private readonly annotations = new AnnotationStore(this.deps.db);
   private readonly store = new MediaStore(this.deps.db);
   private readonly tasks = new TaskStore(this.deps.db);
-  private readonly objects = new MediaObjects(this.deps.bucket);
+  private readonly objects = new MediaObjects(this.deps);
 
   constructor(
     deps: AppDeps,
