@@ -13,7 +13,7 @@ import { PROJECT_ID, runOnBenchStack } from './support/stack.mjs';
 
 const RUNS = Number(process.argv[2] ?? 7);
 const CHILD = fileURLToPath(new URL('./support/cold-start-child.mjs', import.meta.url));
-// What the Functions runtime gives every instance.
+// What the Functions runtime gives every instance (FUNCTION_TARGET: the function it runs).
 const FIREBASE_CONFIG = JSON.stringify({ projectId: PROJECT_ID, storageBucket: `${PROJECT_ID}.appspot.com` });
 const paramEnv = {};
 
@@ -26,7 +26,7 @@ await runOnBenchStack({ name: 'cold-start', projects: [PROJECT_ID] }, report, ru
 /** One cold start of `which`: `{ ms: process start → first answer, loadMs, firstMs, heavy, modules }`. */
 async function coldStart(which) {
   const t0 = performance.now();
-  const child = fork(CHILD, [which], { env: { ...process.env, ...paramEnv, FIREBASE_CONFIG }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const child = fork(CHILD, [which], { env: { ...process.env, ...paramEnv, FIREBASE_CONFIG, FUNCTION_TARGET: 'api' }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const next = () => new Promise((resolve, reject) => {
     child.once('message', resolve);
     child.once('exit', (code) => reject(new Error(`cold-start child (${which}) exited with ${code}`)));
