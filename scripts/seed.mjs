@@ -271,7 +271,7 @@ export async function seedDemoData(deps, { passwords = {}, log = () => {} } = {}
   const media = new d.mediaService.MediaService(deps, access);
   const uploads = new d.mediaUploads.MediaUploads(deps, new d.mediaAccess.MediaAccess(db, access));
   const mediaStore = new d.mediaStore.MediaStore(db);
-  const objects = new d.mediaStore.MediaObjects(deps.bucket);
+  const objects = new d.mediaStore.MediaObjects(deps);
   const mediaIds = new Map();
   for (const entry of DATASET.media) {
     const { key, id } = await mediaKeyOf(entry);

@@ -30,6 +30,7 @@ const BENCHMARKS = [
   { name: 'load', args: [], env: { LOAD_SECONDS: '10', LOAD_WARMUP_SECONDS: '5' }, largeEnv: { LOAD_SECONDS: '30', LOAD_WARMUP_SECONDS: '10' } },
   { name: 'served-triggers', args: ['200', '10'], large: ['1000', '20'] },
   { name: 'dependencies', args: ['500', '3'], large: ['500', '10'] },
+  { name: 'cold-start', args: ['7'], large: ['21'] },
 ];
 
 const chosen = names.length ? BENCHMARKS.filter((b) => names.includes(b.name)) : BENCHMARKS;

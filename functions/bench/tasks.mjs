@@ -1,5 +1,7 @@
 // Task API figures: median and p95 latency of list, filter, search, get and 500-task bulk updates
-// through the real app over HTTP (ID-token verification included), each beside the bare Firestore
+// (and the media, annotation and audit lists) through the real app over HTTP (ID-token verification
+// included), with the median of each step the app timed (its Server-Timing header, config.serverTiming),
+// each beside the bare Firestore
 // client doing the same reads and writes in the same run (support/replay.mjs: the reads and writes
 // the request made, recorded on its warm-up and replayed without the API), and the documents each
 // request reads (what Firestore bills; count aggregations apart).
@@ -11,10 +13,10 @@
 import { once } from 'node:events';
 import { initializeApp } from 'firebase-admin/app';
 import { getAuth } from 'firebase-admin/auth';
-import { getFirestore } from 'firebase-admin/firestore';
+import { getFirestore, Timestamp } from 'firebase-admin/firestore';
 import { getStorage } from 'firebase-admin/storage';
 import { counting, describePlan, record, replay } from './support/replay.mjs';
-import { int, ms, paired, ratio, startReport, timed } from './support/report.mjs';
+import { int, median, ms, paired, ratio, startReport, timed } from './support/report.mjs';
 import { PROJECT_ID, signedInUser, runOnBenchStack } from './support/stack.mjs';
 
 const TASKS = Number(process.argv[2] ?? 1000);
@@ -46,7 +48,7 @@ async function run() {
   const db = getFirestore(initializeApp({ projectId: DATA_PROJECT }, 'data'));
   db.settings({ ignoreUndefinedProperties: true });
   const auth = getAuth(authApp);
-  const app = createApp({ db, auth, bucket: getStorage(authApp).bucket(), clock: () => new Date(), config: defaultConfig({ projectId: PROJECT_ID, rateLimitPerMinute: 1e9 }) });
+  const app = createApp({ db, auth, bucket: getStorage(authApp).bucket(), clock: () => new Date(), config: defaultConfig({ projectId: PROJECT_ID, rateLimitPerMinute: 1e9, serverTiming: true }) });
   const server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const base = `http://127.0.0.1:${server.address().port}/api/v1`;
@@ -88,11 +90,19 @@ async function run() {
   report.note(`Seeding ${int(TASKS)} tasks through writeTasks took ${(seeded.ms / 1000).toFixed(1)} s (${int(TASKS / (seeded.ms / 1000))} tasks/s, the emulator cold).`);
 
   const reads = counting(db);
+  // Each API answer's Server-Timing steps (`auth;dur=0.31, page;dur=12.5`), for the figure being measured.
+  let steps = [];
   const call = async (user, method, path, body) => {
     const res = await fetch(`${base}${path}`, { method, headers: { authorization: user.bearer, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
     const json = await res.json();
     if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${JSON.stringify(json).slice(0, 300)}`);
+    steps.push(Object.fromEntries((res.headers.get('server-timing') ?? '').split(', ').filter(Boolean).map((e) => [e.split(';')[0], Number(e.split('dur=')[1])])));
     return json;
+  };
+  /** Median per step over the figure's API runs; a step missing from a run counts as 0 there. */
+  const stepMedians = () => {
+    const names = [...new Set(steps.flatMap((s) => Object.keys(s)))];
+    return names.map((n) => `${n} ${ms(median(steps.map((s) => s[n] ?? 0)))}`).join(', ');
   };
 
   /**
@@ -103,10 +113,11 @@ async function run() {
     reads.reset();
     const { plan, result } = await record(db, () => request(0));
     const billed = reads.read();
+    steps = [];
     const r = await paired(runs, (i) => request(i), () => replay(plan), { warmProduct: false, also: transaction ? [() => replay(plan, { transaction: true })] : [] });
     report.row({
       figure: `${label}, p50 (p95)`,
-      product: `${ms(r.p50)} (${ms(r.p95)}); ${billed.docs} doc${billed.docs === 1 ? '' : 's'}${billed.aggregations ? ` + ${billed.aggregations} count` : ''} read${result?.items ? `, ${result.items.length} items` : ''}`,
+      product: `${ms(r.p50)} (${ms(r.p95)}); ${billed.docs} doc${billed.docs === 1 ? '' : 's'}${billed.aggregations ? ` + ${billed.aggregations} count` : ''} read${result?.items ? `, ${result.items.length} items` : ''}; steps (p50): ${stepMedians()}`,
       baseline: `${ms(r.bare50)} (${ms(r.bare95)}): bare client: ${describePlan(plan)}${transaction ? `; **or** ${ms(r.others[0].p50)} (${ms(r.others[0].p95)}): one bare transaction with those reads and writes` : ''}`,
       ratio: `${ratio(r.p50, r.bare50)}${transaction ? `; ${ratio(r.p50, r.others[0].p50)} the transaction` : ''}`,
       note,
@@ -131,6 +142,19 @@ async function run() {
   // Every fifth task is in SWA, which the lead can read.
   const swa = ids.filter((_, i) => i % 5 === 0);
   await figure('get one task (member)', RUNS * 2, (i) => call(lead, 'GET', `/tasks/${swa[(i * 97) % swa.length]}`));
+
+  // The other lists: 200 media records in SWA, 200 annotations on one of them, 200 audit entries of SWA.
+  const at = (i) => Timestamp.fromMillis(Date.UTC(2026, 0, 1) + i * 60_000);
+  const seed = db.batch();
+  for (let i = 0; i < 200; i++) {
+    seed.set(db.doc(`media/bench_m${i}`), { project_id: 'SWA', linked_task_id: swa[i % swa.length], linked_version: 'v001', author: lead.uid, file_name: `plate_${i}.exr`, media_type: 'image', file_extension: '.exr', status: 'active', approval_status: 'pending', tags: ['plate'], description: '', open_annotations: 0, total_annotations: 0, created_at: at(i), updated_at: at(i) });
+    seed.set(db.doc(`annotations/bench_a${i}`), { media_id: 'bench_m0', project_id: 'SWA', author: lead.uid, annotation_type: 'note', frame_number: i % 24, status: 'active', text: `note ${i}`, created_at: at(i), updated_at: at(i) });
+    seed.set(db.doc(`audit_logs/bench_l${i}`), { project_id: 'SWA', collection: 'tasks', document_id: swa[i % swa.length], actor: admin.uid, action: 'update', time: at(i) });
+  }
+  await seed.commit();
+  await figure('list media of a project (50, member)', RUNS, () => call(lead, 'GET', '/media?project_id=SWA&page_size=50'));
+  await figure('list annotations of a media (50, member)', RUNS, () => call(lead, 'GET', '/annotations?media_id=bench_m0&page_size=50'));
+  await figure('list audit entries of a project (50, admin)', RUNS, () => call(admin, 'GET', '/audit?project_id=SWA&page_size=50'));
   // Bulk calls take consecutive slices of the first half (the legacy call the second), wrapping round.
   const half = Math.floor(TASKS / 2);
   const slice = (from, i) => Array.from({ length: BULK }, (_, k) => ids[from + ((i * BULK + k) % half)]);

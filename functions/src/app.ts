@@ -8,6 +8,7 @@ import { AccessControl } from './auth/access.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import { authRoutes } from './auth/routes.js';
 import { AuthService } from './auth/service.js';
+import { Sessions } from './auth/sessions.js';
 import type { AppDeps } from './config/deps.js';
 import { API_PREFIX } from './lib/api-prefix.js';
 import { cors, errorHandler, jsonBody, noSniff, requestId, unknownRoute } from './http/middleware.js';
@@ -44,10 +45,12 @@ function mediaServices(deps: AppDeps, access: AccessControl): MediaServices {
 /** Every domain's service, built once; they share one AccessControl (permissions are cached per caller, not per service). */
 function createServices(deps: AppDeps) {
   const access = new AccessControl(deps.db);
+  const sessions = new Sessions();
   return {
     access,
+    sessions,
     system: new SystemService(deps.db, deps.clock),
-    auth: new AuthService(deps, access),
+    auth: new AuthService(deps, access, sessions),
     members: new MembersService(deps, access),
     projects: new ProjectService(deps, access),
     paths: new PathsService(deps, access),
@@ -61,8 +64,7 @@ function createServices(deps: AppDeps) {
 }
 
 /** Every route of the API, in matching order (literal paths before `{id}` paths of the same method). */
-export function apiRoutes(deps: AppDeps): AnyRoute[] {
-  const services = createServices(deps);
+export function apiRoutes(deps: AppDeps, services = createServices(deps)): AnyRoute[] {
   return [
     ...systemRoutes(services.system, services.access),
     ...authRoutes(services.auth),
@@ -97,20 +99,23 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(cors(deps.config.corsOrigins));
   app.use(jsonBody());
 
-  const routes = apiRoutes(deps);
-  const authenticate = createAuthenticator(deps.auth);
-  const openApi = buildOpenApiDocument(routes, { title: 'Montu Manager API', version: '2.1.0' });
+  const services = createServices(deps);
+  const routes = apiRoutes(deps, services);
+  const authenticate = createAuthenticator(deps.auth, services.sessions);
+  // Built when first asked for: it costs a cold start tens of milliseconds that JSON routes need not wait for.
+  let openApi: ReturnType<typeof buildOpenApiDocument> | undefined;
 
   const api = express.Router();
   api.get('/openapi.json', (_req, res) => {
+    openApi ??= buildOpenApiDocument(routes, { title: 'Montu Manager API', version: '2.1.0' });
     res.json(openApi);
   });
-  mountRoutes(api, routes, authenticate, userRateLimit(deps));
+  mountRoutes(api, routes, authenticate, { afterAuthenticate: userRateLimit(deps), serverTiming: deps.config.serverTiming });
   app.use(API_PREFIX, api);
 
   // The spec also answers /health at the root.
   const root = express.Router();
-  mountRoutes(root, routes.filter((r) => r.path === '/health'), authenticate);
+  mountRoutes(root, routes.filter((r) => r.path === '/health'), authenticate, { serverTiming: deps.config.serverTiming });
   app.use(root);
   app.use(docsRouter(`${API_PREFIX}/openapi.json`));
 

@@ -16,6 +16,7 @@ import {
   type UpdateAnnotation,
 } from './schemas.js';
 import { AnnotationStore, mediaGone, type ReviewContext } from './store.js';
+import { allInOrder } from '../lib/in-order.js';
 import { DomainService } from '../lib/domain-service.js';
 
 export interface Versioned {
@@ -32,14 +33,22 @@ export class AnnotationService extends DomainService {
 
   async list(caller: Caller, query: ListAnnotationsQuery) {
     const { page, page_size, page_token, include_archived, status, ...filters } = query;
-    if (filters.media_id !== undefined) {
-      const media = await this.store.media(filters.media_id);
-      if (!media) throw notFound(`Media ${filters.media_id}`);
-      await this.access.require(caller, String(media.get('project_id')), 'read', `Media ${filters.media_id}`);
+    const { media_id, project_id } = filters;
+    // The checks run together and while the page is read; they refuse in this order.
+    const checks: Promise<unknown>[] = [];
+    if (media_id !== undefined) {
+      checks.push(
+        this.store.media(media_id).then(async (media) => {
+          if (!media) throw notFound(`Media ${media_id}`);
+          await this.access.require(caller, String(media.get('project_id')), 'read', `Media ${media_id}`);
+        }),
+      );
     }
-    if (filters.project_id !== undefined) {
-      await this.access.require(caller, filters.project_id, 'read');
-      if (!(await this.projects.get(filters.project_id))) throw notFound(`Project ${filters.project_id}`);
+    if (project_id !== undefined) {
+      checks.push(this.access.require(caller, project_id, 'read'));
+      checks.push(this.projects.get(project_id).then((project) => {
+        if (!project) throw notFound(`Project ${project_id}`);
+      }));
     }
     const statuses = status ?? (include_archived ? undefined : LIVE);
     const params: PageParams = { page, page_size, page_token };
@@ -50,6 +59,7 @@ export class AnnotationService extends DomainService {
       ],
       fingerprint: ['annotations', filters, statuses ?? null],
       map: toAnnotation,
+      alongside: allInOrder(checks),
     });
   }
 

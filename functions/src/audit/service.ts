@@ -17,11 +17,12 @@ export class AuditService extends DomainService {
 
   async list(caller: Caller, query: AuditQuery): Promise<Page<AuditEntry>> {
     const { page, page_size, page_token, ...filters } = query;
-    if (filters.project_id) await this.access.require(caller, filters.project_id, 'admin');
-    else if (!caller.admin) {
+    if (!filters.project_id && !caller.admin) {
       throw validationError('project_id is required: only global admins may read the audit log across projects', { field: 'project_id', issue: 'required' });
     }
-    return this.page(filters, { page, page_size, page_token });
+    // The project's check runs while the page is read.
+    const allowed = filters.project_id ? this.access.require(caller, filters.project_id, 'admin') : undefined;
+    return this.page(filters, { page, page_size, page_token }, allowed);
   }
 
   /** A task's entries, newest first. Non-members hear that the task does not exist. */
@@ -33,11 +34,12 @@ export class AuditService extends DomainService {
     return this.page({ collection: 'tasks', document_id: taskId, from, to }, { page, page_size, page_token });
   }
 
-  private page(filters: AuditFilters, params: PageParams): Promise<Page<AuditEntry>> {
+  private page(filters: AuditFilters, params: PageParams, alongside?: Promise<unknown>): Promise<Page<AuditEntry>> {
     return paginate(this.store.query(filters), params, {
       orderBy: newestFirst,
       fingerprint: ['audit', filters],
       map: (snap: DocumentSnapshot) => docToJson<AuditEntry>(snap),
+      alongside,
     });
   }
 }

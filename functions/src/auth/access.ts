@@ -6,6 +6,7 @@ import type { Firestore } from 'firebase-admin/firestore';
 import { forbidden, notFound } from '../http/errors.js';
 import { normalizePermissions, PERMISSIONS, type Caller, type Permission } from './caller.js';
 import { MemberStore } from '../members/store.js';
+import { step } from '../lib/timing.js';
 
 export { normalizePermissions };
 
@@ -26,7 +27,7 @@ export class AccessControl {
     if (caller.admin) return [...PERMISSIONS];
     const cached = caller.permissionsByProject.get(projectId);
     if (cached) return cached;
-    const snap = await this.members.get(projectId, caller.uid);
+    const snap = await step('members', () => this.members.get(projectId, caller.uid));
     const perms = snap ? normalizePermissions((snap.get('permissions') as Permission[] | undefined) ?? []) : [];
     caller.permissionsByProject.set(projectId, perms);
     return perms;
@@ -50,7 +51,7 @@ export class AccessControl {
   /** Project ids the caller may read, or 'all' for global admins. */
   async readableProjects(caller: Caller): Promise<string[] | 'all'> {
     if (caller.admin) return 'all';
-    const memberships = await this.members.forUser(caller.uid);
+    const memberships = await step('members', () => this.members.forUser(caller.uid));
     for (const m of memberships) caller.permissionsByProject.set(m.project_id, m.permissions);
     return memberships.filter((m) => m.permissions.includes('read')).map((m) => m.project_id);
   }

@@ -4,11 +4,22 @@ import { LoginBrake } from '../http/rate-limit.js';
 import { refreshIdToken, signInWithPassword, type IssuedTokens } from './identity-toolkit.js';
 import { MemberStore } from '../members/store.js';
 import { DomainService } from '../lib/domain-service.js';
+import type { AppDeps } from '../config/deps.js';
+import type { AccessControl } from './access.js';
+import type { Sessions } from './sessions.js';
 
 /** Login, refresh, who-am-I and logout on top of Firebase Auth. */
 export class AuthService extends DomainService {
   private readonly members = new MemberStore(this.deps.db);
   private readonly brake = new LoginBrake(this.deps);
+
+  constructor(
+    deps: AppDeps,
+    access: AccessControl,
+    private readonly sessions: Sessions,
+  ) {
+    super(deps, access);
+  }
 
   /** `source`: the client address the trusted front end reports. */
   async login(email: string, password: string, projectId: string | undefined, source: string) {
@@ -61,6 +72,7 @@ export class AuthService extends DomainService {
   /** Revokes every refresh token; ID tokens issued before now are refused from here on. */
   async logout(caller: Caller) {
     await this.deps.auth.revokeRefreshTokens(caller.uid);
+    this.sessions.forget(caller.uid);
     const user = await this.deps.auth.getUser(caller.uid);
     return { message: 'Logged out: refresh tokens revoked', revoked_at: new Date(user.tokensValidAfterTime ?? this.deps.clock()).toISOString() };
   }

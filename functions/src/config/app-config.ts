@@ -28,6 +28,8 @@ export interface AppConfig {
   /** Most task rows POST /tasks/import-csv imports in the request; larger files go through the async import. */
   csvSyncMaxRows: number;
   webhooks: WebhookSettings;
+  /** Answer with a Server-Timing header naming each step's duration (the benchmarks read it); off in production. */
+  serverTiming: boolean;
 }
 
 /** How webhooks deliver (docs/webhooks.md). */
@@ -68,6 +70,7 @@ export function defaultConfig(overrides: Partial<AppConfig> = {}): AppConfig {
     csvImportMaxBytes: 32 * 1024 * 1024,
     csvSyncMaxRows: 5000,
     webhooks: DEFAULT_WEBHOOK_SETTINGS,
+    serverTiming: false,
     ...overrides,
   };
 }

@@ -3,7 +3,8 @@
 import { getApps, initializeApp } from 'firebase-admin/app';
 import { getAuth, type Auth } from 'firebase-admin/auth';
 import { getFirestore, type Firestore } from 'firebase-admin/firestore';
-import { getStorage, type Storage } from 'firebase-admin/storage';
+import { createRequire } from 'node:module';
+import type { Storage } from 'firebase-admin/storage';
 import type { AppConfig } from './app-config.js';
 import { configFromParams } from './params.js';
 import type { DeliveryQueue } from '../webhooks/queue.js';
@@ -20,6 +21,8 @@ export interface AppDeps {
   webhookQueue?: DeliveryQueue;
 }
 
+const require = createRequire(import.meta.url);
+
 let deps: AppDeps | undefined;
 
 /** The functions' dependencies, built once per instance (on first use, so a cold start pays only when a function needs them). */
@@ -30,7 +33,18 @@ export function runtimeDeps(): AppDeps {
   const app = getApps().find((a) => a.name === '[DEFAULT]') ?? initializeApp();
   const db = getFirestore(app);
   db.settings({ ignoreUndefinedProperties: true });
-  const built: AppDeps = { db, auth: getAuth(app), bucket: getStorage(app).bucket(), clock: () => new Date(), config: configFromParams() };
+  let bucket: Bucket | undefined;
+  const built: AppDeps = {
+    db,
+    auth: getAuth(app),
+    // Loaded on first use: the Storage client is a large module graph that JSON routes never need.
+    get bucket() {
+      bucket ??= (require('firebase-admin/storage') as typeof import('firebase-admin/storage')).getStorage(app).bucket();
+      return bucket;
+    },
+    clock: () => new Date(),
+    config: configFromParams(),
+  };
   deps = built;
   return built;
 }

@@ -1,7 +1,7 @@
 // The async import: runs when an `import_jobs/{jobId}` document is created (index.ts wires the
 // Firestore trigger; tests call this handler with a CloudEvent). Progress goes to the job document
 // at least every 5% of the rows or every 2 seconds, whichever comes first.
-import { logger } from 'firebase-functions';
+import * as logger from 'firebase-functions/logger';
 import type { AppDeps } from '../config/deps.js';
 import { ApiError } from '../http/errors.js';
 import { ImportInterrupted, runImport } from './processor.js';
@@ -38,7 +38,7 @@ export class ProgressThrottle {
 
 export async function processImportJob(event: ImportJobEvent, deps: Pick<AppDeps, 'db' | 'bucket' | 'clock'>): Promise<void> {
   const jobId = event.params.jobId;
-  const jobs = new ImportJobStore(deps.db, deps.bucket);
+  const jobs = new ImportJobStore(deps.db, deps);
   const job = await jobs.claim(jobId, deps.clock());
   if (!job) return;
 

@@ -2,8 +2,9 @@
 // file: the first checks it as a whole (CSV syntax, header, row count, how its numbers are padded)
 // and refuses it before anything is written; the second goes chunk by chunk: the planner
 // (planner.ts, no I/O) decides each row from the stored tasks this file reads for it (reads in
-// proportion to the chunk), then the chunk is written and the progress reported. Re-importing the
-// same file changes nothing. Memory holds one chunk plus the ids seen.
+// proportion to the chunk), then the chunk is written and the progress reported; the next chunk is
+// read and decided while one is written. Re-importing the same file changes nothing. Memory holds
+// two chunks plus the ids seen.
 import type { DocumentSnapshot, Firestore } from 'firebase-admin/firestore';
 import { notFound, payloadTooLarge, validationError } from '../http/errors.js';
 import { requireOpenProject } from '../lib/open-project.js';
@@ -14,7 +15,7 @@ import { TaskStore, writeTasks } from '../tasks/store.js';
 import { FIELD_LABELS, openCsv, type CsvRow } from './csv.js';
 import { refusedDependencies } from './dependencies.js';
 import { parseNamingPattern, resolveStyle, SEGMENT_KINDS, StyleTally, type NamingStyle } from './padding.js';
-import { checkRows, comparedFields, planRows, twinCandidates, twinWarnings, type PlannedRow, type RowContext } from './planner.js';
+import { checkRows, comparedFields, planRows, twinCandidates, twinWarnings, type PlannedRow, type RejectedRow, type RowContext } from './planner.js';
 import { ReportTally } from './report.js';
 import type { ExistingMode, ImportReport } from './schemas.js';
 
@@ -113,44 +114,67 @@ interface ImportRun {
 
 const dataOf = (snap: DocumentSnapshot) => (snap.exists ? (snap.data() ?? {}) : null);
 
-/** Plans one chunk from the stored tasks it names and, unless validating only, writes it. */
-async function importChunk(run: ImportRun, rows: CsvRow[]): Promise<void> {
-  const { options, tally } = run;
+/** A planned row that sets or changes the tasks it waits for. */
+const setsDependencies = (p: PlannedRow) => (p.action === 'create' ? ((p.task as unknown as { depends_on?: unknown[] }).depends_on?.length ?? 0) > 0 : p.action === 'update' && 'depends_on' in p.changes);
+
+/** One chunk decided, not yet tallied or written: what `commitChunk` applies, in file order. */
+interface ChunkPlan {
+  rows: number;
+  rejected: RejectedRow[];
+  warnings: { row: number; warning: string }[];
+  planned: PlannedRow[];
+  /** The stored data of the tasks the chunk updates: an update rewrites the derived query fields from the whole task. */
+  current: Map<string, Record<string, unknown>>;
+}
+
+/** Decides one chunk from the stored tasks it names; reads only, so it may run while the previous chunk is written. */
+async function planChunk(run: ImportRun, rows: CsvRow[], earlierWrites: Promise<void>): Promise<ChunkPlan> {
+  const { options } = run;
   const checked = checkRows(rows, run.rows, run.seen);
   // Only the cells the rows give (and the owner) are read to decide; a re-import reads little.
   const stored = await run.tasks.getMany(checked.valid.map((v) => v.task.id), comparedFields(checked.valid));
   const { planned, rejected } = planRows(checked.valid, stored.map(dataOf), options);
-  for (const [p, issue] of await refusedDependencies(run.db, options.projectId, planned)) {
-    planned.splice(planned.indexOf(p), 1);
-    rejected.push({ row: p.row.row, problems: [{ field: FIELD_LABELS.depends_on, issue }] });
+  if (planned.some(setsDependencies)) {
+    // Rows may wait for tasks earlier chunks create: those must be stored before the check reads them.
+    await earlierWrites;
+    for (const [p, issue] of await refusedDependencies(run.db, options.projectId, planned)) {
+      planned.splice(planned.indexOf(p), 1);
+      rejected.push({ row: p.row.row, problems: [{ field: FIELD_LABELS.depends_on, issue }] });
+    }
   }
-  for (const r of [...checked.rejected, ...rejected]) tally.reject(r);
-  if (options.existing === 'update') await warnAboutPaddingTwins(run, planned.filter((p) => p.action === 'create'));
-  tally.planned(planned);
-  if (!options.validateOnly) await writeChunk(run, planned);
-  tally.processed(rows.length);
+  const warnings = options.existing === 'update' ? await paddingTwinWarnings(run, planned.filter((p) => p.action === 'create')) : [];
+  const updates = options.validateOnly ? [] : planned.filter((p) => p.action === 'update');
+  const current = new Map((await run.tasks.getMany(updates.map((p) => p.task.id))).map((s) => [s.id, s.data() ?? {}]));
+  return { rows: rows.length, rejected: [...checked.rejected, ...rejected], warnings, planned, current };
 }
 
-async function warnAboutPaddingTwins(run: ImportRun, creates: PlannedRow[]): Promise<void> {
+async function paddingTwinWarnings(run: ImportRun, creates: PlannedRow[]): Promise<{ row: number; warning: string }[]> {
   const candidates = twinCandidates(creates);
   const ids = [...new Set(candidates.flat())];
-  if (ids.length === 0) return;
+  if (ids.length === 0) return [];
   const found = new Set((await run.tasks.getMany(ids, ['project_id'])).filter((s) => s.exists && s.get('project_id') === run.options.projectId).map((s) => s.id));
-  for (const warning of twinWarnings(creates, candidates, found)) run.tally.warn(warning);
+  return twinWarnings(creates, candidates, found);
+}
+
+/** Tallies a planned chunk and, unless validating only, writes it. */
+async function commitChunk(run: ImportRun, plan: ChunkPlan): Promise<void> {
+  const { tally } = run;
+  for (const r of plan.rejected) tally.reject(r);
+  for (const w of plan.warnings) tally.warn(w);
+  tally.planned(plan.planned);
+  if (!run.options.validateOnly) await writeChunk(run, plan);
+  tally.processed(plan.rows);
 }
 
 /** The chunk writer: writes the planned creates and updates and tallies each outcome. */
-async function writeChunk(run: ImportRun, planned: PlannedRow[]): Promise<void> {
+async function writeChunk(run: ImportRun, plan: ChunkPlan): Promise<void> {
   const { tally } = run;
-  tally.skipped(planned.filter((p) => p.action === 'skip').length);
-  const writing = planned.filter((p) => p.action !== 'skip');
-  // An update rewrites the derived query fields from the whole task, so those few are read in full.
-  const updates = writing.filter((p) => p.action === 'update');
-  const full = new Map((await run.tasks.getMany(updates.map((p) => p.task.id))).map((s) => [s.id, s.data() ?? {}]));
+  tally.skipped(plan.planned.filter((p) => p.action === 'skip').length);
+  const writing = plan.planned.filter((p) => p.action !== 'skip');
   const config = run.rows.config;
   const results = await writeTasks(
     run.db,
-    writing.map((p) => (p.action === 'create' ? { kind: 'create', task: p.task, config } : { kind: 'update', id: p.task.id, current: full.get(p.task.id) ?? {}, changes: p.changes, config })),
+    writing.map((p) => (p.action === 'create' ? { kind: 'create', task: p.task, config } : { kind: 'update', id: p.task.id, current: plan.current.get(p.task.id) ?? {}, changes: p.changes, config })),
     { actor: run.options.actor, bulkId: run.bulkId },
   );
   let failure: string | undefined;
@@ -205,24 +229,36 @@ export async function runImport(db: Firestore, source: CsvSource, options: Impor
   await onProgress?.(report);
 
   const chunkSize = Math.max(1, Math.min(MAX_CHUNK, Math.ceil(total / (options.chunks ?? 1))));
+  // Chunk n is written while chunk n+1 is read and decided (its ids differ: `seen` keeps the first
+  // row of an id); chunks are tallied, written and reported one at a time, in file order.
+  let committing: Promise<void> = Promise.resolve();
+  const commit = async (chunk: CsvRow[]) => {
+    const plan = await planChunk(run, chunk, committing);
+    await committing;
+    committing = commitChunk(run, plan).then(() => onProgress?.(report));
+    // Awaited by the next chunk or at the end; until then a failure must not count as unhandled.
+    committing.catch(() => undefined);
+  };
   try {
     const { rows } = await openCsv(source());
     let chunk: CsvRow[] = [];
     for await (const row of rows) {
       chunk.push(row);
       if (chunk.length === chunkSize) {
-        await importChunk(run, chunk);
+        await commit(chunk);
         chunk = [];
-        await onProgress?.(report);
       }
     }
-    if (chunk.length > 0) {
-      await importChunk(run, chunk);
-      await onProgress?.(report);
-    }
+    if (chunk.length > 0) await commit(chunk);
+    await committing;
     if (run.bulkId && options.jobId === undefined) await announceImport(run, report);
   } catch (err) {
-    throw new ImportInterrupted(report, err);
+    // A chunk being written still lands or fails: the report says which once it has settled, and its failure is the first.
+    const earlier = await committing.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    throw new ImportInterrupted(report, earlier ?? err);
   }
 
   return report;

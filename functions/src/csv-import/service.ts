@@ -17,7 +17,7 @@ export interface CsvFile {
 }
 
 export class ImportService extends DomainService {
-  private readonly jobs = new ImportJobStore(this.deps.db, this.deps.bucket);
+  private readonly jobs = new ImportJobStore(this.deps.db, this.deps);
 
   /** The caller needs `write` on the project, and the project must take imports. */
   private async checkImporter(caller: Caller, projectId: string): Promise<void> {

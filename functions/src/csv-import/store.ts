@@ -58,11 +58,16 @@ function reportFields(report: ImportReport) {
 export const percentOf = (report: ImportReport) => (report.total_rows === 0 ? 0 : Math.min(99, Math.floor((report.processed_rows * 100) / report.total_rows)));
 
 export class ImportJobStore extends DocumentStore {
+  /** `storage.bucket` is read on first use: a cold start that imports nothing never loads the Storage client. */
   constructor(
     db: Firestore,
-    private readonly bucket: Bucket,
+    private readonly storage: { readonly bucket: Bucket },
   ) {
     super(db, IMPORT_JOBS);
+  }
+
+  private get bucket(): Bucket {
+    return this.storage.bucket;
   }
 
   newId(): string {

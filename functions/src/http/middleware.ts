@@ -1,7 +1,7 @@
 // The shared request pipeline: request ids, CORS, JSON bodies, the error envelope for every failure.
 import { randomBytes } from 'node:crypto';
 import express, { type ErrorRequestHandler, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import { logger } from 'firebase-functions';
+import * as logger from 'firebase-functions/logger';
 import { retryLaterError } from '../lib/transaction.js';
 import { ApiError, ERROR_STATUS } from './errors.js';
 

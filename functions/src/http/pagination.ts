@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { FieldPath, Timestamp, type DocumentSnapshot, type Query } from 'firebase-admin/firestore';
 import { z } from 'zod';
+import { step } from '../lib/timing.js';
 import { validationError } from './errors.js';
 
 export const MAX_PAGE_SIZE = 100;
@@ -56,23 +57,58 @@ interface TokenBody {
 /**
  * Runs one page of `query`. `orderBy` must list the fields the query is ordered by (the document
  * id is appended as a tie-breaker so cursors are exact); `fingerprint` identifies the filters so a
- * token cannot be replayed against another query.
+ * token cannot be replayed against another query. `alongside`: the caller's permission check,
+ * already started: the page and the count run while it does, and its refusal wins over anything
+ * else (a non-member hears 404 whatever the query).
  */
 export async function paginate<T>(
   query: Query,
   params: PageParams,
-  options: { orderBy: { field: string; direction: 'asc' | 'desc' }[]; fingerprint: unknown; map: (snap: DocumentSnapshot) => T },
+  options: { orderBy: { field: string; direction: 'asc' | 'desc' }[]; fingerprint: unknown; map: (snap: DocumentSnapshot) => T; alongside?: Promise<unknown> },
 ): Promise<Page<T>> {
-  const fingerprint = queryFingerprint(options.fingerprint);
+  const alongside = options.alongside ?? Promise.resolve();
+  let planned: { pageQuery: Query; page: number; fingerprint: string };
+  try {
+    planned = pageQueryOf(query, params, options.orderBy, options.fingerprint);
+  } catch (err) {
+    await alongside;
+    throw err;
+  }
+  const { pageQuery, page, fingerprint } = planned;
+  const [, countSnap, pageSnap] = await Promise.all([
+    alongside,
+    step('count', () => query.count().get()),
+    step('page', () => pageQuery.limit(params.page_size + 1).get()),
+  ]);
+  const total = countSnap.data().count;
+  const docs = pageSnap.docs.slice(0, params.page_size);
+  const last = docs.at(-1);
+  const next_page_token =
+    pageSnap.docs.length > params.page_size && last
+      ? encodeToken({ p: page + 1, q: fingerprint, v: [...options.orderBy.map((o) => last.get(o.field) ?? null), last.id] })
+      : null;
+  return {
+    items: await step('map', () => docs.map(options.map)),
+    total,
+    page,
+    page_size: params.page_size,
+    total_pages: Math.ceil(total / params.page_size),
+    next_page_token,
+  };
+}
+
+/** The ordered query of the page asked for: after the token's cursor, or at the page's offset. */
+function pageQueryOf(query: Query, params: PageParams, orderBy: { field: string; direction: 'asc' | 'desc' }[], filters: unknown) {
+  const fingerprint = queryFingerprint(filters);
   let ordered = query;
-  for (const o of options.orderBy) ordered = ordered.orderBy(o.field, o.direction);
-  const lastDirection = options.orderBy.at(-1)?.direction ?? 'asc';
+  for (const o of orderBy) ordered = ordered.orderBy(o.field, o.direction);
+  const lastDirection = orderBy.at(-1)?.direction ?? 'asc';
   ordered = ordered.orderBy(FieldPath.documentId(), lastDirection);
 
   let page = params.page;
   let pageQuery = ordered;
   if (params.page_token) {
-    const token = decodeToken(params.page_token, fingerprint, options.orderBy.length);
+    const token = decodeToken(params.page_token, fingerprint, orderBy.length);
     page = token.p;
     // The values are the client's to forge: whatever the SDK refuses as a cursor is a malformed token.
     try {
@@ -85,23 +121,7 @@ export async function paginate<T>(
     if (offset > MAX_OFFSET) throw validationError(`page is too deep for offset paging (more than ${MAX_OFFSET} items skipped); follow next_page_token instead`);
     if (offset > 0) pageQuery = pageQuery.offset(offset);
   }
-
-  const [countSnap, pageSnap] = await Promise.all([query.count().get(), pageQuery.limit(params.page_size + 1).get()]);
-  const total = countSnap.data().count;
-  const docs = pageSnap.docs.slice(0, params.page_size);
-  const last = docs.at(-1);
-  const next_page_token =
-    pageSnap.docs.length > params.page_size && last
-      ? encodeToken({ p: page + 1, q: fingerprint, v: [...options.orderBy.map((o) => last.get(o.field) ?? null), last.id] })
-      : null;
-  return {
-    items: docs.map(options.map),
-    total,
-    page,
-    page_size: params.page_size,
-    total_pages: Math.ceil(total / params.page_size),
-    next_page_token,
-  };
+  return { pageQuery, page, fingerprint };
 }
 
 /** A short hash of what identifies a query (its filters and sort), bound into its page tokens. */

@@ -4,7 +4,7 @@
 // platform vouches for: the verified uid, and the client address as the trusted front end reports
 // it (`trust proxy` is the number of proxies the deployment names, config.trustedProxyHops), never
 // an X-Forwarded-For entry the client wrote itself.
-import { logger } from 'firebase-functions';
+import * as logger from 'firebase-functions/logger';
 import type { Caller } from '../auth/caller.js';
 import type { AppDeps } from '../config/deps.js';
 import { RateWindows, type WindowCounts } from '../lib/rate-windows.js';

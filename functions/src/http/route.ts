@@ -2,9 +2,10 @@
 // its handler. The router validates with the same schemas the OpenAPI document is built from.
 import { pipeline } from 'node:stream/promises';
 import type { NextFunction, Request, Response, Router } from 'express';
-import { logger } from 'firebase-functions';
+import * as logger from 'firebase-functions/logger';
 import { z } from 'zod';
 import type { Caller } from '../auth/caller.js';
+import { serverTimingHeader, step, timedRequest } from '../lib/timing.js';
 import { ApiError, validationError } from './errors.js';
 import { readForm, type Form, type MultipartBody } from './multipart.js';
 import type { Reply } from './reply.js';
@@ -92,7 +93,13 @@ export const noContent = (): Reply => ({ status: 204 });
 /** `/tasks/{task_id}` → `/tasks/:task_id` */
 export const expressPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
 
-export type Authenticate = (req: Request) => Promise<Caller>;
+/** The caller, and whether their user record came from the instance's cache (auth/sessions.ts). */
+export interface Authenticated {
+  caller: Caller;
+  cached: boolean;
+}
+/** `fresh`: read the user record again, whatever the cache holds. */
+export type Authenticate = (req: Request, fresh?: boolean) => Promise<Authenticated>;
 export type AfterAuthenticate = (caller: Caller, req: Request, res: Response) => void | Promise<void>;
 
 /** `Application/JSON; charset=utf-8` → `application/json` (a missing header stays undefined: no body was sent). */
@@ -102,13 +109,21 @@ function unsupportedMediaType(accepts: string, given: string): ApiError {
   return new ApiError('UNSUPPORTED_MEDIA_TYPE', `This route takes ${accepts}, not ${given.slice(0, 100) || 'an empty Content-Type'}`, { field: 'Content-Type', issue: `expected ${accepts}` });
 }
 
+export interface MountOptions {
+  afterAuthenticate?: AfterAuthenticate;
+  /** Answer with a Server-Timing header of the request's steps (config.serverTiming). */
+  serverTiming?: boolean;
+}
+
 /** Mounts every route on `router`, in declaration order (specific paths before `{id}` ones). */
-export function mountRoutes(router: Router, routes: AnyRoute[], authenticate: Authenticate, afterAuthenticate?: AfterAuthenticate): void {
+export function mountRoutes(router: Router, routes: AnyRoute[], authenticate: Authenticate, options: MountOptions = {}): void {
+  const { afterAuthenticate, serverTiming } = options;
   for (const route of routes) {
-    router[route.method](expressPath(route.path), async (req: Request, res: Response, next: NextFunction) => {
+    const handle = async (req: Request, res: Response, next: NextFunction) => {
       try {
-        const caller = route.public ? (undefined as unknown as Caller) : await authenticate(req);
-        if (!route.public && afterAuthenticate) await afterAuthenticate(caller, req, res);
+        const signedIn = route.public ? undefined : await step('auth', () => authenticate(req));
+        const caller = signedIn?.caller ?? (undefined as unknown as Caller);
+        if (!route.public && afterAuthenticate) await step('rate', () => afterAuthenticate(caller, req, res));
         const params = route.params ? parseOrThrow(route.params, req.params, 'path') : undefined;
         const query = route.query ? parseOrThrow(route.query, req.query ?? {}, 'query') : undefined;
         const accepts = bodyType(route);
@@ -118,7 +133,15 @@ export function mountRoutes(router: Router, routes: AnyRoute[], authenticate: Au
         if (accepts === 'application/json' && req.body === undefined) throw validationError('Request body must be JSON (Content-Type: application/json)');
         const body = !route.body ? undefined : route.refinesBody ? parseBody(route.body, req.body) : parseOrThrow(route.body, req.body, 'body');
         const form = route.multipart ? await readForm(req, route.multipart) : undefined;
-        const reply = await route.handler({ params, query, body, form, caller, req });
+        const run = (as: Caller) => step('handler', () => route.handler({ params, query, body, form, caller: as, req }));
+        const reply = await run(caller).catch(async (err: unknown) => {
+          // A cached user record may only delay a loss of access, never a gain: a refusal made with
+          // one is made again with a fresh record when that record says otherwise (a new global admin).
+          if (!signedIn?.cached || !isRefusal(err)) throw err;
+          const fresh = await authenticate(req, true);
+          if (fresh.caller.admin === caller.admin) throw err;
+          return run(fresh.caller);
+        });
         if (reply.headers) res.set(reply.headers);
         res.status(reply.status);
         if (reply.stream) await sendStream(req, res, reply.stream);
@@ -127,8 +150,29 @@ export function mountRoutes(router: Router, routes: AnyRoute[], authenticate: Au
       } catch (err) {
         next(err);
       }
-    });
+    };
+    router[route.method](expressPath(route.path), serverTiming ? timedHandler(handle) : handle);
   }
+}
+
+/** What a caller's missing permission looks like: 403, or 404 for what they may not know exists. */
+const isRefusal = (err: unknown) => err instanceof ApiError && (err.code === 'PERMISSION_DENIED' || err.code === 'NOT_FOUND');
+
+type Handler = (req: Request, res: Response, next: NextFunction) => Promise<void>;
+
+/** `handle` with its steps timed, sent as Server-Timing when the response's headers go out. */
+function timedHandler(handle: Handler): Handler {
+  return (req, res, next) => {
+    const steps = new Map<string, number>();
+    const started = performance.now();
+    const writeHead = res.writeHead;
+    res.writeHead = function (this: Response, ...args: Parameters<Response['writeHead']>) {
+      steps.set('total', performance.now() - started);
+      if (!this.headersSent) this.setHeader('Server-Timing', serverTimingHeader(steps));
+      return writeHead.apply(this, args);
+    } as Response['writeHead'];
+    return timedRequest(steps, () => handle(req, res, next));
+  };
 }
 
 async function sendStream(req: Request, res: Response, open: () => NodeJS.ReadableStream): Promise<void> {

@@ -1,5 +1,6 @@
 // What every store keyed by document id does the same way: the reference, and the snapshot or null.
 import type { DocumentReference, DocumentSnapshot, Firestore } from 'firebase-admin/firestore';
+import { step } from './timing.js';
 
 export abstract class DocumentStore {
   constructor(
@@ -17,7 +18,7 @@ export abstract class DocumentStore {
   }
 
   async get(id: string): Promise<DocumentSnapshot | null> {
-    const snap = await this.ref(id).get();
+    const snap = await step('doc', () => this.ref(id).get());
     return snap.exists ? snap : null;
   }
 }

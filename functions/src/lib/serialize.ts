@@ -15,7 +15,13 @@ export function toJson(value: unknown): unknown {
   return value;
 }
 
-/** A document as the API returns it: its id first, then its fields, JSON-safe. */
-export function docToJson<T = Record<string, unknown>>(snap: DocumentSnapshot): T & { id: string } {
-  return { id: snap.id, ...(toJson(snap.data() ?? {}) as object) } as T & { id: string };
+/**
+ * A document as the API returns it: its id first, then its fields, JSON-safe, without the fields
+ * named in `omit` (derived query fields). One pass and one object per document: list pages map
+ * every document this way.
+ */
+export function docToJson<T = Record<string, unknown>>(snap: DocumentSnapshot, omit?: ReadonlySet<string>): T & { id: string } {
+  const out: Record<string, unknown> = { id: snap.id };
+  for (const [k, v] of Object.entries(snap.data() ?? {})) if (!omit?.has(k)) out[k] = toJson(v);
+  return out as T & { id: string };
 }

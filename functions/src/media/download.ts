@@ -88,7 +88,7 @@ export class MediaFiles {
   constructor(
     deps: AppDeps,
     private readonly checks: MediaAccess,
-    private readonly objects = new MediaObjects(deps.bucket),
+    private readonly objects = new MediaObjects(deps),
   ) {}
 
   async download(caller: Caller, id: string, redirect: boolean, conditions: FileConditions): Promise<Reply> {

@@ -9,10 +9,12 @@ import type { MediaRecord } from './store.js';
 
 export type MediaJson = Omit<MediaRecord, 'file_generation' | 'deleting'> & { id: string };
 
-/** The API shape of a record (the trigger's bookkeeping stays inside). */
+/** The trigger's bookkeeping, which stays inside. */
+const INTERNAL_FIELDS: ReadonlySet<string> = new Set(['file_generation', 'deleting']);
+
+/** The API shape of a record. */
 export function toMedia(snap: DocumentSnapshot): MediaJson {
-  const { file_generation: _g, deleting: _d, ...media } = docToJson<MediaRecord>(snap);
-  return media;
+  return docToJson<MediaJson>(snap, INTERNAL_FIELDS);
 }
 
 /** A record as a response: its API shape and its ETag. */

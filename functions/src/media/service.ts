@@ -31,7 +31,7 @@ export class MediaService extends DomainService {
   private readonly annotations = new AnnotationStore(this.deps.db);
   private readonly store = new MediaStore(this.deps.db);
   private readonly tasks = new TaskStore(this.deps.db);
-  private readonly objects = new MediaObjects(this.deps.bucket);
+  private readonly objects = new MediaObjects(this.deps);
 
   constructor(
     deps: AppDeps,
@@ -43,8 +43,10 @@ export class MediaService extends DomainService {
 
   async list(caller: Caller, query: z.output<typeof listQuery>): Promise<Page<MediaJson>> {
     let projectIds: string[] | 'all';
+    // A named project is checked while the page is read; the readable ones must be known before it.
+    let allowed: Promise<unknown> = Promise.resolve();
     if (query.project_id) {
-      await this.access.require(caller, query.project_id, 'read');
+      allowed = this.access.require(caller, query.project_id, 'read');
       projectIds = [query.project_id];
     } else {
       projectIds = await this.access.readableProjects(caller);
@@ -54,6 +56,7 @@ export class MediaService extends DomainService {
     }
     const projectCount = projectIds === 'all' ? 1 : projectIds.length;
     if (projectCount * (query.tags?.length ?? 1) > MAX_DISJUNCTIONS) {
+      await allowed;
       throw validationError(`You belong to ${projectCount} projects; give project_id to filter${query.tags ? ' by tags' : ''}`, { field: 'project_id', issue: 'required' });
     }
     const filters = {
@@ -71,6 +74,7 @@ export class MediaService extends DomainService {
       orderBy: [{ field: 'created_at', direction: 'desc' }],
       fingerprint: ['media', filters],
       map: toMedia,
+      alongside: allowed,
     });
   }
 

@@ -7,7 +7,7 @@
 // thrown (a throw would only be retried into a crash loop). Only infrastructure errors are thrown.
 import type { Firestore } from 'firebase-admin/firestore';
 import { FieldValue } from 'firebase-admin/firestore';
-import { logger } from 'firebase-functions';
+import * as logger from 'firebase-functions/logger';
 import type { Bucket } from '../config/deps.js';
 import { MEDIA } from '../lib/collections.js';
 import { runTransaction } from '../lib/transaction.js';
@@ -59,7 +59,7 @@ export async function handleObjectFinalized(deps: TriggerDeps, object: StorageOb
   }
   if (record.file_generation === generation && record.thumbnail_status !== 'pending') return 'duplicate';
 
-  const objects = new MediaObjects(deps.bucket);
+  const objects = new MediaObjects(deps);
   const current = await objects.stat(key);
   if (!current || current.generation !== generation) return 'stale';
 
@@ -142,7 +142,7 @@ async function thumbnailsFor(objects: MediaObjects, key: string, generation: str
  */
 export async function handleObjectDeleted(deps: TriggerDeps, object: StorageObject): Promise<'ignored' | 'archived' | 'cleaned'> {
   if (!ownsKey(deps.bucket, object)) return 'ignored';
-  const objects = new MediaObjects(deps.bucket);
+  const objects = new MediaObjects(deps);
   if (await objects.exists(object.name)) return 'ignored';
   await objects.delete(allThumbnailKeys(object.name));
   const ref = deps.db.collection(MEDIA).doc(mediaIdFor(object.name));

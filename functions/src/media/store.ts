@@ -131,7 +131,12 @@ function storageEmulated(): boolean {
 
 /** Cloud Storage access for media files and thumbnails. */
 export class MediaObjects {
-  constructor(private readonly bucket: Bucket) {}
+  /** `storage.bucket` is read on first use: a cold start that serves no file never loads the Storage client. */
+  constructor(private readonly storage: { readonly bucket: Bucket }) {}
+
+  private get bucket(): Bucket {
+    return this.storage.bucket;
+  }
 
   /** Uploads a whole file in one request; Storage verifies it against our MD5. */
   async save(key: string, data: Buffer, contentType: string, customMetadata: Record<string, string>): Promise<void> {

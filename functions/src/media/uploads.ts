@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { FieldValue } from 'firebase-admin/firestore';
-import { logger } from 'firebase-functions';
+import * as logger from 'firebase-functions/logger';
 import type { Caller } from '../auth/caller.js';
 import type { AppDeps } from '../config/deps.js';
 import { conflict, payloadTooLarge, validationError } from '../http/errors.js';
@@ -29,7 +29,7 @@ export class MediaUploads {
     private readonly deps: AppDeps,
     private readonly checks: MediaAccess,
     private readonly store = new MediaStore(deps.db),
-    private readonly objects = new MediaObjects(deps.bucket),
+    private readonly objects = new MediaObjects(deps),
   ) {}
 
   /** `POST /media`: one file, stored under the spec's key with its record. */

@@ -26,11 +26,11 @@ import { MediaStore } from '../media/store.js';
 
 export type ProjectJson = Record<string, unknown> & { id: string };
 
+const PROJECT_INDEX_FIELD_NAMES: ReadonlySet<string> = new Set(PROJECT_INDEX_FIELDS);
+
 /** A project as the API returns it: spec fields and bookkeeping, without the query-only fields. */
 export function toProject(snap: DocumentSnapshot): ProjectJson {
-  const json: ProjectJson = docToJson(snap);
-  for (const f of PROJECT_INDEX_FIELDS) delete json[f];
-  return json;
+  return docToJson(snap, PROJECT_INDEX_FIELD_NAMES);
 }
 
 /** Most directories one directory-structure request may plan (the plan is stored in one document). */

@@ -48,6 +48,9 @@ export function indexFieldsOf(task: TaskRecord, config: ProjectTaskConfig): Reco
   };
 }
 
+/** The derived query fields, which the API never returns. */
+export const INDEX_FIELD_NAMES: ReadonlySet<string> = new Set(INDEX_FIELDS);
+
 /** A stored task's data without the derived query fields (what the API returns). */
 export function withoutIndexFields(data: Record<string, unknown>): Record<string, unknown> {
   const out = { ...data };

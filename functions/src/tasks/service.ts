@@ -13,18 +13,20 @@ import { sameValue } from '../lib/same-value.js';
 import { retryStale } from '../lib/transaction.js';
 import { feedEventDoc, writeFeedEvent } from '../realtime/feed.js';
 import { DependencyService } from './dependency-service.js';
-import { withoutIndexFields } from './indexing.js';
+import { INDEX_FIELD_NAMES } from './indexing.js';
 import { taskConfigOf, type ProjectTaskConfig } from './project-config.js';
 import { taskIdSchema, type BulkOperation, type TaskCreateData, type TaskListQuery, type TaskUpdateData } from './schemas.js';
 import { checkNewFields, checkNewTask, checkTaskUpdate, checkTaskUpdateInput, invalidTask, taskProblems } from './validation.js';
 import { MAX_DISJUNCTIONS, TaskStore, filteredQuery, planTaskQuery, storedChanges, type TaskFilters } from './store.js';
+import { allInOrder } from '../lib/in-order.js';
+import { step } from '../lib/timing.js';
 import { DomainService } from '../lib/domain-service.js';
 
 export type TaskJson = Record<string, unknown> & { id: string };
 
 /** A task as the API returns it: spec fields and custom fields, without the derived query fields. */
 export function toTask(snap: DocumentSnapshot): TaskJson {
-  return withoutIndexFields(docToJson(snap)) as TaskJson;
+  return docToJson(snap, INDEX_FIELD_NAMES) as TaskJson;
 }
 
 /** A task body is an object; anything else has nothing more to check. */
@@ -37,6 +39,14 @@ function bodyObject(body: BodyParse<unknown>): Record<string, unknown> {
 export interface BulkItem {
   task_id: string;
   updates: Record<string, unknown>;
+}
+
+/** A task a bulk call will change: as read, and the checked changes. */
+interface BulkChange {
+  snap: DocumentSnapshot;
+  current: Record<string, unknown>;
+  changes: Record<string, unknown>;
+  config: ProjectTaskConfig;
 }
 
 export interface BulkOutcome {
@@ -65,8 +75,10 @@ export class TaskService extends DomainService {
     const { page, page_size, page_token, project_id, ...rest } = query;
     let projectIds: readonly string[] | undefined;
     let implicit = false;
+    // Named projects are checked while the page is read; the readable ones must be known before it.
+    let allowed: Promise<unknown> = Promise.resolve();
     if (project_id) {
-      await Promise.all(project_id.map((id) => this.access.require(caller, id, 'read')));
+      allowed = allInOrder(project_id.map((id) => this.access.require(caller, id, 'read')));
       projectIds = project_id;
     } else {
       const readable = await this.access.readableProjects(caller);
@@ -87,12 +99,13 @@ export class TaskService extends DomainService {
     try {
       plan = planTaskQuery(filters);
     } catch (err) {
+      await allowed;
       if (implicit && err instanceof ApiError) {
         throw validationError(`${err.message}; your ${projectIds!.length} readable projects count as project_id values, so filter by project_id`, err.details);
       }
       throw err;
     }
-    return paginate(filteredQuery(this.deps.db, plan), { page, page_size, page_token }, { orderBy: plan.orderBy, fingerprint: ['tasks', plan], map: toTask });
+    return paginate(filteredQuery(this.deps.db, plan), { page, page_size, page_token }, { orderBy: plan.orderBy, fingerprint: ['tasks', plan], map: toTask, alongside: allowed });
   }
 
   /** The task and its ETag; non-members hear it does not exist. */
@@ -212,33 +225,37 @@ export class TaskService extends DomainService {
     };
 
     return retryStale('A task of this call', async () => {
-      const snaps = new Map((await this.tasks.getMany(ids)).map((s) => [s.id, s]));
+      const snaps = new Map((await step('read', () => this.tasks.getMany(ids))).map((s) => [s.id, s]));
       const errors: BulkOutcome['errors'] = [];
-      const valid: { snap: DocumentSnapshot; changes: Record<string, unknown>; config: ProjectTaskConfig }[] = [];
-      for (const [i, item] of items.entries()) {
-        const pre = preErrors.get(i);
-        if (pre) {
-          errors.push({ task_id: item.task_id, error: pre });
-          continue;
+      const valid: BulkChange[] = [];
+      await step('check', async () => {
+        for (const [i, item] of items.entries()) {
+          const pre = preErrors.get(i);
+          if (pre) {
+            errors.push({ task_id: item.task_id, error: pre });
+            continue;
+          }
+          const snap = snaps.get(item.task_id);
+          const problem = snap?.exists ? await this.bulkPermission(caller, snap) : `Task ${item.task_id} not found`;
+          if (problem) {
+            errors.push({ task_id: item.task_id, error: problem });
+            continue;
+          }
+          // Decoded once: a snapshot decodes its document afresh on every data().
+          const current = snap!.data() ?? {};
+          const config = await configOf(String(current.project_id));
+          const checked = checkTaskUpdateInput(item.updates, config, current);
+          if (!checked.ok) errors.push({ task_id: item.task_id, error: describeIssues(taskProblems(checked.issues)) });
+          else valid.push({ snap: snap!, current, changes: checked.value, config });
         }
-        const snap = snaps.get(item.task_id);
-        const problem = snap?.exists ? await this.bulkPermission(caller, snap) : `Task ${item.task_id} not found`;
-        if (problem) {
-          errors.push({ task_id: item.task_id, error: problem });
-          continue;
-        }
-        const config = await configOf(String(snap!.get('project_id')));
-        const checked = checkTaskUpdateInput(item.updates, config, snap!.data() ?? {});
-        if (!checked.ok) errors.push({ task_id: item.task_id, error: describeIssues(taskProblems(checked.issues)) });
-        else valid.push({ snap: snap!, changes: checked.value, config });
-      }
-      const refused = await this.dependencies.settleAll(caller, valid.map((v) => ({ task_id: v.snap.id, current: v.snap.data() ?? {}, changes: v.changes })));
+      });
+      const refused = await step('dependencies', () => this.dependencies.settleAll(caller, valid.map((v) => ({ task_id: v.snap.id, current: v.current, changes: v.changes }))));
       errors.push(...[...refused].map(([task_id, error]) => ({ task_id, error })));
       const accepted = valid.filter((v) => !refused.has(v.snap.id));
       if (options.atomic && errors.length) {
         throw unprocessable(`Nothing was changed: ${errors.length} of ${items.length} task(s) cannot be updated`, { failed: errors.length, errors });
       }
-      await this.writeBulk(caller, accepted, options.operation);
+      await step('write', () => this.writeBulk(caller, accepted, options.operation));
       return { updated: accepted.map((v) => v.snap.id), errors };
     });
   }
@@ -252,17 +269,19 @@ export class TaskService extends DomainService {
     return undefined;
   }
 
-  private async writeBulk(caller: Caller, valid: { snap: DocumentSnapshot; changes: Record<string, unknown>; config: ProjectTaskConfig }[], operation: string) {
+  private async writeBulk(caller: Caller, valid: BulkChange[], operation: string) {
     const batch = this.deps.db.batch();
-    const byProject = new Map<string, typeof valid>();
+    const byProject = new Map<string, BulkChange[]>();
     for (const v of valid) {
-      const projectId = String(v.snap.get('project_id'));
-      byProject.set(projectId, [...(byProject.get(projectId) ?? []), v]);
+      const projectId = String(v.current.project_id);
+      const group = byProject.get(projectId);
+      if (group) group.push(v);
+      else byProject.set(projectId, [v]);
     }
     for (const [projectId, group] of byProject) {
       const event = feedEventDoc('tasks_bulk_updated', caller.uid, { task_ids: group.map((g) => g.snap.id), operation, ...describeChanges(group.map((g) => [g.snap.id, g.changes])) }, this.deps.clock());
       const eventRef = await writeFeedEvent(this.deps.db, projectId, event, { within: batch });
-      for (const g of group) batch.update(g.snap.ref, storedChanges(g.snap.data() ?? {}, g.changes, g.config, caller.uid, eventRef.id), { lastUpdateTime: g.snap.updateTime! });
+      for (const g of group) batch.update(g.snap.ref, storedChanges(g.current, g.changes, g.config, caller.uid, eventRef.id), { lastUpdateTime: g.snap.updateTime! });
     }
     await batch.commit();
   }

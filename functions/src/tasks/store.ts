@@ -55,9 +55,10 @@ export type TaskWriteResult = { id: string; ok: true } | { id: string; ok: false
  */
 export async function writeTasks(db: Firestore, writes: readonly TaskWrite[], options: { actor: string; bulkId?: string | null }): Promise<TaskWriteResult[]> {
   const writer = db.bulkWriter();
+  const tasks = tasksCollection(db);
   const pending = writes.map((w): Promise<TaskWriteResult> => {
     const id = w.kind === 'create' ? w.task.id : w.id;
-    const ref = tasksCollection(db).doc(id);
+    const ref = tasks.doc(id);
     const op =
       w.kind === 'create'
         ? writer.create(ref, storedNewTask(w.task, w.config, options.actor, options.bulkId ?? null))
