@@ -29,7 +29,8 @@ async function run() {
   // Loaded after the environment points at the stack.
   const { refreshAfterTaskWrite } = await import('../lib/tasks/dependency-triggers.js');
   const { storedNewTask } = await import('../lib/tasks/store.js');
-  const { checkNewTask, taskConfigOf } = await import('../lib/tasks/rules.js');
+  const { taskConfigOf } = await import('../lib/tasks/project-config.js');
+  const { checkNewTaskInput } = await import('../lib/tasks/validation.js');
   const db = getFirestore(initializeApp({ projectId: DATA_PROJECT }, 'bench'));
   db.settings({ ignoreUndefinedProperties: true });
   const counter = counting(db);
@@ -37,8 +38,8 @@ async function run() {
   await db.doc(`projects/${PROJECT}`).set({ name: PROJECT, status: 'active' });
 
   const task = (episode, shot, taskType, extra = {}) => {
-    const checked = checkNewTask({ project_id: PROJECT, episode, sequence: 'sq0010', shot: `SH${String(shot).padStart(4, '0')}`, task: taskType, ...extra }, config);
-    if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
+    const checked = checkNewTaskInput({ project_id: PROJECT, episode, sequence: 'sq0010', shot: `SH${String(shot).padStart(4, '0')}`, task: taskType, ...extra }, config);
+    if (!checked.ok) throw new Error(JSON.stringify(checked.issues));
     return checked.value;
   };
   const seed = async (tasks) => {
