@@ -126,18 +126,21 @@ export async function startServedStack({ timeoutMs = 180_000 } = {}) {
  * What a benchmark drives a served stack with: firebase-admin's Firestore on it (its hosts in
  * process.env), a global admin signed in at its Auth emulator, and `api(method, path, body)`, a
  * JSON call through its Hosting rewrite as that admin that throws on an error status.
+ * `admins` > 1 signs in that many (`api.as(i)` calls as the i-th): the API allows each user 600
+ * requests a minute.
  */
-export async function servedSession(served, email) {
+export async function servedSession(served, email, { admins = 1 } = {}) {
   const { ports } = served;
   Object.assign(process.env, { FIRESTORE_EMULATOR_HOST: `127.0.0.1:${ports.firestore}`, FIREBASE_AUTH_EMULATOR_HOST: `127.0.0.1:${ports.auth}`, METADATA_SERVER_DETECTION: 'none' });
   const app = initializeApp({ projectId: PROJECT_ID }, 'bench');
-  const admin = await signedInUser(getAuth(app), email, { admin: true });
-  const api = async (method, path, body) => {
-    const res = await fetch(`http://127.0.0.1:${ports.hosting}/api/v1${path}`, { method, headers: { authorization: admin.bearer, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const users = [];
+  for (let i = 0; i < admins; i++) users.push(await signedInUser(getAuth(app), i ? email.replace('@', `+${i}@`) : email, { admin: true }));
+  const as = (i) => async (method, path, body) => {
+    const res = await fetch(`http://127.0.0.1:${ports.hosting}/api/v1${path}`, { method, headers: { authorization: users[i % admins].bearer, 'content-type': 'application/json' }, body: JSON.stringify(body) });
     if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
     return res.json();
   };
-  return { db: getFirestore(app), admin, api };
+  return { db: getFirestore(app), admin: users[0], api: Object.assign(as(0), { as }) };
 }
 
 /** Resolves performance.now() once `check()` holds, asking every `intervalMs`. */
