@@ -219,7 +219,7 @@ async function run() {
   });
   report.row({ figure: 'then feed event at the listener → delivery record made by the fan-out, p50 (p95)', product: p(stages.fanOut), note: 'Firestore timestamps (the emulator on this machine) against this process\'s clock' });
   report.row({ figure: 'then → the attempt starts (Cloud Tasks emulator dispatch), p50 (p95)', product: p(stages.queue) });
-  report.row({ figure: 'then → the receiver has the request (reads, signing, the POST), p50 (p95)', product: p(stages.attempt) });
+  report.row({ figure: 'then → the receiver has the request (one batched read, signing, the POST), p50 (p95)', product: p(stages.attempt) });
   report.row({
     figure: 'PATCH answer, p50; updates and deliveries per second',
     product: `${ms(median(answerMs[HOOKED]))}; ${(N / (updatesMs(HOOKED) / 1000)).toFixed(1)} updates/s and ${(made / (updatesMs(HOOKED) / 1000)).toFixed(1)} deliveries/s, from each block's first PATCH until it settled`,
