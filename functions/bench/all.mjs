@@ -1,7 +1,7 @@
 // `npm run bench`: builds functions/lib, starts one emulator stack (support/stack.mjs) and runs every
 // benchmark against it in turn, one process each, at sizes that finish in a few minutes in all
-// (served-triggers starts the served stack itself). Each benchmark's report goes to the console and
-// to bench-results/<time>.md (git-ignored), with the rows as JSON lines beside it.
+// (served-triggers and webhooks start the served stack themselves). Each benchmark's report goes to
+// the console and to bench-results/<time>.md (git-ignored), with the rows as JSON lines beside it.
 //
 //   bash scripts/run.sh node functions/bench/all.mjs [--large] [--no-build] [name ...]
 //
@@ -31,6 +31,7 @@ const BENCHMARKS = [
   { name: 'served-triggers', args: ['200', '10'], large: ['1000', '20'] },
   { name: 'dependencies', args: ['500', '3'], large: ['500', '10'] },
   { name: 'cold-start', args: ['7'], large: ['21'] },
+  { name: 'webhooks', args: ['200', '4'], large: ['1000', '4'] },
 ];
 
 const chosen = names.length ? BENCHMARKS.filter((b) => names.includes(b.name)) : BENCHMARKS;

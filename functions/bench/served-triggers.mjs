@@ -8,11 +8,9 @@
 //
 // Run (from the repository root; needs functions/lib built, as `npm run bench` does first):
 //   bash scripts/run.sh node functions/bench/served-triggers.mjs [tasks=200] [patches=10]
-import { initializeApp } from 'firebase-admin/app';
-import { getAuth } from 'firebase-admin/auth';
-import { FieldValue, getFirestore } from 'firebase-admin/firestore';
+import { FieldValue } from 'firebase-admin/firestore';
 import { median, ms, ratio, startReport } from './support/report.mjs';
-import { PROJECT_ID, signedInUser, startServedStack } from './support/stack.mjs';
+import { servedSession, startServedStack, until } from './support/stack.mjs';
 
 const N = Number(process.argv[2] ?? 200);
 const PATCHES = Number(process.argv[3] ?? 10);
@@ -31,25 +29,10 @@ report.finish({ stack: `the served stack (firebase emulators:start: Auth, Functi
 process.exit(0);
 
 async function run() {
-  const { ports } = served;
-  Object.assign(process.env, { FIRESTORE_EMULATOR_HOST: `127.0.0.1:${ports.firestore}`, FIREBASE_AUTH_EMULATOR_HOST: `127.0.0.1:${ports.auth}`, METADATA_SERVER_DETECTION: 'none' });
-  const app = initializeApp({ projectId: PROJECT_ID }, 'bench');
-  const db = getFirestore(app);
-  const admin = await signedInUser(getAuth(app), 'bench@studio.test', { admin: true });
-  const api = async (method, path, body) => {
-    const res = await fetch(`http://127.0.0.1:${ports.hosting}/api/v1${path}`, { method, headers: { authorization: admin.bearer, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-    return res.json();
-  };
+  const { db, admin, api } = await servedSession(served, 'bench@studio.test');
   const updates = db.collection('projects/BENCH/events').where('type', '==', 'task_updated');
   const messagesFor = async (taskId) => (await updates.where('data.task_id', '==', taskId).count().get()).data().count;
   const updateCount = async () => (await updates.count().get()).data().count;
-  async function until(check) {
-    for (;;) {
-      if (await check()) return performance.now();
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
 
   report.row({ figure: 'serve command until it prints "serving" (no seed)', product: `${served.seconds.toFixed(1)} s`, note: 'Emulator start-up (Java Firestore, Functions discovery) on this machine' });
 

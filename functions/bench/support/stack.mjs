@@ -10,6 +10,9 @@
 // startServedStack(): the served stack, `node stack/serve.mjs` (what `npm run serve` runs) on free
 // ports without the seed, as functions/test/e2e/served-stack.test.ts starts it.
 import { fork } from 'node:child_process';
+import { initializeApp } from 'firebase-admin/app';
+import { getAuth } from 'firebase-admin/auth';
+import { getFirestore } from 'firebase-admin/firestore';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -117,4 +120,33 @@ export async function startServedStack({ timeoutMs = 180_000 } = {}) {
   const started = performance.now();
   const served = await startServed({ ports: await freePorts(), logFile: log, startMs: timeoutMs });
   return { ports: served.ports, seconds: (performance.now() - started) / 1000, log, stop: served.stop };
+}
+
+/**
+ * What a benchmark drives a served stack with: firebase-admin's Firestore on it (its hosts in
+ * process.env), a global admin signed in at its Auth emulator, and `api(method, path, body)`, a
+ * JSON call through its Hosting rewrite as that admin that throws on an error status.
+ * `admins` > 1 signs in that many (`api.as(i)` calls as the i-th): the API allows each user 600
+ * requests a minute.
+ */
+export async function servedSession(served, email, { admins = 1 } = {}) {
+  const { ports } = served;
+  Object.assign(process.env, { FIRESTORE_EMULATOR_HOST: `127.0.0.1:${ports.firestore}`, FIREBASE_AUTH_EMULATOR_HOST: `127.0.0.1:${ports.auth}`, METADATA_SERVER_DETECTION: 'none' });
+  const app = initializeApp({ projectId: PROJECT_ID }, 'bench');
+  const users = [];
+  for (let i = 0; i < admins; i++) users.push(await signedInUser(getAuth(app), i ? email.replace('@', `+${i}@`) : email, { admin: true }));
+  const as = (i) => async (method, path, body) => {
+    const res = await fetch(`http://127.0.0.1:${ports.hosting}/api/v1${path}`, { method, headers: { authorization: users[i % admins].bearer, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+    return res.json();
+  };
+  return { db: getFirestore(app), admin: users[0], api: Object.assign(as(0), { as }) };
+}
+
+/** Resolves performance.now() once `check()` holds, asking every `intervalMs`. */
+export async function until(check, intervalMs = 20) {
+  for (;;) {
+    if (await check()) return performance.now();
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
 }

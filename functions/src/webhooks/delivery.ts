@@ -36,7 +36,8 @@ function failureOf(result: AttemptResult): string {
 export async function attemptDelivery(deps: DeliveryDeps, task: DeliveryTask): Promise<AttemptOutcome> {
   const store = new WebhookStore(deps.db);
   const { project_id: projectId, webhook_id: webhookId, delivery_id: deliveryId } = task;
-  const [deliverySnap, webhook] = await Promise.all([store.getDelivery(projectId, webhookId, deliveryId), store.get(projectId, webhookId)]);
+  const now = deps.clock();
+  const { delivery: deliverySnap, webhook, secrets } = await store.attemptState(projectId, webhookId, deliveryId, now);
   // Deleted with its webhook, or a repeated dispatch of a delivery already settled.
   if (!deliverySnap || !webhook) return 'done';
   const delivery = deliverySnap.data() as DeliveryRecord;
@@ -47,7 +48,7 @@ export async function attemptDelivery(deps: DeliveryDeps, task: DeliveryTask): P
   }
 
   const settings = deps.config.webhooks;
-  const now = deps.clock();
+  const failuresBefore = Number(webhook.get('consecutive_failures')) || 0;
   const check = await checkTarget(String(webhook.get('url')), settings.allowLoopback);
   let result: AttemptResult;
   if (!check.ok) result = { statusCode: null, durationMs: 0, answer: '', error: `Refused target: the URL ${check.reason}` };
@@ -57,7 +58,7 @@ export async function attemptDelivery(deps: DeliveryDeps, task: DeliveryTask): P
       'User-Agent': 'Montu-Webhooks/1',
       'X-Montu-Event': delivery.event_type,
       'X-Montu-Delivery': deliveryId,
-      [SIGNATURE_HEADER]: signatureHeader(await store.signingSecrets(webhookId, now), delivery.payload, now),
+      [SIGNATURE_HEADER]: signatureHeader(secrets, delivery.payload, now),
     };
     result = await postJson(check.target, headers, delivery.payload, RECEIVER_TIMEOUT_MS);
   }
@@ -74,7 +75,7 @@ export async function attemptDelivery(deps: DeliveryDeps, task: DeliveryTask): P
   };
   if (isSuccess(result.statusCode)) {
     const record = { ...attempted, status: 'delivered' as const, last_error: null, next_attempt_at: null, delivered_at: Timestamp.fromDate(now) };
-    await store.recordAttempt(projectId, webhookId, deliveryId, { delivery: record, succeeded: true }, MAX_CONSECUTIVE_FAILURES, now);
+    await store.recordAttempt(projectId, webhookId, deliveryId, { delivery: record, succeeded: true, failuresBefore }, MAX_CONSECUTIVE_FAILURES, now);
     return 'done';
   }
 
@@ -87,6 +88,6 @@ export async function attemptDelivery(deps: DeliveryDeps, task: DeliveryTask): P
     ? { ...attempted, status: 'failed' as const, last_error: `${failure}; gave up after ${attempts} attempts`, next_attempt_at: null }
     : { ...attempted, status: 'retrying' as const, last_error: failure, next_attempt_at: Timestamp.fromDate(next) };
   const disableNow = gone ? 'The receiver answered 410 Gone' : undefined;
-  const stillActive = await store.recordAttempt(projectId, webhookId, deliveryId, { delivery: failed, succeeded: false, disableNow }, MAX_CONSECUTIVE_FAILURES, now);
+  const stillActive = await store.recordAttempt(projectId, webhookId, deliveryId, { delivery: failed, succeeded: false, failuresBefore, disableNow }, MAX_CONSECUTIVE_FAILURES, now);
   return stillActive && !giveUp ? 'retry' : 'done';
 }

@@ -57,8 +57,24 @@ export interface DeliveryRecord {
 export interface AttemptRecord {
   delivery: Partial<DeliveryRecord>;
   succeeded: boolean;
+  /** The webhook's failures in a row as the attempt read them: a success resets them only when there were some. */
+  failuresBefore: number;
   /** A reason to disable the webhook at once (410 Gone), whatever its failure count. */
   disableNow?: string;
+}
+
+/** What an attempt starts from: the delivery and its webhook (null when gone), and the secrets that sign now. */
+export interface AttemptState {
+  delivery: DocumentSnapshot | null;
+  webhook: DocumentSnapshot | null;
+  secrets: string[];
+}
+
+/** The secrets that sign now: the current one, and the previous one until it expires. */
+function signingSecrets(data: SecretRecord | undefined, now: Date): string[] {
+  if (!data) return [];
+  const previousValid = data.previous && data.previous_expires_at && data.previous_expires_at.toMillis() > now.getTime();
+  return previousValid ? [data.current, data.previous!] : [data.current];
 }
 
 export class WebhookStore {
@@ -115,12 +131,10 @@ export class WebhookStore {
     return (await this.collection(projectId).where('active', '==', true).get()).docs;
   }
 
-  /** The secrets that sign now: the current one, and the previous one until it expires. */
-  async signingSecrets(id: string, now: Date): Promise<string[]> {
-    const data = (await this.secretRef(id).get()).data() as SecretRecord | undefined;
-    if (!data) return [];
-    const previousValid = data.previous && data.previous_expires_at && data.previous_expires_at.toMillis() > now.getTime();
-    return previousValid ? [data.current, data.previous!] : [data.current];
+  /** The delivery, its webhook and the webhook's secrets in one read: an attempt is mostly waiting on Firestore. */
+  async attemptState(projectId: string, webhookId: string, deliveryId: string, now: Date): Promise<AttemptState> {
+    const [delivery, webhook, secret] = await this.db.getAll(this.deliveries(projectId, webhookId).doc(deliveryId), this.ref(projectId, webhookId), this.secretRef(webhookId));
+    return { delivery: delivery!.exists ? delivery! : null, webhook: webhook!.exists ? webhook! : null, secrets: signingSecrets(secret!.data() as SecretRecord | undefined, now) };
   }
 
   /** Makes `secret` the current one; the current one signs beside it until `previousExpiresAt`. */
@@ -172,10 +186,10 @@ export class WebhookStore {
     const webhookRef = this.ref(projectId, webhookId);
     const deliveryRef = this.deliveries(projectId, webhookId).doc(deliveryId);
     if (attempt.succeeded) {
-      await deliveryRef.update(attempt.delivery);
-      // Most deliveries succeed: the webhook is written only when it has failures to forget.
-      const webhook = await webhookRef.get();
-      if (webhook.exists && webhook.get('consecutive_failures') !== 0) await webhookRef.update({ consecutive_failures: 0 });
+      // Most deliveries succeed: the webhook is written only when the attempt found failures to forget.
+      const batch = this.db.batch().update(deliveryRef, attempt.delivery);
+      if (attempt.failuresBefore !== 0) batch.update(webhookRef, { consecutive_failures: 0 });
+      await batch.commit();
       return true;
     }
     return runTransaction(this.db, `Webhook ${webhookId}`, async (tx) => {

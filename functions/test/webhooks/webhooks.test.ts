@@ -1,7 +1,8 @@
 // The webhook routes on the emulators, with deliveries attempted in-process (the queue function's
 // own code, without Cloud Tasks' waits) to a real receiver on loopback. The served-stack test
 // (test/e2e/webhooks.ts, on the one served stack of served-stack.test.ts) runs the same through Cloud Tasks.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DocumentReference } from 'firebase-admin/firestore';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { verifyWebhookSignature } from '../../../client/src/webhooks.js';
 import { DEFAULT_WEBHOOK_SETTINGS } from '../../src/config/app-config.js';
 import { eventsCollection, feedEventDoc } from '../../src/realtime/feed.js';
@@ -175,6 +176,25 @@ describe('delivering', () => {
     const deliveries = await ctx.http().get(`/api/v1/projects/${project}/webhooks/${hook.id}/deliveries`).set('Authorization', admin.bearer);
     expect(deliveries.body.items[0]).toMatchObject({ id: res.body.id, status: 'delivered', attempts: 1, last_status_code: 200, response_body: 'answered 200', last_error: null });
     expect(deliveries.body.items[0].duration_ms).toBeGreaterThanOrEqual(0);
+  });
+
+  it('reads the delivery, its webhook and its secrets in one request, and on success writes the delivery alone', async () => {
+    // Each delivery is a function call of its own, mostly waiting on Firestore (the webhooks benchmark).
+    const hook = await createWebhook();
+    await ctx.http().post(`/api/v1/projects/${project}/webhooks/${hook.id}/ping`).set('Authorization', admin.bearer);
+    const getAll = vi.spyOn(ctx.deps.db, 'getAll');
+    const get = vi.spyOn(DocumentReference.prototype, 'get');
+    const update = vi.spyOn(DocumentReference.prototype, 'update');
+    try {
+      expect(await dispatch()).toEqual(['done']);
+      expect(getAll.mock.calls.map((refs) => refs.map((ref) => (ref as DocumentReference).path))).toEqual([
+        [`projects/${project}/webhooks/${hook.id}/deliveries/${at(hook.path)[0]!.headers['x-montu-delivery']}`, `projects/${project}/webhooks/${hook.id}`, `${WEBHOOK_SECRETS}/${hook.id}`],
+      ]);
+      expect([get.mock.calls.length, update.mock.calls.length]).toEqual([0, 0]);
+    } finally {
+      vi.restoreAllMocks();
+    }
+    expect(verifyWebhookSignature(hook.secret, at(hook.path)[0]!.headers['x-montu-signature'] as string, at(hook.path)[0]!.body)).toBe(true);
   });
 
   it('retries a failed delivery with the same event id, recording each attempt and the next', async () => {
