@@ -166,5 +166,28 @@ export function webhookScenarios(servedApi: () => ServedApi): void {
       expect(types('/bulk')).toEqual(['tasks_bulk_updated']);
       expect(at('/bulk')[0]!.json.data).toMatchObject({ task_ids: [a, b, c], operation: 'bulk_update', changes: { priority: 'high' } });
     });
+
+    it('refuse private targets and everyone but the project admin, on the served API', async () => {
+      for (const [url, reason] of [
+        ['https://10.0.0.7/hook', 'private'],
+        ['https://169.254.169.254/latest/meta-data', 'link-local'],
+        ['https://[::ffff:192.168.1.1]/hook', 'private'],
+        ['http://93.184.216.34/hook', 'must be https'],
+      ]) {
+        const refused = await stack.api('POST', `/projects/${project}/webhooks`, { url, events: ['*'] });
+        expect({ url, status: refused.status, code: refused.body.error?.code }).toEqual({ url, status: 422, code: 'UNPROCESSABLE' });
+        expect(refused.body.error.message, url).toContain(reason);
+      }
+      const artist = await newPerson(getAuth(stack.admin), 'hook-artist');
+      const outsider = await newPerson(getAuth(stack.admin), 'hook-outsider');
+      expect((await stack.api('POST', `/projects/${project}/users`, [{ user_id: artist.uid, permissions: ['read', 'write'] }])).body.errors).toEqual([]);
+      const base = () => `http://127.0.0.1:${stack.ports.hosting}/api/v1`;
+      const body = { url: `${receiver.url}/never`, events: ['*'] };
+      const asArtist = await callerAt(base, () => artist.bearer)('POST', `/projects/${project}/webhooks`, body);
+      expect({ status: asArtist.status, code: asArtist.body.error?.code }).toEqual({ status: 403, code: 'PERMISSION_DENIED' });
+      const asOutsider = await callerAt(base, () => outsider.bearer)('GET', `/projects/${project}/webhooks`);
+      expect({ status: asOutsider.status, code: asOutsider.body.error?.code }).toEqual({ status: 404, code: 'NOT_FOUND' });
+      expect(at('/never')).toEqual([]);
+    });
   });
 }
