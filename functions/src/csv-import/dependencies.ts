@@ -16,13 +16,16 @@ interface PlannedRow {
 
 const dependsOnOf = (task: TaskRecord) => (task as unknown as { depends_on?: string[] }).depends_on;
 
+/** A planned row that sets or changes the tasks it waits for. */
+export const setsDependencies = (p: PlannedRow) => (p.action === 'create' ? (dependsOnOf(p.task)?.length ?? 0) > 0 : p.action === 'update' && 'depends_on' in p.changes);
+
 /**
  * Checks the planned rows that set `depends_on` and returns why each refused row is. Tasks of
  * other projects are "not found", as for a dry run (docs/task-ids.md). A refused row creates
  * nothing, so rows waiting for its task are checked again without it.
  */
 export async function refusedDependencies<P extends PlannedRow>(db: Firestore, projectId: string, plan: readonly P[]): Promise<Map<P, string>> {
-  const changing = plan.filter((p) => (p.action === 'create' && dependsOnOf(p.task)?.length) || (p.action === 'update' && 'depends_on' in p.changes));
+  const changing = plan.filter(setsDependencies);
   const refused = new Map<P, string>();
   for (;;) {
     const before = refused.size;

@@ -13,7 +13,7 @@ import { eventsCollection, feedEventDoc, writeFeedEvent } from '../realtime/feed
 import { taskConfigOf } from '../tasks/project-config.js';
 import { TaskStore, writeTasks } from '../tasks/store.js';
 import { FIELD_LABELS, openCsv, type CsvRow } from './csv.js';
-import { refusedDependencies } from './dependencies.js';
+import { refusedDependencies, setsDependencies } from './dependencies.js';
 import { parseNamingPattern, resolveStyle, SEGMENT_KINDS, StyleTally, type NamingStyle } from './padding.js';
 import { checkRows, comparedFields, planRows, twinCandidates, twinWarnings, type PlannedRow, type RejectedRow, type RowContext } from './planner.js';
 import { ReportTally } from './report.js';
@@ -41,6 +41,8 @@ export interface ImportOptions {
   maxListed: number;
   /** Rows written per chunk: the file is split into about this many chunks (at most 500 rows each). */
   chunks?: number;
+  /** The project as the request's check just read it (open, importable); read here when absent (jobs). */
+  project?: DocumentSnapshot;
 }
 
 /** Called after the first pass and after each chunk, with the report so far. */
@@ -113,9 +115,6 @@ interface ImportRun {
 }
 
 const dataOf = (snap: DocumentSnapshot) => (snap.exists ? (snap.data() ?? {}) : null);
-
-/** A planned row that sets or changes the tasks it waits for. */
-const setsDependencies = (p: PlannedRow) => (p.action === 'create' ? ((p.task as unknown as { depends_on?: unknown[] }).depends_on?.length ?? 0) > 0 : p.action === 'update' && 'depends_on' in p.changes);
 
 /** One chunk decided, not yet tallied or written: what `commitChunk` applies, in file order. */
 interface ChunkPlan {
@@ -203,7 +202,7 @@ export async function runImport(db: Firestore, source: CsvSource, options: Impor
   const { header, total, fileStyle } = await scan(source, options.maxRows);
 
   const tasks = new TaskStore(db);
-  const project = await importableProject(db, options.projectId);
+  const project = options.project ?? (await importableProject(db, options.projectId));
   const projectPattern = project.get('naming_pattern');
   const given = [
     { source: 'request' as const, style: options.namingStyle },

@@ -1,5 +1,6 @@
 // CSV import rules: who may import (project `write`), who may see a job (project `read`), the
 // sync import (bounded by a row threshold) and the async job (file to Storage, job document).
+import type { DocumentSnapshot } from 'firebase-admin/firestore';
 import type { Caller } from '../auth/caller.js';
 import { ApiError, notFound } from '../http/errors.js';
 import { docToJson } from '../lib/serialize.js';
@@ -20,18 +21,19 @@ export class ImportService extends DomainService {
   private readonly jobs = new ImportJobStore(this.deps.db, this.deps);
 
   /** The caller needs `write` on the project, and the project must take imports. */
-  private async checkImporter(caller: Caller, projectId: string): Promise<void> {
+  private async checkImporter(caller: Caller, projectId: string): Promise<DocumentSnapshot> {
     await this.access.require(caller, projectId, 'write');
-    await importableProject(this.deps.db, projectId);
+    return importableProject(this.deps.db, projectId);
   }
 
   /** POST /tasks/import-csv: checks, previews and (unless validate_only) imports in the request. */
   async importNow(caller: Caller, fields: ImportForm, file: CsvFile): Promise<ImportReport> {
-    await this.checkImporter(caller, fields.project_id);
+    const project = await this.checkImporter(caller, fields.project_id);
     const maxRows = this.deps.config.csvSyncMaxRows;
     try {
       return await runImport(this.deps.db, () => [file.data], {
         projectId: fields.project_id,
+        project,
         actor: caller.uid,
         existing: fields.existing,
         validateOnly: fields.validate_only,
