@@ -11,13 +11,14 @@ import { requireOpenProject } from '../lib/open-project.js';
 import { ProjectStore } from '../projects/store.js';
 import { eventsCollection, feedEventDoc, writeFeedEvent } from '../realtime/feed.js';
 import { taskConfigOf } from '../tasks/project-config.js';
-import { TaskStore, writeTasks } from '../tasks/store.js';
+import { TaskStore } from '../tasks/store.js';
 import { FIELD_LABELS, openCsv, type CsvRow } from './csv.js';
 import { refusedDependencies, setsDependencies } from './dependencies.js';
 import { parseNamingPattern, resolveStyle, SEGMENT_KINDS, StyleTally, type NamingStyle } from './padding.js';
 import { checkRows, comparedFields, planRows, twinCandidates, twinWarnings, type PlannedRow, type RejectedRow, type RowContext } from './planner.js';
 import { ReportTally } from './report.js';
 import type { ExistingMode, ImportReport } from './schemas.js';
+import { writeChunkTasks } from './store.js';
 
 /** Opens the file from its start; called once per pass. */
 export type CsvSource = () => AsyncIterable<Buffer | string> | Iterable<Buffer | string>;
@@ -171,7 +172,7 @@ async function writeChunk(run: ImportRun, plan: ChunkPlan): Promise<void> {
   tally.skipped(plan.planned.filter((p) => p.action === 'skip').length);
   const writing = plan.planned.filter((p) => p.action !== 'skip');
   const config = run.rows.config;
-  const results = await writeTasks(
+  const results = await writeChunkTasks(
     run.db,
     writing.map((p) => (p.action === 'create' ? { kind: 'create', task: p.task, config } : { kind: 'update', id: p.task.id, current: plan.current.get(p.task.id) ?? {}, changes: p.changes, config })),
     { actor: run.options.actor, bulkId: run.bulkId },

@@ -227,6 +227,45 @@ describe('async CSV import', () => {
     expect(await times()).toEqual(before);
   });
 
+  it('reports per row a task created or deleted by someone else between the read of its chunk and the write, and writes the rest', async () => {
+    await seedImportProject(ctx, team, 'ASYNCRACE');
+    const file = csv(HEADER, ...shotRows(60, 16000));
+    await runJob(await startJob('ASYNCRACE', csv(HEADER, ...shotRows(20, 16000))));
+    // The Firestore the job runs on: right after its reads of a chunk, another user creates the
+    // task of row 42 (shot 16040) and deletes the task of row 12 (shot 16010, which the file changes).
+    const meanwhile = new Map<string, () => Promise<unknown>>([
+      ['ep01_sq1610_sh0410_comp', () => ctx.db.doc('tasks/ep01_sq1610_sh0410_comp').create({ project_id: 'ASYNCRACE', description: 'made meanwhile' })],
+      ['ep01_sq1610_sh0110_comp', () => ctx.db.doc('tasks/ep01_sq1610_sh0110_comp').delete()],
+    ]);
+    const racing = new Proxy(ctx.db, {
+      get(db, key) {
+        if (key !== 'getAll') return Reflect.get(db, key, db);
+        return async (...args: Parameters<typeof db.getAll>) => {
+          const read = await db.getAll(...args);
+          for (const snap of read) {
+            const change = meanwhile.get(snap.id);
+            meanwhile.delete(snap.id);
+            await change?.();
+          }
+          return read;
+        };
+      },
+    });
+    const jobId = await startJob('ASYNCRACE', file.replaceAll(',artist', ',lead'), { existing: 'update' });
+    await runJob(jobId, { ...ctx.deps, db: racing });
+
+    const job = (await ctx.db.doc(`import_jobs/${jobId}`).get()).data()!;
+    expect(job).toMatchObject({ status: 'completed', created_tasks: 39, updated_tasks: 19, invalid_tasks: 2, written_rows: [{ from: 2, to: 11 }, { from: 13, to: 41 }, { from: 43, to: 61 }] });
+    expect(job.errors.map((e: { row: number; error: string }) => [e.row, e.error])).toEqual([
+      [12, expect.stringContaining('is task ep01_sq1610_sh0110_comp, which changed during the import (Task ep01_sq1610_sh0110_comp not found)')],
+      [42, expect.stringContaining('is task ep01_sq1610_sh0410_comp, which changed during the import (Task ep01_sq1610_sh0410_comp already exists)')],
+    ]);
+    expect((await ctx.db.doc('tasks/ep01_sq1610_sh0410_comp').get()).data()).toEqual({ project_id: 'ASYNCRACE', description: 'made meanwhile' });
+    expect((await ctx.db.doc('tasks/ep01_sq1610_sh0110_comp').get()).exists).toBe(false);
+    expect((await ctx.db.doc('tasks/ep01_sq1610_sh0010_comp').get()).get('artist')).toBe('lead5');
+    expect(await countTasks(ctx, 'ASYNCRACE')).toBe(59);
+  });
+
   it('imports 10,000 rows', async () => {
     await seedImportProject(ctx, team, 'BIG');
     const jobId = await startJob('BIG', csv(HEADER, ...shotRows(10_000, 5000)));
