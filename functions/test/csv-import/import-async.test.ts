@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { Timestamp } from 'firebase-admin/firestore';
+import { Timestamp, type Firestore } from 'firebase-admin/firestore';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Bucket } from '../../src/config/deps.js';
 import { processImportJob, ProgressThrottle } from '../../src/csv-import/job-handler.js';
@@ -40,6 +40,17 @@ async function startJob(project: string, file: string, fields: Record<string, st
   const res = await postImport(ctx, team.writer, 'import-csv-async', { project_id: project, ...fields }, file);
   expect(res.status).toBe(202);
   return res.body.job_id as string;
+}
+
+/** The test's Firestore with some of its methods replaced, as another user or a failing network would make it behave. */
+function firestoreWith(overrides: Partial<Firestore>): Firestore {
+  return new Proxy(ctx.db, {
+    get(db, key) {
+      if (key in overrides) return overrides[key as keyof Firestore];
+      const value = Reflect.get(db, key, db);
+      return typeof value === 'function' ? value.bind(db) : value;
+    },
+  });
 }
 
 /** Records what each progress write carried (the report object keeps changing after the call). */
@@ -237,18 +248,15 @@ describe('async CSV import', () => {
       ['ep01_sq1610_sh0410_comp', () => ctx.db.doc('tasks/ep01_sq1610_sh0410_comp').create({ project_id: 'ASYNCRACE', description: 'made meanwhile' })],
       ['ep01_sq1610_sh0110_comp', () => ctx.db.doc('tasks/ep01_sq1610_sh0110_comp').delete()],
     ]);
-    const racing = new Proxy(ctx.db, {
-      get(db, key) {
-        if (key !== 'getAll') return Reflect.get(db, key, db);
-        return async (...args: Parameters<typeof db.getAll>) => {
-          const read = await db.getAll(...args);
-          for (const snap of read) {
-            const change = meanwhile.get(snap.id);
-            meanwhile.delete(snap.id);
-            await change?.();
-          }
-          return read;
-        };
+    const racing = firestoreWith({
+      getAll: async (...args: Parameters<Firestore['getAll']>) => {
+        const read = await ctx.db.getAll(...args);
+        for (const snap of read) {
+          const change = meanwhile.get(snap.id);
+          meanwhile.delete(snap.id);
+          await change?.();
+        }
+        return read;
       },
     });
     const jobId = await startJob('ASYNCRACE', file.replaceAll(',artist', ',lead'), { existing: 'update' });
@@ -264,6 +272,34 @@ describe('async CSV import', () => {
     expect((await ctx.db.doc('tasks/ep01_sq1610_sh0110_comp').get()).exists).toBe(false);
     expect((await ctx.db.doc('tasks/ep01_sq1610_sh0010_comp').get()).get('artist')).toBe('lead5');
     expect(await countTasks(ctx, 'ASYNCRACE')).toBe(59);
+  });
+
+  it('when one chunk cannot be written, reports exactly the tasks the chunks under way beside it wrote', async () => {
+    await seedImportProject(ctx, team, 'ASYNCDOWN');
+    const jobId = await startJob('ASYNCDOWN', csv(HEADER, ...shotRows(300, 17000)));
+    // The third chunk's batch (rows 32–46) is refused as if Firestore were unreachable.
+    let batches = 0;
+    const down = firestoreWith({
+      batch: () => {
+        const batch = ctx.db.batch();
+        if (++batches === 3) batch.commit = () => Promise.reject(Object.assign(new Error('14 UNAVAILABLE: connection refused'), { code: 14 }));
+        return batch;
+      },
+    });
+    await runJob(jobId, { ...ctx.deps, db: down });
+
+    const job = (await ctx.db.doc(`import_jobs/${jobId}`).get()).data()!;
+    expect(job.status).toBe('failed');
+    expect(job.error).toContain('14 UNAVAILABLE: connection refused');
+    // Chunks 1–2 come before the failure; chunks started beside it are written and listed too.
+    expect(job.processed_rows).toBe(30);
+    const stored = (await ctx.db.collection('tasks').where('project_id', '==', 'ASYNCDOWN').get()).docs.map((d) => d.get('description') as string);
+    const rows = stored.map((description) => Number(description.replace('shot ', '')) - 17000 + 2).sort((a, b) => a - b);
+    expect(rows.slice(0, 30)).toEqual(Array.from({ length: 30 }, (_, i) => i + 2));
+    expect(rows).not.toContain(32);
+    expect(job.created_tasks).toBe(rows.length);
+    const listed = (job.written_rows as { from: number; to: number }[]).flatMap(({ from, to }) => Array.from({ length: to - from + 1 }, (_, i) => from + i));
+    expect(listed).toEqual(rows);
   });
 
   it('imports 10,000 rows', async () => {
