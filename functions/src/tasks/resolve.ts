@@ -49,12 +49,14 @@ export class TaskResolver {
 
   /**
    * Each of `taskIds` resolved like `find` (without the permission check, which bulk calls report
-   * per task): the task, or why there is none to use.
+   * per task): the task, or why there is none to use. A named project the caller cannot read is
+   * refused as a whole (404), as a list filtered by it is.
    */
   async findMany(caller: Caller, taskIds: readonly string[], projectId?: string): Promise<Map<string, DocumentSnapshot | string>> {
     const out = new Map<string, DocumentSnapshot | string>();
     const notFoundMessage = (id: string) => notFound(`Task ${id}`).message;
     if (projectId !== undefined) {
+      await this.access.require(caller, projectId, 'read');
       const snaps = await this.tasks.getMany(projectId, taskIds);
       taskIds.forEach((id, i) => out.set(id, snaps[i]!.exists ? snaps[i]! : notFoundMessage(id)));
       return out;
