@@ -1,2 +1,0 @@
-/** Where every function runs (deploy-time options of each one). */
-export const REGION = 'us-central1';
