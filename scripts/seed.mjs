@@ -246,7 +246,7 @@ export async function seedDemoData(deps, { passwords = {}, log = () => {} } = {}
     try {
       await db
         .collection(VERSIONS)
-        .doc(`${v.task_id}_${v.version}`)
+        .doc(`${task.id}_${v.version}`)
         .create({
           task_id: v.task_id,
           project_id: project.id,
