@@ -62,7 +62,7 @@ const EXPECTED: Record<string, string> = {
   api: 'https, invoker public; us-central1 memory 512 timeout 120 concurrency 80',
   projectWritten: `${firestore('written', 'projects/{projectId}', true)}; ${DEFAULTS}`,
   memberWritten: `${firestore('written', 'projects/{projectId}/members/{uid}', true)}; ${DEFAULTS}`,
-  taskWritten: `${firestore('written', 'tasks/{taskId}', true)}; ${DEFAULTS}`,
+  taskWritten: `${firestore('written', 'tasks/{taskKey}', true)}; ${DEFAULTS}`,
   mediaWritten: `${firestore('written', 'media/{mediaId}', true)}; ${DEFAULTS}`,
   annotationWritten: `${firestore('written', 'annotations/{annotationId}', true)}; ${DEFAULTS}`,
   importJobWritten: `${firestore('written', 'import_jobs/{jobId}', true)}; ${DEFAULTS}`,
