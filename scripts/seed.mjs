@@ -73,10 +73,10 @@ function callerOf(user) {
   return { uid: user.uid, email: user.email, displayName: user.display_name, admin: user.admin === true, token: { uid: user.uid }, permissionsByProject: new Map() };
 }
 
-/** The media id and storage key the API gives a dataset media entry. */
-async function mediaKeyOf(entry) {
+/** The media id and storage key the API gives a dataset media entry of a task of `projectId`. */
+async function mediaKeyOf(entry, projectId) {
   const { mediaStorageKey, mediaIdFor } = await lib('media/files.js');
-  const key = mediaStorageKey(entry.task_id, entry.version, entry.file_name);
+  const key = mediaStorageKey(projectId, entry.task_id, entry.version, entry.file_name);
   return { key, id: mediaIdFor(key) };
 }
 
@@ -226,6 +226,9 @@ export async function seedDemoData(deps, { passwords = {}, log = () => {} } = {}
       writes.push({ kind: 'create', task: { ...checked.value, ...legacy, ...DATASET.migration }, config });
     }
   }
+  // Task ids are per project; the dataset's versions and media name a task by id, unique across its projects.
+  const projectOf = new Map(writes.map((w) => [w.task.id, w.task.project_id]));
+  const tasks = new d.taskStore.TaskStore(db);
   const actor = DATASET.projects[0].created_by;
   for (const result of await d.taskStore.writeTasks(db, writes, { actor })) {
     if (!result.ok && result.reason !== 'already_exists') throw new Error(result.error);
@@ -234,7 +237,7 @@ export async function seedDemoData(deps, { passwords = {}, log = () => {} } = {}
 
   // Versions: file paths from the project's Path Builder.
   for (const v of DATASET.versions) {
-    const task = await db.collection('tasks').doc(v.task_id).get();
+    const task = await tasks.get(projectOf.get(v.task_id), v.task_id);
     const project = await projects.get(task.get('project_id'));
     const { episode, sequence, shot, task: taskType } = task.data();
     const generated = d.paths.builderFor(project).generate({ template: 'working_file', pattern: v.pattern, values: { episode, sequence, shot, task: taskType, version: v.version } });
@@ -243,7 +246,7 @@ export async function seedDemoData(deps, { passwords = {}, log = () => {} } = {}
     try {
       await db
         .collection(VERSIONS)
-        .doc(`${v.task_id}_${v.version}`)
+        .doc(`${task.id}_${v.version}`)
         .create({
           task_id: v.task_id,
           project_id: project.id,
@@ -274,13 +277,13 @@ export async function seedDemoData(deps, { passwords = {}, log = () => {} } = {}
   const objects = new d.mediaStore.MediaObjects(deps);
   const mediaIds = new Map();
   for (const entry of DATASET.media) {
-    const { key, id } = await mediaKeyOf(entry);
+    const { key, id } = await mediaKeyOf(entry, projectOf.get(entry.task_id));
     mediaIds.set(entry.key, id);
     let record = await mediaStore.get(id);
     count('media', !record);
     if (!record) {
       const picture = await drawPicture(entry);
-      const body = d.mediaSchemas.uploadUrlBody.parse({ task_id: entry.task_id, file_name: entry.file_name, file_size: picture.length, version: entry.version, description: entry.description, tags: entry.tags });
+      const body = d.mediaSchemas.uploadUrlBody.parse({ task_id: entry.task_id, project_id: projectOf.get(entry.task_id), file_name: entry.file_name, file_size: picture.length, version: entry.version, description: entry.description, tags: entry.tags });
       const session = await uploads.uploadUrl(caller(entry.uploaded_by), body, undefined);
       const put = await fetch(session.upload_url, { method: 'PUT', headers: session.upload_headers, body: picture });
       if (!put.ok) throw new Error(`Upload of ${key} failed: ${put.status} ${await put.text()}`);

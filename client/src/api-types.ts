@@ -20,6 +20,8 @@ export type Task = ResponseOf<'/tasks/{task_id}', 'get'>;
 export type TaskCreate = BodyOf<'/tasks', 'post'>;
 export type TaskUpdate = BodyOf<'/tasks/{task_id}', 'patch'>;
 export type TaskFilters = Omit<QueryOf<'/tasks', 'get'>, 'page_token'>;
+/** Which project's task a bare id names, for a caller in several projects that use the id (docs/task-ids.md). */
+export type TaskScope = QueryOf<'/tasks/{task_id}', 'get'>;
 export type BulkUpdate = BodyOf<'/tasks/bulk-update', 'patch'>;
 export type Project = ResponseOf<'/projects/{project_id}', 'get'>;
 export type ProjectCreate = BodyOf<'/projects', 'post'>;

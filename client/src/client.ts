@@ -23,6 +23,7 @@ import type {
   Task,
   TaskCreate,
   TaskFilters,
+  TaskScope,
   TaskUpdate,
   UploadUrlRequest,
 } from './api-types.js';
@@ -84,7 +85,7 @@ export interface ApiResponse<T> {
   headers: Headers;
 }
 
-export interface UploadOptions {
+export interface UploadOptions extends TaskScope {
   version?: string;
   description?: string;
   tags?: string[];
@@ -263,13 +264,14 @@ export class MontuClient {
     return this.paginate<Task>('/tasks', filters);
   }
 
-  getTask(taskId: string): Promise<Task> {
-    return this.get(`/tasks/${enc(taskId)}`);
+  /** GET /tasks/{id}; scope.project_id picks the project when several of the caller's projects use the id (else 409). */
+  getTask(taskId: string, scope: TaskScope = {}): Promise<Task> {
+    return this.get(`/tasks/${enc(taskId)}`, scope);
   }
 
   /** The task with its ETag, to send back as If-Match. */
-  async getTaskVersioned(taskId: string): Promise<{ task: Task; etag: string | null }> {
-    const { data, etag } = await this.request<Task>('GET', `/tasks/${enc(taskId)}`);
+  async getTaskVersioned(taskId: string, scope: TaskScope = {}): Promise<{ task: Task; etag: string | null }> {
+    const { data, etag } = await this.request<Task>('GET', `/tasks/${enc(taskId)}`, { query: scope });
     return { task: data, etag };
   }
 
@@ -278,8 +280,8 @@ export class MontuClient {
   }
 
   /** PATCH /tasks/{id}; with ifMatch, a task changed since that ETag answers 412. */
-  updateTask(taskId: string, updates: TaskUpdate, options: { ifMatch?: string | null } = {}): Promise<ApiResponse<Task>> {
-    return this.request<Task>('PATCH', `/tasks/${enc(taskId)}`, { body: updates, ifMatch: options.ifMatch });
+  updateTask(taskId: string, updates: TaskUpdate, options: { ifMatch?: string | null } & TaskScope = {}): Promise<ApiResponse<Task>> {
+    return this.request<Task>('PATCH', `/tasks/${enc(taskId)}`, { body: updates, ifMatch: options.ifMatch, query: { project_id: options.project_id } });
   }
 
   async bulkUpdateTasks(updates: BulkUpdate): Promise<ResponseOf<'/tasks/bulk-update', 'patch'>> {
@@ -333,6 +335,7 @@ export class MontuClient {
   async uploadMedia(file: Blob & { name: string }, taskId: string, options: UploadOptions = {}): Promise<Media> {
     const form = new FormData();
     form.set('task_id', taskId);
+    if (options.project_id !== undefined) form.set('project_id', options.project_id);
     form.set('version', options.version ?? 'v001');
     if (options.description !== undefined) form.set('description', options.description);
     if (options.tags) form.set('tags', options.tags.join(','));
@@ -355,6 +358,7 @@ export class MontuClient {
   async uploadLargeMedia(file: Blob & { name: string }, taskId: string, options: UploadOptions = {}): Promise<UploadUrlReply> {
     const request: UploadUrlRequest = {
       task_id: taskId,
+      ...(options.project_id !== undefined ? { project_id: options.project_id } : {}),
       file_name: file.name,
       file_size: file.size,
       // The server checks it against the file name's type; a browser leaves it empty when it cannot tell.

@@ -79,6 +79,29 @@ describe('pagination', () => {
   });
 });
 
+describe('a task id two projects use', () => {
+  it('is ambiguous without a project (409 naming both), and project_id picks one for reads, updates and uploads', async () => {
+    const admin = await studioAdmin();
+    const [first, second] = await Promise.all([admin.createProject({ id: unique('ONE'), name: 'One' }), admin.createProject({ id: unique('TWO'), name: 'Two' })]);
+    const shot = { episode: newEpisode(), sequence: 'sq0010', shot: 'sh0010', task: 'comp' };
+    const { id } = await admin.createTask({ project_id: first.id, ...shot });
+    expect((await admin.createTask({ project_id: second.id, ...shot })).id).toBe(id);
+
+    const ambiguous = await admin.getTask(id).catch((e: unknown) => e);
+    expect(ambiguous).toMatchObject({ status: 409, code: 'CONFLICT' });
+    expect((ambiguous as MontuApiError).message).toContain([first.id, second.id].sort().join(', '));
+
+    await admin.updateTask(id, { description: 'second only' }, { project_id: second.id });
+    expect(await admin.getTask(id, { project_id: second.id })).toMatchObject({ project_id: second.id, description: 'second only' });
+    const { task: untouched } = await admin.getTaskVersioned(id, { project_id: first.id });
+    expect(untouched.project_id).toBe(first.id);
+    expect(untouched.description).not.toBe('second only');
+
+    const media = await admin.uploadMedia(new File([new Uint8Array(64)], 'comp_v001.mov', { type: 'video/quicktime' }), id, { project_id: first.id });
+    expect(media).toMatchObject({ linked_task_id: id, project_id: first.id });
+  });
+});
+
 describe('uploads', () => {
   let admin: MontuClient;
   let taskId: string;

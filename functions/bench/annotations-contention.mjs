@@ -29,13 +29,14 @@ async function run() {
   const { AnnotationService } = await import('../lib/annotations/service.js');
   const { AccessControl } = await import('../lib/auth/access.js');
   const { defaultConfig } = await import('../lib/config/app-config.js');
+  const { taskRef } = await import('../lib/tasks/store.js');
   const db = getFirestore(initializeApp({ projectId: DATA_PROJECT }, 'bench'));
   const service = new AnnotationService({ db, auth: undefined, bucket: undefined, clock: () => new Date(), config: defaultConfig({ projectId: 'demo-montu' }) }, new AccessControl(db));
   const caller = (uid) => ({ uid, email: null, displayName: uid, admin: true, token: {}, permissionsByProject: new Map() });
   const counts = counting(db);
 
   await db.doc('projects/SWA').set({ name: 'SWA', status: 'active' });
-  await db.doc('tasks/ep00_sq0010_sh0020_comp').set({ project_id: 'SWA', frame_range: { start: 1001, end: 1100 } });
+  await taskRef(db, 'SWA', 'ep00_sq0010_sh0020_comp').set({ id: 'ep00_sq0010_sh0020_comp', project_id: 'SWA', frame_range: { start: 1001, end: 1100 } });
   const newMedia = (id) =>
     db.doc(`media/${id}`).set({
       project_id: 'SWA',

@@ -28,7 +28,7 @@ await runOnBenchStack({ name: 'dependencies', projects: [DATA_PROJECT] }, report
 async function run() {
   // Loaded after the environment points at the stack.
   const { refreshAfterTaskWrite } = await import('../lib/tasks/dependency-triggers.js');
-  const { storedNewTask } = await import('../lib/tasks/store.js');
+  const { storedNewTask, taskRef } = await import('../lib/tasks/store.js');
   const { taskConfigOf } = await import('../lib/tasks/project-config.js');
   const { checkNewTaskInput } = await import('../lib/tasks/validation.js');
   const db = getFirestore(initializeApp({ projectId: DATA_PROJECT }, 'bench'));
@@ -44,7 +44,7 @@ async function run() {
   };
   const seed = async (tasks) => {
     const writer = db.bulkWriter();
-    for (const t of tasks) void writer.create(db.doc(`tasks/${t.id}`), storedNewTask(t, config, 'bench'));
+    for (const t of tasks) void writer.create(taskRef(db, PROJECT, t.id), storedNewTask(t, config, 'bench'));
     await writer.close();
   };
   /** A fresh upstream task (in progress) and its dependents (blocked by it); resolves their ids. */
@@ -54,14 +54,14 @@ async function run() {
     await seed([upstream, ...dependents]);
     return { upstream: upstream.id, dependents: dependents.map((d) => d.id) };
   };
-  const readyCount = async (ids) => (await db.getAll(...ids.map((id) => db.doc(`tasks/${id}`)), { fieldMask: ['ready'] })).filter((s) => s.get('ready') === true).length;
+  const readyCount = async (ids) => (await db.getAll(...ids.map((id) => taskRef(db, PROJECT, id)), { fieldMask: ['ready'] })).filter((s) => s.get('ready') === true).length;
 
   await seed(Array.from({ length: 4 * DEPENDENTS }, (_, i) => task('other', i, 'comp')));
   const update = () => ({ blocked_by: [], blocked: false, ready: true, updated_by: 'system', bulk_id: null, updated_at: FieldValue.serverTimestamp() });
 
   const sides = {
     async handler(group) {
-      const ref = db.doc(`tasks/${group.upstream}`);
+      const ref = taskRef(db, PROJECT, group.upstream);
       const before = await ref.get();
       await ref.update({ status: 'completed', updated_at: FieldValue.serverTimestamp() });
       const after = await ref.get();
@@ -76,7 +76,7 @@ async function run() {
     async bareWrites(group) {
       const t0 = performance.now();
       const writer = db.bulkWriter();
-      for (const id of group.dependents) void writer.update(db.doc(`tasks/${id}`), update());
+      for (const id of group.dependents) void writer.update(taskRef(db, PROJECT, id), update());
       await writer.close();
       return { ms: performance.now() - t0, read: 0, written: group.dependents.length };
     },

@@ -58,7 +58,7 @@ async function triggerChild(fixturePath, runs) {
   const thumbs = await makeThumbnails(input);
 
   const upload = async (i) => {
-    const key = `media/${TASK}/v${String(i + 1).padStart(3, '0')}/plate_24mp.jpg`;
+    const key = `media/SWA/${TASK}/v${String(i + 1).padStart(3, '0')}/plate_24mp.jpg`;
     await bucket.file(key).save(input, { resumable: false, contentType: 'image/jpeg' });
     await db.doc(`media/${mediaIdFor(key)}`).set({ storage_key: key, file_extension: '.jpg', thumbnail_status: 'pending', file_generation: null, metadata: { color_space: null } });
     const [md] = await bucket.file(key).getMetadata();
@@ -145,11 +145,12 @@ async function triggerFigures(report, dir) {
 async function uploadFigures(report) {
   const { createApp } = await import('../lib/app.js');
   const { defaultConfig } = await import('../lib/config/app-config.js');
+  const { taskRef } = await import('../lib/tasks/store.js');
   const { db, auth, bucket } = firebase();
   const app = createApp({ db, auth, bucket, clock: () => new Date(), config: defaultConfig({ projectId: PROJECT_ID, rateLimitPerMinute: 1e9 }) });
 
   await db.doc('projects/SWA').set({ name: 'SWA', status: 'active' });
-  await db.doc(`tasks/${TASK}`).set({ id: TASK, project_id: 'SWA', status: 'in_progress' });
+  await taskRef(db, 'SWA', TASK).set({ id: TASK, project_id: 'SWA', status: 'in_progress' });
   const user = await signedInUser(auth, 'bench@studio.test');
   await db.doc(`projects/SWA/members/${user.uid}`).set({ uid: user.uid, project_id: 'SWA', permissions: ['read', 'write'] });
 

@@ -12,6 +12,8 @@ import { FieldValue } from 'firebase-admin/firestore';
 import { median, ms, ratio, startReport } from './support/report.mjs';
 import { servedSession, startServedStack, until } from './support/stack.mjs';
 
+const { taskKey } = await import('../lib/tasks/keys.js');
+
 const N = Number(process.argv[2] ?? 200);
 const PATCHES = Number(process.argv[3] ?? 10);
 
@@ -54,7 +56,7 @@ async function run() {
   const viaClient = async (i) => {
     const id = ids[PATCHES + i];
     const t0 = performance.now();
-    const ref = db.doc(`tasks/${id}`);
+    const ref = db.doc(`tasks/${taskKey('BENCH', id)}`);
     await db.getAll(ref, db.doc('projects/BENCH'));
     await ref.update({ milestone_note: `bare ${i}`, updated_by: admin.uid, updated_at: FieldValue.serverTimestamp() });
     const answered = performance.now();
@@ -91,7 +93,7 @@ async function run() {
   before = await updateCount();
   t0 = performance.now();
   await db.runTransaction(async (tx) => {
-    const refs = ids.map((id) => db.doc(`tasks/${id}`));
+    const refs = ids.map((id) => db.doc(`tasks/${taskKey('BENCH', id)}`));
     await tx.getAll(...refs, db.doc('projects/BENCH'));
     for (const ref of refs) tx.update(ref, { priority: 'low', updated_by: admin.uid, updated_at: FieldValue.serverTimestamp() });
   });

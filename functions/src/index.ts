@@ -44,7 +44,7 @@ const readiness = async () => import('./tasks/dependency-triggers.js');
 
 export const projectWritten = onWrite('projects/{projectId}', async () => [await audit(), (await readiness()).refreshAfterProjectWrite]);
 export const memberWritten = onWrite('projects/{projectId}/members/{uid}', async () => [await audit(), (await feed()).publishMemberWrite]);
-export const taskWritten = onWrite('tasks/{taskId}', async () => [await audit(), (await feed()).publishTaskWrite, (await readiness()).refreshAfterTaskWrite]);
+export const taskWritten = onWrite('tasks/{taskKey}', async () => [await audit(), (await feed()).publishTaskWrite, (await readiness()).refreshAfterTaskWrite]);
 export const mediaWritten = onWrite('media/{mediaId}', async () => [await audit(), (await feed()).publishMediaWrite]);
 export const annotationWritten = onWrite('annotations/{annotationId}', async () => [await audit(), (await feed()).publishAnnotationWrite]);
 export const importJobWritten = onWrite('import_jobs/{jobId}', async () => [(await feed()).publishImportJobWrite]);

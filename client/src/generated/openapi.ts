@@ -475,7 +475,7 @@ export interface paths {
         put?: never;
         /**
          * Upload a media file (multipart) linked to a task version
-         * @description Stores the file at media/{task_id}/{version}/{file_name} with its record (author: the caller). Thumbnails and image metadata are filled in shortly after by the Storage trigger (thumbnail_status). Files above 31 MiB use POST /media/upload-url.
+         * @description Stores the file at media/{project_id}/{task_id}/{version}/{file_name} with its record (author: the caller). Thumbnails and image metadata are filled in shortly after by the Storage trigger (thumbnail_status). Files above 31 MiB use POST /media/upload-url.
          */
         post: operations["postMedia"];
         delete?: never;
@@ -3695,7 +3695,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A task with this id exists */
+            /** @description A task with this id exists in the project */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3731,7 +3731,10 @@ export interface operations {
     };
     patchTasksBulkUpdate: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The project of the task, needed only when the id exists in several of your projects (409 otherwise) */
+                project_id?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -3839,7 +3842,10 @@ export interface operations {
     };
     postTasksBulk: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The project of the task, needed only when the id exists in several of your projects (409 otherwise) */
+                project_id?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -3942,7 +3948,10 @@ export interface operations {
     };
     getTasksTaskId: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The project of the task, needed only when the id exists in several of your projects (409 otherwise) */
+                project_id?: string;
+            };
             header?: never;
             path: {
                 /** @description Task id */
@@ -4055,6 +4064,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description The id exists in several of your projects: give project_id */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Too many requests (RATE_LIMITED); see Retry-After */
             429: {
                 headers: {
@@ -4068,7 +4084,10 @@ export interface operations {
     };
     deleteTasksTaskId: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The project of the task, needed only when the id exists in several of your projects (409 otherwise) */
+                project_id?: string;
+            };
             header?: never;
             path: {
                 /** @description Task id */
@@ -4181,6 +4200,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description The id exists in several of your projects: give project_id */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description If-Match does not match the current version */
             412: {
                 headers: {
@@ -4201,7 +4227,10 @@ export interface operations {
     };
     patchTasksTaskId: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The project of the task, needed only when the id exists in several of your projects (409 otherwise) */
+                project_id?: string;
+            };
             header?: never;
             path: {
                 /** @description Task id */
@@ -4358,6 +4387,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description The id exists in several of your projects: give project_id */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description If-Match does not match the current version */
             412: {
                 headers: {
@@ -4387,7 +4423,10 @@ export interface operations {
     };
     getTasksTaskIdDependencies: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The project of the task, needed only when the id exists in several of your projects (409 otherwise) */
+                project_id?: string;
+            };
             header?: never;
             path: {
                 /** @description Task id */
@@ -4472,6 +4511,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description The id exists in several of your projects: give project_id */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Too many requests (RATE_LIMITED); see Retry-After */
             429: {
                 headers: {
@@ -4485,7 +4531,10 @@ export interface operations {
     };
     postTasksTaskIdAddField: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The project of the task, needed only when the id exists in several of your projects (409 otherwise) */
+                project_id?: string;
+            };
             header?: never;
             path: {
                 /** @description Task id */
@@ -4604,7 +4653,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The task already has one of these fields */
+            /** @description The task already has one of these fields, or the id exists in several of your projects (give project_id) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4789,6 +4838,8 @@ export interface operations {
                 "multipart/form-data": {
                     /** @description Task id */
                     task_id: string;
+                    /** @description The project of the task, needed only when the id exists in several of your projects (409 otherwise) */
+                    project_id?: string;
                     /**
                      * @description Version, e.g. v001
                      * @default v001
@@ -4956,6 +5007,8 @@ export interface operations {
                 "application/json": {
                     /** @description Task id */
                     task_id: string;
+                    /** @description The project of the task, needed only when the id exists in several of your projects (409 otherwise) */
+                    project_id?: string;
                     /** @description File name with extension, e.g. lighting_beauty_v001.exr */
                     file_name: string;
                     /** @description Size of the file to upload, bytes */
@@ -6926,6 +6979,8 @@ export interface operations {
                 from?: string;
                 /** @description Latest entry time (inclusive), ISO-8601 */
                 to?: string;
+                /** @description The project of the task, needed only when the id exists in several of your projects (409 otherwise) */
+                project_id?: string;
             };
             header?: never;
             path: {

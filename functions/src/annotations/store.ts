@@ -65,8 +65,9 @@ export class AnnotationStore extends DocumentStore {
     const media = await this.media(mediaId);
     if (!media) return null;
     const taskId = media.get('linked_task_id') as unknown;
-    const refs = [new ProjectStore(this.db).ref(String(media.get('project_id')))];
-    if (typeof taskId === 'string' && taskId !== '') refs.push(new TaskStore(this.db).ref(taskId));
+    const projectId = String(media.get('project_id'));
+    const refs = [new ProjectStore(this.db).ref(projectId)];
+    if (typeof taskId === 'string' && taskId !== '') refs.push(new TaskStore(this.db).ref(projectId, taskId));
     const [project, task] = await this.db.getAll(...refs);
     return { media, project: project!, task: task?.exists ? task : null };
   }

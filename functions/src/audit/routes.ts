@@ -25,7 +25,7 @@ export function auditRoutes(service: AuditService) {
       params: taskHistoryParams,
       query: historyQuery,
       responses: { 200: { description: 'Audit entries of the task, newest first', schema: auditPage } },
-      handler: async ({ caller, params, query }) => ok(await service.taskHistory(caller, params.task_id, query)),
+      handler: async ({ caller, params, query: { project_id, ...range } }) => ok(await service.taskHistory(caller, { id: params.task_id, projectId: project_id }, range)),
     }),
   ];
 }

@@ -1,7 +1,7 @@
 // Audit log shapes: the one source for validation, response types and the OpenAPI document.
 import { z } from 'zod';
 import { paginationQuery, pageSchema } from '../http/pagination.js';
-import { docIdSchema, projectIdSchema, uidSchema } from '../lib/ids.js';
+import { docIdSchema, projectIdSchema, taskProjectParam, uidSchema } from '../lib/ids.js';
 
 export const AUDIT_ACTIONS = ['create', 'update', 'archive', 'delete'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
@@ -35,7 +35,7 @@ export const auditQuery = z
   .refine(rangeInOrder, rangeMessage);
 export type AuditQuery = z.output<typeof auditQuery>;
 
-export const historyQuery = z.strictObject({ ...paginationQuery, ...timeRange }).refine(rangeInOrder, rangeMessage);
+export const historyQuery = z.strictObject({ ...paginationQuery, ...timeRange, project_id: taskProjectParam }).refine(rangeInOrder, rangeMessage);
 
 export const taskHistoryParams = z.strictObject({ task_id: docIdSchema('Task') });
 

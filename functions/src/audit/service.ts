@@ -2,10 +2,10 @@
 // readers of a project read the history of its tasks.
 import type { DocumentSnapshot } from 'firebase-admin/firestore';
 import type { Caller } from '../auth/caller.js';
-import { notFound, validationError } from '../http/errors.js';
+import { validationError } from '../http/errors.js';
 import { paginate, type Page, type PageParams } from '../http/pagination.js';
 import { docToJson } from '../lib/serialize.js';
-import { TaskStore } from '../tasks/store.js';
+import { TaskResolver, type TaskTarget } from '../tasks/resolve.js';
 import type { AuditEntry, AuditQuery } from './schemas.js';
 import { AuditStore, type AuditFilters } from './store.js';
 import { DomainService } from '../lib/domain-service.js';
@@ -25,13 +25,14 @@ export class AuditService extends DomainService {
     return this.page(filters, { page, page_size, page_token }, allowed);
   }
 
-  /** A task's entries, newest first. Non-members hear that the task does not exist. */
-  async taskHistory(caller: Caller, taskId: string, query: PageParams & Pick<AuditFilters, 'from' | 'to'>): Promise<Page<AuditEntry>> {
+  /**
+   * A task's entries, newest first. Non-members hear that the task does not exist. Entries name a
+   * task by its bare id (audit/triggers.ts) and its project, as task ids are per project.
+   */
+  async taskHistory(caller: Caller, target: TaskTarget, query: PageParams & Pick<AuditFilters, 'from' | 'to'>): Promise<Page<AuditEntry>> {
     const { page, page_size, page_token, from, to } = query;
-    const projectId: unknown = (await new TaskStore(this.deps.db).get(taskId))?.get('project_id');
-    if (typeof projectId !== 'string') throw notFound(`Task ${taskId}`);
-    await this.access.require(caller, projectId, 'read', `Task ${taskId}`);
-    return this.page({ collection: 'tasks', document_id: taskId, from, to }, { page, page_size, page_token });
+    const task = await new TaskResolver(this.deps.db, this.access).find(caller, target.id, 'read', target.projectId);
+    return this.page({ project_id: String(task.get('project_id')), collection: 'tasks', document_id: target.id, from, to }, { page, page_size, page_token });
   }
 
   private page(filters: AuditFilters, params: PageParams, alongside?: Promise<unknown>): Promise<Page<AuditEntry>> {

@@ -8,6 +8,7 @@ import { toJson } from '../lib/serialize.js';
 import { PROJECT_INDEX_FIELDS } from '../projects/store.js';
 import { withoutDependencyState } from '../tasks/dependencies.js';
 import { withoutIndexFields } from '../tasks/indexing.js';
+import { taskIdOfKey } from '../tasks/keys.js';
 import { AuditStore } from './store.js';
 import type { AuditAction } from './schemas.js';
 
@@ -52,7 +53,8 @@ export async function recordAuditEntry(db: Firestore, event: DocumentWrittenEven
   const id = eventDocId(event.id);
   const entry = {
     collection,
-    document_id: ref.id,
+    // A task is named by its bare id, as clients know it (with project_id, it is one task).
+    document_id: collection === 'tasks' ? taskIdOfKey(ref.id) : ref.id,
     document_path: ref.path,
     project_id: typeof projectId === 'string' ? projectId : null,
     action,

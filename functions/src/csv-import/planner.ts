@@ -76,27 +76,21 @@ function changesOf(v: ValidRow, current: Record<string, unknown>) {
 }
 
 /**
- * What happens to each valid row, given the stored task of the same id (null when there is none,
- * at least `comparedFields`): a new task is created; an existing one of this project is skipped,
- * updated or refused as `existing` says; one of another project is refused.
+ * What happens to each valid row, given the project's stored task of the same id (null when there
+ * is none, at least `comparedFields`): a new task is created; an existing one is skipped, updated
+ * or refused as `existing` says. Ids are per project, so other projects' tasks never count.
  */
 export function planRows(
   valid: readonly ValidRow[],
   stored: readonly (Record<string, unknown> | null)[],
-  options: { projectId: string; existing: ExistingMode; validateOnly: boolean },
+  options: { existing: ExistingMode },
 ): { planned: PlannedRow[]; rejected: RejectedRow[] } {
   const planned: PlannedRow[] = [];
   const rejected: RejectedRow[] = [];
   valid.forEach((v, i) => {
     const current = stored[i] ?? null;
-    const otherProject = current !== null && current.project_id !== options.projectId;
-    // A dry run answers from the caller's project alone: it must not tell which ids other projects
-    // use (docs/task-ids.md). Only writing finds out, as a create would.
-    if (current === null || (otherProject && options.validateOnly)) {
+    if (current === null) {
       planned.push({ ...v, action: 'create', changes: {} });
-    } else if (otherProject) {
-      // Task ids are global: a task of another project is never skipped or updated from here.
-      rejected.push({ row: v.row.row, problems: [{ field: null, issue: `is task ${v.task.id}, an id already used by a task of another project` }] });
     } else if (options.existing === 'fail') {
       rejected.push({ row: v.row.row, problems: [{ field: null, issue: `is task ${v.task.id}, which already exists (existing=fail; choose existing=skip or existing=update to import it)` }] });
     } else if (options.existing === 'skip') {

@@ -134,7 +134,7 @@ async function planChunk(run: ImportRun, rows: CsvRow[], earlierWrites: Promise<
   const { options } = run;
   const checked = checkRows(rows, run.rows, run.seen);
   // Only the cells the rows give (and the owner) are read to decide; a re-import reads little.
-  const stored = await run.tasks.getMany(checked.valid.map((v) => v.task.id), comparedFields(checked.valid));
+  const stored = await run.tasks.getMany(options.projectId, checked.valid.map((v) => v.task.id), comparedFields(checked.valid));
   const { planned, rejected } = planRows(checked.valid, stored.map(dataOf), options);
   if (planned.some(setsDependencies)) {
     // Rows may wait for tasks earlier chunks create: those must be stored before the check reads them.
@@ -146,7 +146,7 @@ async function planChunk(run: ImportRun, rows: CsvRow[], earlierWrites: Promise<
   }
   const warnings = options.existing === 'update' ? await paddingTwinWarnings(run, planned.filter((p) => p.action === 'create')) : [];
   const updates = options.validateOnly ? [] : planned.filter((p) => p.action === 'update');
-  const current = new Map((await run.tasks.getMany(updates.map((p) => p.task.id))).map((s) => [s.id, s.data() ?? {}]));
+  const current = new Map((await run.tasks.getMany(options.projectId, updates.map((p) => p.task.id))).map((s, i) => [updates[i]!.task.id, s.data() ?? {}]));
   return { rows: rows.length, rejected: [...checked.rejected, ...rejected], warnings, planned, current };
 }
 
@@ -154,7 +154,8 @@ async function paddingTwinWarnings(run: ImportRun, creates: PlannedRow[]): Promi
   const candidates = twinCandidates(creates);
   const ids = [...new Set(candidates.flat())];
   if (ids.length === 0) return [];
-  const found = new Set((await run.tasks.getMany(ids, ['project_id'])).filter((s) => s.exists && s.get('project_id') === run.options.projectId).map((s) => s.id));
+  const stored = await run.tasks.getMany(run.options.projectId, ids, ['project_id']);
+  const found = new Set(ids.filter((_, i) => stored[i]!.exists));
   return twinWarnings(creates, candidates, found);
 }
 
@@ -170,7 +171,7 @@ function startWrite(run: ImportRun, plan: ChunkPlan): ChunkWrite {
   const config = run.rows.config;
   const results = writeChunkTasks(
     run.db,
-    writing.map((p) => (p.action === 'create' ? { kind: 'create', task: p.task, config } : { kind: 'update', id: p.task.id, current: plan.current.get(p.task.id) ?? {}, changes: p.changes, config })),
+    writing.map((p) => (p.action === 'create' ? { kind: 'create', task: p.task, config } : { kind: 'update', projectId: run.options.projectId, id: p.task.id, current: plan.current.get(p.task.id) ?? {}, changes: p.changes, config })),
     { actor: run.options.actor, bulkId: run.bulkId },
   );
   // Awaited by `tallyChunk` once the earlier chunks are tallied; until then a failure must not count as unhandled.

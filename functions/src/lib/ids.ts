@@ -1,5 +1,6 @@
 // Identifiers that reach Firestore paths or Storage keys. Anything a user sends is checked here
-// first, so `/`, `..`, NUL or Firestore's reserved `__x__` ids never become a path.
+// first, so `/`, `..`, NUL or Firestore's reserved `__x__` ids never become a path. Neither a
+// project id nor a document id may hold `~`: it joins them in a task's key (tasks/keys.ts).
 import { z } from 'zod';
 
 /** A project id as the spec writes them (`SWA`, `NEW_PROJECT`). */
@@ -7,6 +8,9 @@ export const projectIdSchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'Project id must be 1-64 letters, digits, _ or -, starting with a letter or digit')
   .describe('Project id, e.g. SWA');
+
+/** Task ids are per project: when the caller sees a task id in several projects, this picks one (else 409). */
+export const taskProjectParam = projectIdSchema.optional().describe('The project of the task, needed only when the id exists in several of your projects (409 otherwise)');
 
 /** A generated or spec-derived document id (tasks, media, annotations, jobs, users). */
 export const docIdSchema = (what: string) =>

@@ -6,13 +6,13 @@ import type { Caller } from '../auth/caller.js';
 import { forbidden, notFound, unprocessable } from '../http/errors.js';
 import { requireOpenProject } from '../lib/open-project.js';
 import { ProjectStore } from '../projects/store.js';
-import { TaskStore } from '../tasks/store.js';
+import { TaskResolver } from '../tasks/resolve.js';
 import { MediaStore, type MediaRecord } from './store.js';
 
 export class MediaAccess {
   private readonly projects: ProjectStore;
   private readonly store: MediaStore;
-  private readonly tasks: TaskStore;
+  private readonly tasks: TaskResolver;
 
   constructor(
     db: Firestore,
@@ -20,7 +20,7 @@ export class MediaAccess {
   ) {
     this.projects = new ProjectStore(db);
     this.store = new MediaStore(db);
-    this.tasks = new TaskStore(db);
+    this.tasks = new TaskResolver(db, access);
   }
 
   async readable(caller: Caller, id: string): Promise<DocumentSnapshot> {
@@ -64,12 +64,10 @@ export class MediaAccess {
     return snap;
   }
 
-  /** The task new media will link to, once the caller may write to its project. */
-  async uploadTarget(caller: Caller, taskId: string): Promise<{ projectId: string }> {
-    const task = await this.tasks.get(taskId);
-    if (!task) throw notFound(`Task ${taskId}`);
+  /** The task new media will link to (of `projectId` when given: ids are per project), once the caller may write to its project. */
+  async uploadTarget(caller: Caller, taskId: string, givenProject: string | undefined): Promise<{ projectId: string }> {
+    const task = await this.tasks.find(caller, taskId, 'write', givenProject);
     const projectId = task.get('project_id') as string;
-    await this.access.require(caller, projectId, 'write', `Task ${taskId}`);
     await this.requireOpenProject(projectId);
     if (task.get('status') === 'archived') throw unprocessable(`Task ${taskId} is archived; it takes no new media`);
     return { projectId };

@@ -12,21 +12,25 @@ export type MediaType = (typeof MEDIA_TYPES)[number];
 export const THUMBNAIL_SIZES = ['large', 'small'] as const;
 export type ThumbnailSize = (typeof THUMBNAIL_SIZES)[number];
 
-/** The spec's key: `media/{task_id}/{version}/{file_name}`. */
-export function mediaStorageKey(taskId: string, version: string, fileName: string): string {
-  return `${MEDIA_PREFIX}${taskId}/${version}/${fileName}`;
+/**
+ * `media/{project_id}/{task_id}/{version}/{file_name}`: the spec's layout under the project, since
+ * task ids are per project (docs/task-ids.md); storage.rules read the project from the path.
+ */
+export function mediaStorageKey(projectId: string, taskId: string, version: string, fileName: string): string {
+  return `${MEDIA_PREFIX}${projectId}/${taskId}/${version}/${fileName}`;
 }
 
 /**
  * A media record's id is derived from its storage key, so one key has at most one record (creating
- * the record is the lock on the key) and the Storage trigger finds the record from the object name.
+ * the record is the lock on the key), the same task id in two projects gives two ids, and the
+ * Storage trigger finds the record from the object name.
  */
 export function mediaIdFor(storageKey: string): string {
   return `media_${createHash('sha256').update(storageKey).digest('hex').slice(0, 24)}`;
 }
 
 /**
- * `thumbnails/{task_id}/{version}/{file_name}_thumb.jpg` (and `_thumb_small`): the spec's layout,
+ * `thumbnails/{project_id}/{task_id}/{version}/{file_name}_thumb.jpg` (and `_thumb_small`): the media layout,
  * keeping the source extension in the name so `a.png` and `a.tif` of one version do not collide.
  */
 export function thumbnailKey(storageKey: string, size: ThumbnailSize, extension: '.jpg' | '.webp'): string {

@@ -47,7 +47,7 @@ export function newRecord(caller: Caller, projectId: string, taskId: string, id:
     media_type: mediaTypeOf(extension),
     file_extension: extension,
     content_type: contentTypeOf(extension),
-    storage_key: mediaStorageKey(taskId, file.version, file.fileName),
+    storage_key: mediaStorageKey(projectId, taskId, file.version, file.fileName),
     storage_url: `${API_PREFIX}/media/${id}/download`,
     thumbnail_key: null,
     thumbnail_small_key: null,

@@ -45,7 +45,7 @@ export function mediaRoutes({ service, uploads, files }: MediaServices, config: 
       path: '/media',
       summary: 'Upload a media file (multipart) linked to a task version',
       description:
-        'Stores the file at media/{task_id}/{version}/{file_name} with its record (author: the caller). Thumbnails and image metadata are filled in shortly after by the Storage trigger (thumbnail_status). Files above 31 MiB use POST /media/upload-url.',
+        'Stores the file at media/{project_id}/{task_id}/{version}/{file_name} with its record (author: the caller). Thumbnails and image metadata are filled in shortly after by the Storage trigger (thumbnail_status). Files above 31 MiB use POST /media/upload-url.',
       tags,
       multipart: {
         fields: uploadFields,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { paginationQuery } from '../http/pagination.js';
 import { booleanParam, listParam } from '../http/query.js';
-import { docIdSchema, projectIdSchema, uidSchema } from '../lib/ids.js';
+import { docIdSchema, projectIdSchema, taskProjectParam, uidSchema } from '../lib/ids.js';
 import { MEDIA_TYPES, THUMBNAIL_SIZES } from './files.js';
 
 export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected'] as const;
@@ -44,6 +44,7 @@ const description = z.string().max(2000, 'description is at most 2000 characters
 /** Multipart fields of `POST /media` (besides the file); `tags` arrive comma-separated (or as repeated fields). */
 export const uploadFields = z.strictObject({
   task_id: taskIdSchema,
+  project_id: taskProjectParam,
   version: versionSchema.default('v001'),
   description: description.default(''),
   tags: z
@@ -56,6 +57,7 @@ export const uploadFields = z.strictObject({
 
 export const uploadUrlBody = z.strictObject({
   task_id: taskIdSchema,
+  project_id: taskProjectParam,
   file_name: fileNameSchema,
   file_size: z.number().int('file_size must be a whole number of bytes').positive('file_size must be positive').describe('Size of the file to upload, bytes'),
   content_type: z

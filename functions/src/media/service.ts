@@ -143,7 +143,7 @@ export class MediaService extends DomainService {
     const projectId = before.get('project_id') as string;
 
     const linkedTask = await runTransaction(this.deps.db, `Media ${id}`, async (tx) => {
-      const [media, task, project] = (await tx.getAll(this.store.ref(id), this.tasks.ref(taskId), this.projects.ref(projectId))) as [DocumentSnapshot, DocumentSnapshot, DocumentSnapshot];
+      const [media, task, project] = (await tx.getAll(this.store.ref(id), this.tasks.ref(projectId, taskId), this.projects.ref(projectId))) as [DocumentSnapshot, DocumentSnapshot, DocumentSnapshot];
       if (!media.exists) throw notFound(`Media ${id}`);
       assertIfMatch(media, ifMatch);
       const entry: ApprovalEntry = {

@@ -35,7 +35,7 @@ export class MediaUploads {
   /** `POST /media`: one file, stored under the spec's key with its record. */
   async upload(caller: Caller, fields: z.output<typeof uploadFields>, file: { fileName: string; data: Buffer }): Promise<MediaJson> {
     this.checkFile(file.fileName, file.data.length);
-    const { projectId } = await this.checks.uploadTarget(caller, fields.task_id);
+    const { projectId } = await this.checks.uploadTarget(caller, fields.task_id, fields.project_id);
 
     const checksum = createHash('md5').update(file.data).digest('hex');
     // Known at once, so annotations made before the Storage trigger runs are checked against it.
@@ -61,7 +61,7 @@ export class MediaUploads {
     if (given && given !== expected && given !== 'application/octet-stream') {
       throw validationError(`content_type ${given} does not match ${body.file_name}: its type is ${expected}`, { field: 'content_type', issue: `expected ${expected}` });
     }
-    const { projectId } = await this.checks.uploadTarget(caller, body.task_id);
+    const { projectId } = await this.checks.uploadTarget(caller, body.task_id, body.project_id);
     const { id, record } = await this.reserve(caller, projectId, body.task_id, { ...body, fileName: body.file_name, size: body.file_size, checksum: null });
     const corsOrigin = origin && (this.deps.config.corsOrigins.includes(origin) || this.deps.config.corsOrigins.includes('*')) ? origin : undefined;
     let uploadUrl: string;
@@ -99,7 +99,7 @@ export class MediaUploads {
 
   /** Creates the record that reserves a storage key; a second upload to the same key is a conflict. */
   private async reserve(caller: Caller, projectId: string, taskId: string, file: NewFile): Promise<{ id: string; record: MediaRecord }> {
-    const key = mediaStorageKey(taskId, file.version, file.fileName);
+    const key = mediaStorageKey(projectId, taskId, file.version, file.fileName);
     const id = mediaIdFor(key);
     const record = newRecord(caller, projectId, taskId, id, file, this.deps.clock());
     try {

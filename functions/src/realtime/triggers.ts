@@ -9,6 +9,7 @@ import { sameValue } from '../lib/same-value.js';
 import { docToJson, toJson } from '../lib/serialize.js';
 import { readinessEvent, withoutDependencyState } from '../tasks/dependencies.js';
 import { withoutIndexFields } from '../tasks/indexing.js';
+import { taskIdOfKey } from '../tasks/keys.js';
 import { feedEventDoc, writeFeedEvent } from './feed.js';
 import type { FeedEventType } from '@montu/client/messages';
 
@@ -78,16 +79,18 @@ const archiving = (before: DocumentData, after: DocumentData) => after.status ==
 export async function publishTaskWrite(db: Firestore, event: DocumentWrittenEvent): Promise<string[]> {
   const { before, after, ref } = versions(event);
   if (!ref) return [];
-  if (!after) return before ? publish(db, event, [{ type: 'task_deleted', data: { task_id: ref.id } }]) : [];
+  // Events name the task by its bare id, as the API does (the document id is its key).
+  const taskId = taskIdOfKey(ref.id);
+  if (!after) return before ? publish(db, event, [{ type: 'task_deleted', data: { task_id: taskId } }]) : [];
   const bulkId = bulkIdOf(before, after);
   const mark = bulkId ? { part_of: bulkId } : {};
   // Clients get the task as the API returns it, without its derived query fields.
   const task = withoutIndexFields(after);
-  if (!before) return publish(db, event, [{ type: 'task_created', data: { task: { id: ref.id, ...(toJson(task) as object) }, ...mark } }]);
+  if (!before) return publish(db, event, [{ type: 'task_created', data: { task: { ...(toJson(task) as object), id: taskId }, ...mark } }]);
   const changes = newValues(withoutDependencyState(withoutIndexFields(before)), withoutDependencyState(task));
-  const planned: PlannedEvent[] = Object.keys(changes).length > 0 ? [{ type: archiving(before, after) ? 'task_archived' : 'task_updated', data: { task_id: ref.id, changes, ...mark } }] : [];
+  const planned: PlannedEvent[] = Object.keys(changes).length > 0 ? [{ type: archiving(before, after) ? 'task_archived' : 'task_updated', data: { task_id: taskId, changes, ...mark } }] : [];
   const readiness = readinessEvent(before, after);
-  if (readiness) planned.push({ type: readiness.type, data: { task_id: ref.id, blocked_by: readiness.blocked_by } });
+  if (readiness) planned.push({ type: readiness.type, data: { task_id: taskId, blocked_by: readiness.blocked_by } });
   return publish(db, event, planned);
 }
 

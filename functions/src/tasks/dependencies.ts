@@ -78,11 +78,14 @@ export function sameState(a: DependencyState, b: Partial<DependencyState>): bool
   return a.ready === b.ready && a.blocked === b.blocked && JSON.stringify(a.blocked_by) === JSON.stringify(b.blocked_by ?? null);
 }
 
-/** Why `task` may not wait for `upstream` (undefined when it may). `upstream` undefined: no such task. */
-export function upstreamProblem(task: { id: string; project_id: string }, upstreamId: string, upstream: DependencyNode | undefined, visible: boolean): string | undefined {
-  if (upstreamId === task.id) return `Task ${task.id} cannot depend on itself`;
-  if (!upstream || (upstream.project_id !== task.project_id && !visible)) return `Task ${upstreamId} not found`;
-  if (upstream.project_id !== task.project_id) return `Task ${upstreamId} belongs to project ${upstream.project_id}; a task depends only on tasks of its own project (${task.project_id})`;
+/**
+ * Why task `taskId` may not wait for `upstream` (undefined when it may): `upstream` is the task of
+ * that id in the same project, undefined when it has none (ids are per project, so another
+ * project's task of that id is not looked at).
+ */
+export function upstreamProblem(taskId: string, upstreamId: string, upstream: DependencyNode | undefined): string | undefined {
+  if (upstreamId === taskId) return `Task ${taskId} cannot depend on itself`;
+  if (!upstream) return `Task ${upstreamId} not found`;
   if (upstream.status === 'archived') return `Task ${upstreamId} is archived; an archived task cannot be waited for`;
   return undefined;
 }

@@ -4,7 +4,8 @@
 import type { DocumentSnapshot, Firestore } from 'firebase-admin/firestore';
 import type { AccessControl } from '../auth/access.js';
 import type { Caller } from '../auth/caller.js';
-import { notFound, unprocessable } from '../http/errors.js';
+import { unprocessable } from '../http/errors.js';
+import { taskIdOfKey } from './keys.js';
 import { ProjectStore } from '../projects/store.js';
 import {
   blocks,
@@ -16,7 +17,8 @@ import {
   type DependencyNode,
   type DependenciesView,
 } from './dependencies.js';
-import { DependencyGraph, dependentsOf, readTasks } from './dependency-store.js';
+import { DependencyGraph, dependentsOf, projectTaskRefs, readTasks } from './dependency-store.js';
+import { TaskResolver, type TaskTarget } from './resolve.js';
 
 /** A task's new `depends_on`. */
 export interface DependencyChange {
@@ -32,16 +34,15 @@ export type DependencyVerdict = { ok: true; blocked_by: string[] } | { ok: false
 export interface CheckOptions {
   /** Tasks the same call creates (as if stored, waiting for nothing until their own change is accepted). */
   pending?: ReadonlyMap<string, DependencyNode>;
-  /** Whether the caller may learn that a task of this project exists (otherwise it is "not found"). */
-  canSee: (projectId: string) => Promise<boolean>;
 }
 
 /**
  * Checks changes one after another against the stored graph and the changes accepted before
- * them: each upstream id must be a task of the same project, not archived, not the task itself,
- * and the new edges must close no cycle. Reads in proportion to the tasks the walk reaches.
+ * them: each upstream id must name a task of the same project (ids resolve there, so another
+ * project's tasks are never seen), not archived, not the task itself, and the new edges must close
+ * no cycle. Reads in proportion to the tasks the walk reaches.
  */
-export async function checkDependencyChanges(db: Firestore, changes: readonly DependencyChange[], options: CheckOptions): Promise<DependencyVerdict[]> {
+export async function checkDependencyChanges(db: Firestore, changes: readonly DependencyChange[], options: CheckOptions = {}): Promise<DependencyVerdict[]> {
   const graph = new DependencyGraph(db, options.pending);
   const projects = new ProjectStore(db);
   const doneStatuses = new Map<string, readonly string[]>();
@@ -52,26 +53,24 @@ export async function checkDependencyChanges(db: Firestore, changes: readonly De
       verdicts.push({ ok: true, blocked_by: [] });
       continue;
     }
-    await graph.load(change.depends_on);
+    await graph.load(change.project_id, change.depends_on);
     const problems: string[] = [];
     for (const id of change.depends_on) {
-      const node = graph.node(id);
-      const visible = node !== undefined && (node.project_id === change.project_id || (await options.canSee(node.project_id)));
-      const problem = upstreamProblem({ id: change.task_id, project_id: change.project_id }, id, node, visible);
+      const problem = upstreamProblem(change.task_id, id, graph.node(change.project_id, id));
       if (problem) problems.push(problem);
     }
     if (problems.length > 0) {
       verdicts.push({ ok: false, problems });
       continue;
     }
-    const cycle = await findCycle(change.task_id, change.depends_on, (ids) => graph.upstreamOf(ids));
+    const cycle = await findCycle(change.task_id, change.depends_on, (ids) => graph.upstreamOf(change.project_id, ids));
     if (cycle) {
       verdicts.push({ ok: false, problems: [describeCycle(cycle)], cycle });
       continue;
     }
     await graph.accept(change);
     if (!doneStatuses.has(change.project_id)) doneStatuses.set(change.project_id, doneStatusesOf((await projects.get(change.project_id))?.data()));
-    const upstream = new Map(change.depends_on.map((id) => [id, graph.node(id)]));
+    const upstream = new Map(change.depends_on.map((id) => [id, graph.node(change.project_id, id)]));
     verdicts.push({ ok: true, blocked_by: dependencyStateOf({ status: null, depends_on: change.depends_on }, upstream, doneStatuses.get(change.project_id)!).blocked_by });
   }
   return verdicts;
@@ -102,36 +101,40 @@ export function dependencyChangeOf(taskId: string, current: Record<string, unkno
 const VIEW_FIELDS = ['project_id', 'task', 'name', 'status', 'artist', 'ready', 'blocked_by', 'depends_on'];
 
 export class DependencyService {
+  private readonly resolver: TaskResolver;
+
   constructor(
     private readonly db: Firestore,
-    private readonly access: AccessControl,
-  ) {}
+    access: AccessControl,
+  ) {
+    this.resolver = new TaskResolver(db, access);
+  }
 
-  /** Verdicts for changes the caller makes. */
-  check(caller: Caller, changes: readonly DependencyChange[]): Promise<DependencyVerdict[]> {
-    return checkDependencyChanges(this.db, changes, { canSee: async (projectId) => (await this.access.permissions(caller, projectId)).includes('read') });
+  /** Verdicts for changes the caller makes (the caller's access to the tasks' project is checked already). */
+  check(changes: readonly DependencyChange[]): Promise<DependencyVerdict[]> {
+    return checkDependencyChanges(this.db, changes);
   }
 
   /** `blocked_by` for one task's new `depends_on`, or the 422 naming every problem. */
-  async blockedBy(caller: Caller, change: DependencyChange): Promise<string[]> {
-    const [verdict] = await this.check(caller, [change]);
+  async blockedBy(change: DependencyChange): Promise<string[]> {
+    const [verdict] = await this.check([change]);
     if (!verdict!.ok) throw dependencyError(change.task_id, verdict!);
     return verdict!.blocked_by;
   }
 
   /** Adds the first estimate of `blocked_by` to changes that set `depends_on` (422 when refused). */
-  async settle(caller: Caller, taskId: string, current: Record<string, unknown>, changes: Record<string, unknown>): Promise<void> {
+  async settle(taskId: string, current: Record<string, unknown>, changes: Record<string, unknown>): Promise<void> {
     const change = dependencyChangeOf(taskId, current, changes);
-    if (change) changes.blocked_by = await this.blockedBy(caller, change);
+    if (change) changes.blocked_by = await this.blockedBy(change);
   }
 
   /** `settle` for the items of a bulk call, checked together in order; returns why each refused item is. */
-  async settleAll(caller: Caller, items: readonly { task_id: string; current: Record<string, unknown>; changes: Record<string, unknown> }[]): Promise<Map<string, string>> {
+  async settleAll(items: readonly { task_id: string; current: Record<string, unknown>; changes: Record<string, unknown> }[]): Promise<Map<string, string>> {
     const changing = items.flatMap((item) => {
       const change = dependencyChangeOf(item.task_id, item.current, item.changes);
       return change ? [{ item, change }] : [];
     });
-    const verdicts = await this.check(caller, changing.map((c) => c.change));
+    const verdicts = await this.check(changing.map((c) => c.change));
     const refused = new Map<string, string>();
     changing.forEach(({ item }, i) => {
       const verdict = verdicts[i]!;
@@ -142,23 +145,22 @@ export class DependencyService {
   }
 
   /** What a task waits for and what waits for it, each with its status and whether it blocks. */
-  async view(caller: Caller, taskId: string): Promise<DependenciesView> {
-    const [snap] = await readTasks(this.db, [taskId]);
-    if (!snap?.exists) throw notFound(`Task ${taskId}`);
+  async view(caller: Caller, target: TaskTarget): Promise<DependenciesView> {
+    const taskId = target.id;
+    const snap = await this.resolver.find(caller, taskId, 'read', target.projectId);
     const projectId = String(snap.get('project_id'));
-    await this.access.require(caller, projectId, 'read', `Task ${taskId}`);
     const doneStatuses = doneStatusesOf((await new ProjectStore(this.db).get(projectId))?.data());
     const dependsOn = (snap.get('depends_on') as string[] | undefined) ?? [];
-    const [upstream, downstream] = await Promise.all([readTasks(this.db, dependsOn, VIEW_FIELDS), dependentsOf(this.db, taskId, VIEW_FIELDS)]);
+    const [upstream, downstream] = await Promise.all([readTasks(this.db, projectTaskRefs(this.db, projectId, dependsOn), VIEW_FIELDS), dependentsOf(this.db, projectId, taskId, VIEW_FIELDS)]);
     const thisBlocks = blocks(snap.get('status'), doneStatuses);
-    const summary = (s: DocumentSnapshot) => ({ id: s.id, task: s.get('task') ?? null, name: s.get('name') ?? null, status: s.get('status') ?? null, artist: s.get('artist') ?? null });
+    const summary = (s: DocumentSnapshot) => ({ id: taskIdOfKey(s.id), task: s.get('task') ?? null, name: s.get('name') ?? null, status: s.get('status') ?? null, artist: s.get('artist') ?? null });
     return {
       task_id: taskId,
       status: snap.get('status'),
       ready: snap.get('ready') === true,
       blocked_by: (snap.get('blocked_by') as string[] | undefined) ?? [],
       dependency_done_statuses: [...doneStatuses],
-      upstream: upstream.map((u) => (u.exists ? { ...summary(u), blocking: blocks(u.get('status'), doneStatuses) } : { id: u.id, task: null, name: null, status: null, artist: null, blocking: false })),
+      upstream: upstream.map((u) => (u.exists ? { ...summary(u), blocking: blocks(u.get('status'), doneStatuses) } : { id: taskIdOfKey(u.id), task: null, name: null, status: null, artist: null, blocking: false })),
       downstream: downstream.map((d) => ({ ...summary(d), ready: d.get('ready') === true, blocking: thisBlocks })),
     };
   }

@@ -9,6 +9,7 @@ import { sameValue } from '../lib/same-value.js';
 import { ProjectStore } from '../projects/store.js';
 import { blocks, doneStatusesOf } from './dependencies.js';
 import { dependentsOf, readTasks, refreshReadiness, type RefreshCost } from './dependency-store.js';
+import { taskIdOfKey } from './keys.js';
 import { tasksCollection } from './store.js';
 
 /** Whether a version of a task holds its dependents back (a task that does not exist does not). */
@@ -25,7 +26,7 @@ export async function refreshAfterTaskWrite(db: Firestore, event: DocumentWritte
   };
   if (after && !sameValue(before?.depends_on ?? [], after.depends_on ?? [])) {
     // The write's own first estimate may predate an upstream change: recompute from fresh reads.
-    const [self] = await readTasks(db, [ref.id]);
+    const [self] = await readTasks(db, [ref]);
     cost.read++;
     add(await refreshReadiness(db, [self!]));
   }
@@ -35,7 +36,7 @@ export async function refreshAfterTaskWrite(db: Firestore, event: DocumentWritte
     const doneStatuses = doneStatusesOf((await new ProjectStore(db).get(projectId))?.data());
     cost.read++;
     if (blocking(before, doneStatuses) !== blocking(after, doneStatuses)) {
-      const dependents = await dependentsOf(db, ref.id);
+      const dependents = await dependentsOf(db, projectId, taskIdOfKey(ref.id));
       cost.read += Math.max(1, dependents.length);
       add(await refreshReadiness(db, dependents));
     }

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { paginationQuery, pageSchema } from '../http/pagination.js';
 import { booleanParam, listParam, textParam } from '../http/query.js';
 import { firestoreValueProblem } from '../lib/firestore-value.js';
-import { docIdSchema, projectIdSchema } from '../lib/ids.js';
+import { docIdSchema, projectIdSchema, taskProjectParam } from '../lib/ids.js';
 import { dependsOnSchema } from './dependencies.js';
 
 export const TASK_STATUSES = ['not_started', 'in_progress', 'pending_review', 'needs_revision', 'approved', 'completed', 'on_hold', 'archived'] as const;
@@ -142,6 +142,9 @@ export const taskUpdateSchema = z
 export type TaskUpdateData = z.output<typeof taskUpdateSchema>;
 
 export const taskParams = z.strictObject({ task_id: taskIdSchema });
+
+/** The query of the routes that name one task by id. */
+export const taskTargetQuery = z.strictObject({ project_id: taskProjectParam });
 
 /** Custom field names: plain identifiers, so they are safe as Firestore field paths. */
 export const customFieldNameSchema = z

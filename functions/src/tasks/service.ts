@@ -17,16 +17,20 @@ import { INDEX_FIELD_NAMES } from './indexing.js';
 import { taskConfigOf, type ProjectTaskConfig } from './project-config.js';
 import { taskIdSchema, type BulkOperation, type TaskCreateData, type TaskListQuery, type TaskUpdateData } from './schemas.js';
 import { checkNewFields, checkNewTask, checkTaskUpdate, checkTaskUpdateInput, invalidTask, taskProblems } from './validation.js';
-import { MAX_DISJUNCTIONS, TaskStore, filteredQuery, planTaskQuery, storedChanges, type TaskFilters } from './store.js';
+import { MAX_DISJUNCTIONS, filteredQuery, planTaskQuery, storedChanges, type TaskFilters } from './store.js';
+import { taskIdOfKey } from './keys.js';
+import { TaskResolver, type TaskTarget } from './resolve.js';
 import { allInOrder } from '../lib/in-order.js';
 import { step } from '../lib/timing.js';
 import { DomainService } from '../lib/domain-service.js';
 
 export type TaskJson = Record<string, unknown> & { id: string };
 
-/** A task as the API returns it: spec fields and custom fields, without the derived query fields. */
+/** A task as the API returns it: spec fields and custom fields, without the derived query fields; its id the bare one. */
 export function toTask(snap: DocumentSnapshot): TaskJson {
-  return docToJson(snap, INDEX_FIELD_NAMES) as TaskJson;
+  const task = docToJson(snap, INDEX_FIELD_NAMES) as TaskJson;
+  task.id = taskIdOfKey(snap.id);
+  return task;
 }
 
 /** A task body is an object; anything else has nothing more to check. */
@@ -41,8 +45,9 @@ export interface BulkItem {
   updates: Record<string, unknown>;
 }
 
-/** A task a bulk call will change: as read, and the checked changes. */
+/** A task a bulk call will change: its id, as read, and the checked changes. */
 interface BulkChange {
+  id: string;
   snap: DocumentSnapshot;
   current: Record<string, unknown>;
   changes: Record<string, unknown>;
@@ -60,7 +65,8 @@ const MAX_TASK_BYTES = 900 * 1024;
 const MAX_EVENT_CHANGES_BYTES = 256 * 1024;
 
 export class TaskService extends DomainService {
-  private readonly tasks = new TaskStore(this.deps.db);
+  private readonly resolver = new TaskResolver(this.deps.db, this.access);
+  private readonly tasks = this.resolver.tasks;
   readonly dependencies = new DependencyService(this.deps.db, this.access);
 
   private async config(projectId: string): Promise<ProjectTaskConfig> {
@@ -108,17 +114,10 @@ export class TaskService extends DomainService {
     return paginate(filteredQuery(this.deps.db, plan), { page, page_size, page_token }, { orderBy: plan.orderBy, fingerprint: ['tasks', plan], map: toTask, alongside: allowed });
   }
 
-  /** The task and its ETag; non-members hear it does not exist. */
-  async get(caller: Caller, id: string): Promise<{ task: TaskJson; etag: string }> {
-    const snap = await this.readable(caller, id, 'read');
+  /** The task and its ETag; non-members hear it does not exist. `projectId` picks among the caller's projects holding the id. */
+  async get(caller: Caller, id: string, projectId?: string): Promise<{ task: TaskJson; etag: string }> {
+    const snap = await this.resolver.find(caller, id, 'read', projectId);
     return { task: toTask(snap), etag: etagOf(snap) };
-  }
-
-  private async readable(caller: Caller, id: string, needed: 'read' | 'write'): Promise<DocumentSnapshot> {
-    const snap = await this.tasks.get(id);
-    if (!snap) throw notFound(`Task ${id}`);
-    await this.access.require(caller, String(snap.get('project_id')), needed, `Task ${id}`);
-    return snap;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -136,9 +135,10 @@ export class TaskService extends DomainService {
     const config = taskConfigOf(project.data());
     const checked = checkNewTask(body, config);
     if (!checked.ok) throw invalidTask('task', checked.issues);
-    await this.dependencies.settle(caller, checked.value.id, {}, checked.value as unknown as Record<string, unknown>);
-    if (!(await this.tasks.create(checked.value, config, caller.uid))) throw conflict(`Task ${checked.value.id} already exists`, { field: 'id', issue: 'duplicate' });
-    const snap = (await this.tasks.get(checked.value.id))!;
+    await this.dependencies.settle(checked.value.id, {}, checked.value as unknown as Record<string, unknown>);
+    // Ids are per project: only a task of this project can be in the way.
+    if (!(await this.tasks.create(checked.value, config, caller.uid))) throw conflict(`Task ${checked.value.id} already exists in project ${projectId.data}`, { field: 'id', issue: 'duplicate' });
+    const snap = (await this.tasks.get(projectId.data, checked.value.id))!;
     return { task: toTask(snap), etag: etagOf(snap) };
   }
 
@@ -149,31 +149,33 @@ export class TaskService extends DomainService {
    */
   private async change(
     caller: Caller,
-    id: string,
+    target: TaskTarget,
     ifMatch: string | undefined,
     build: (current: Record<string, unknown>, config: ProjectTaskConfig) => Record<string, unknown> | null,
   ): Promise<{ task: TaskJson; etag: string }> {
+    const { id } = target;
     return retryStale(`Task ${id}`, async () => {
-      const snap = await this.readable(caller, id, 'write');
+      const snap = await this.resolver.find(caller, id, 'write', target.projectId);
       assertIfMatch(snap, ifMatch);
-      const config = await this.config(String(snap.get('project_id')));
+      const projectId = String(snap.get('project_id'));
+      const config = await this.config(projectId);
       const changes = build(snap.data() ?? {}, config);
       if (changes === null) return { task: toTask(snap), etag: etagOf(snap) };
-      await this.dependencies.settle(caller, id, snap.data() ?? {}, changes);
+      await this.dependencies.settle(id, snap.data() ?? {}, changes);
       try {
         await this.tasks.update(snap, changes, config, caller.uid);
       } catch (err) {
         if (ifMatch !== undefined && isStaleWrite(err)) throw preconditionFailed(`Task ${id} changed since ETag ${ifMatch}; reload it and retry`);
         throw err;
       }
-      const fresh = (await this.tasks.get(id))!;
+      const fresh = (await this.tasks.get(projectId, id))!;
       return { task: toTask(fresh), etag: etagOf(fresh) };
     });
   }
 
-  update(caller: Caller, id: string, body: BodyParse<TaskUpdateData>, ifMatch: string | undefined) {
+  update(caller: Caller, target: TaskTarget, body: BodyParse<TaskUpdateData>, ifMatch: string | undefined) {
     bodyObject(body);
-    return this.change(caller, id, ifMatch, (current, config) => {
+    return this.change(caller, target, ifMatch, (current, config) => {
       const checked = checkTaskUpdate(body, config, current);
       if (!checked.ok) throw invalidTask('task update', checked.issues);
       return checked.value;
@@ -181,12 +183,13 @@ export class TaskService extends DomainService {
   }
 
   /** DELETE archives: the task stays readable by id, lists hide it unless include_archived=true. */
-  archive(caller: Caller, id: string, ifMatch: string | undefined) {
-    return this.change(caller, id, ifMatch, (current) => (current.status === 'archived' ? null : { status: 'archived' }));
+  archive(caller: Caller, target: TaskTarget, ifMatch: string | undefined) {
+    return this.change(caller, target, ifMatch, (current) => (current.status === 'archived' ? null : { status: 'archived' }));
   }
 
-  addFields(caller: Caller, id: string, fields: Record<string, unknown>, ifMatch: string | undefined) {
-    return this.change(caller, id, ifMatch, (current) => {
+  addFields(caller: Caller, target: TaskTarget, fields: Record<string, unknown>, ifMatch: string | undefined) {
+    const { id } = target;
+    return this.change(caller, target, ifMatch, (current) => {
       const { issues, collisions } = checkNewFields(fields, current);
       if (issues.length) throw invalidTask('fields', issues);
       if (collisions.length) throw conflict(`Task ${id} already has field(s) ${collisions.map((c) => c.field).join(', ')}; change them with PATCH`, { field: collisions[0]!.field, issue: collisions[0]!.issue, errors: collisions });
@@ -208,7 +211,7 @@ export class TaskService extends DomainService {
    * Writes one `tasks_bulk_updated` feed event per project touched and marks each written task with
    * that event's id (`bulk_id`), so per-task trigger events can be folded into it.
    */
-  async bulkUpdate(caller: Caller, items: readonly BulkItem[], options: { atomic: boolean; operation: BulkOperation | 'bulk_update' }): Promise<BulkOutcome> {
+  async bulkUpdate(caller: Caller, items: readonly BulkItem[], options: { atomic: boolean; operation: BulkOperation | 'bulk_update'; projectId?: string | undefined }): Promise<BulkOutcome> {
     const seen = new Set<string>();
     const preErrors = new Map<number, string>();
     items.forEach((item, i) => {
@@ -225,7 +228,7 @@ export class TaskService extends DomainService {
     };
 
     return retryStale('A task of this call', async () => {
-      const snaps = new Map((await step('read', () => this.tasks.getMany(ids))).map((s) => [s.id, s]));
+      const found = await step('read', () => this.resolver.findMany(caller, ids, options.projectId));
       const errors: BulkOutcome['errors'] = [];
       const valid: BulkChange[] = [];
       await step('check', async () => {
@@ -235,36 +238,36 @@ export class TaskService extends DomainService {
             errors.push({ task_id: item.task_id, error: pre });
             continue;
           }
-          const snap = snaps.get(item.task_id);
-          const problem = snap?.exists ? await this.bulkPermission(caller, snap) : `Task ${item.task_id} not found`;
+          const snap = found.get(item.task_id)!;
+          const problem = typeof snap === 'string' ? snap : await this.bulkPermission(caller, item.task_id, snap);
           if (problem) {
             errors.push({ task_id: item.task_id, error: problem });
             continue;
           }
           // Decoded once: a snapshot decodes its document afresh on every data().
-          const current = snap!.data() ?? {};
+          const current = (snap as DocumentSnapshot).data() ?? {};
           const config = await configOf(String(current.project_id));
           const checked = checkTaskUpdateInput(item.updates, config, current);
           if (!checked.ok) errors.push({ task_id: item.task_id, error: describeIssues(taskProblems(checked.issues)) });
-          else valid.push({ snap: snap!, current, changes: checked.value, config });
+          else valid.push({ id: item.task_id, snap: snap as DocumentSnapshot, current, changes: checked.value, config });
         }
       });
-      const refused = await step('dependencies', () => this.dependencies.settleAll(caller, valid.map((v) => ({ task_id: v.snap.id, current: v.current, changes: v.changes }))));
+      const refused = await step('dependencies', () => this.dependencies.settleAll(valid.map((v) => ({ task_id: v.id, current: v.current, changes: v.changes }))));
       errors.push(...[...refused].map(([task_id, error]) => ({ task_id, error })));
-      const accepted = valid.filter((v) => !refused.has(v.snap.id));
+      const accepted = valid.filter((v) => !refused.has(v.id));
       if (options.atomic && errors.length) {
         throw unprocessable(`Nothing was changed: ${errors.length} of ${items.length} task(s) cannot be updated`, { failed: errors.length, errors });
       }
       await step('write', () => this.writeBulk(caller, accepted, options.operation));
-      return { updated: accepted.map((v) => v.snap.id), errors };
+      return { updated: accepted.map((v) => v.id), errors };
     });
   }
 
   /** Why the caller may not change this task, or undefined (non-members hear it does not exist). */
-  private async bulkPermission(caller: Caller, snap: DocumentSnapshot): Promise<string | undefined> {
+  private async bulkPermission(caller: Caller, id: string, snap: DocumentSnapshot): Promise<string | undefined> {
     const projectId = String(snap.get('project_id'));
     const perms = await this.access.permissions(caller, projectId);
-    if (perms.length === 0) return `Task ${snap.id} not found`;
+    if (perms.length === 0) return `Task ${id} not found`;
     if (!perms.includes('write')) return `This needs 'write' permission on project ${projectId}`;
     return undefined;
   }
@@ -279,7 +282,7 @@ export class TaskService extends DomainService {
       else byProject.set(projectId, [v]);
     }
     for (const [projectId, group] of byProject) {
-      const event = feedEventDoc('tasks_bulk_updated', caller.uid, { task_ids: group.map((g) => g.snap.id), operation, ...describeChanges(group.map((g) => [g.snap.id, g.changes])) }, this.deps.clock());
+      const event = feedEventDoc('tasks_bulk_updated', caller.uid, { task_ids: group.map((g) => g.id), operation, ...describeChanges(group.map((g) => [g.id, g.changes])) }, this.deps.clock());
       const eventRef = await writeFeedEvent(this.deps.db, projectId, event, { within: batch });
       for (const g of group) batch.update(g.snap.ref, storedChanges(g.current, g.changes, g.config, caller.uid, eventRef.id), { lastUpdateTime: g.snap.updateTime! });
     }

@@ -2,7 +2,7 @@
 // stats and the audit log read and write tasks through it): the stored form of a write (derived
 // query fields, actor, server timestamps), writing many tasks at once, and the list query plan (which is also what the
 // composite indexes in firestore.indexes.json are derived from).
-import { FieldValue, type DocumentSnapshot, type Firestore, type Query, type Transaction } from 'firebase-admin/firestore';
+import { FieldValue, type DocumentReference, type DocumentSnapshot, type Firestore, type Query, type Transaction } from 'firebase-admin/firestore';
 import { validationError } from '../http/errors.js';
 import { sameValue } from '../lib/same-value.js';
 import { searchKey } from '../lib/search.js';
@@ -13,14 +13,20 @@ import type { TaskRecord } from './record.js';
 import type { SortField, TaskStatus } from './schemas.js';
 import { hasCode } from '../lib/firestore-errors.js';
 import { TASKS } from '../lib/collections.js';
-import { DocumentStore } from '../lib/document-store.js';
+import { step } from '../lib/timing.js';
 import { newTaskDependencyFields, storedReadiness } from './dependencies.js';
+import { taskKey } from './keys.js';
 
 /** Firestore allows at most 30 disjunctions in one query (the product of all `in` list sizes). */
 export const MAX_DISJUNCTIONS = 30;
 
 export function tasksCollection(db: Firestore) {
   return db.collection(TASKS);
+}
+
+/** The document of task `taskId` of project `projectId`. */
+export function taskRef(db: Firestore, projectId: string, taskId: string): DocumentReference {
+  return tasksCollection(db).doc(taskKey(projectId, taskId));
 }
 
 /** The document data of a new task: its fields, the derived query fields, who wrote it and when. */
@@ -44,7 +50,7 @@ export function storedChanges(current: Record<string, unknown>, changes: Record<
 /** One write of `writeTasks`: a new task, or changes to a stored one (`current` is its data). */
 export type TaskWrite =
   | { kind: 'create'; task: TaskRecord; config: ProjectTaskConfig }
-  | { kind: 'update'; id: string; current: Record<string, unknown>; changes: Record<string, unknown>; config: ProjectTaskConfig };
+  | { kind: 'update'; projectId: string; id: string; current: Record<string, unknown>; changes: Record<string, unknown>; config: ProjectTaskConfig };
 
 export type TaskWriteResult = { id: string; ok: true } | { id: string; ok: false; reason: 'already_exists' | 'not_found' | 'failed'; error: string };
 
@@ -55,10 +61,9 @@ export type TaskWriteResult = { id: string; ok: true } | { id: string; ok: false
  */
 export async function writeTasks(db: Firestore, writes: readonly TaskWrite[], options: { actor: string; bulkId?: string | null }): Promise<TaskWriteResult[]> {
   const writer = db.bulkWriter();
-  const tasks = tasksCollection(db);
   const pending = writes.map((w): Promise<TaskWriteResult> => {
     const id = w.kind === 'create' ? w.task.id : w.id;
-    const ref = tasks.doc(id);
+    const ref = taskRef(db, w.kind === 'create' ? w.task.project_id : w.projectId, id);
     const op =
       w.kind === 'create'
         ? writer.create(ref, storedNewTask(w.task, w.config, options.actor, options.bulkId ?? null))
@@ -77,17 +82,45 @@ export async function writeTasks(db: Firestore, writes: readonly TaskWrite[], op
   return Promise.all(pending);
 }
 
-/** Single-task access. */
-export class TaskStore extends DocumentStore {
-  constructor(db: Firestore) {
-    super(db, TASKS);
+/** Firestore's most values in one `in` filter. */
+const MAX_IN_VALUES = 30;
+
+/** Single-task access: a task is addressed by its project and its id (keys.ts). */
+export class TaskStore {
+  constructor(private readonly db: Firestore) {}
+
+  ref(projectId: string, taskId: string): DocumentReference {
+    return taskRef(this.db, projectId, taskId);
   }
 
-  /** Snapshots of `ids` in order (missing ones too), read in one round trip; with `fields`, only those are read. */
-  async getMany(ids: readonly string[], fields?: readonly string[]): Promise<DocumentSnapshot[]> {
+  async get(projectId: string, taskId: string): Promise<DocumentSnapshot | null> {
+    const snap = await step('doc', () => this.ref(projectId, taskId).get());
+    return snap.exists ? snap : null;
+  }
+
+  /** Snapshots of the project's tasks `ids` in order (missing ones too), read in one round trip; with `fields`, only those are read. */
+  async getMany(projectId: string, ids: readonly string[], fields?: readonly string[]): Promise<DocumentSnapshot[]> {
     if (ids.length === 0) return [];
-    const refs = ids.map((id) => this.ref(id));
+    const refs = ids.map((id) => this.ref(projectId, id));
     return fields ? this.db.getAll(...refs, { fieldMask: [...fields] }) : this.db.getAll(...refs);
+  }
+
+  /**
+   * Every task with id `taskId`, whichever project holds it: at most one per project. What the
+   * spec's global routes (`/tasks/{task_id}`) resolve within the caller's projects (resolve.ts).
+   */
+  async withId(taskId: string): Promise<DocumentSnapshot[]> {
+    return (await step('resolve', () => tasksCollection(this.db).where('id', '==', taskId).get())).docs;
+  }
+
+  /** `withId` for many ids at once (a query per 30 ids), grouped by id. */
+  async withIds(taskIds: readonly string[]): Promise<Map<string, DocumentSnapshot[]>> {
+    const found = new Map<string, DocumentSnapshot[]>(taskIds.map((id) => [id, []]));
+    const chunks: string[][] = [];
+    for (let i = 0; i < taskIds.length; i += MAX_IN_VALUES) chunks.push(taskIds.slice(i, i + MAX_IN_VALUES));
+    const snaps = await Promise.all(chunks.map((chunk) => tasksCollection(this.db).where('id', 'in', chunk).get()));
+    for (const doc of snaps.flatMap((s) => s.docs)) found.get(String(doc.get('id')))?.push(doc);
+    return found;
   }
 
   /** Up to `limit` tasks of a project, whichever come first, with only `fields` read. */
@@ -105,7 +138,7 @@ export class TaskStore extends DocumentStore {
   /** Creates a task; false when the id is taken. */
   async create(task: TaskRecord, config: ProjectTaskConfig, actor: string): Promise<boolean> {
     try {
-      await this.ref(task.id).create(storedNewTask(task, config, actor));
+      await this.ref(task.project_id, task.id).create(storedNewTask(task, config, actor));
       return true;
     } catch (err) {
       if (hasCode(err, 'ALREADY_EXISTS')) return false;

@@ -29,7 +29,7 @@ export async function castReview(ctx: TestContext, project = 'SWA'): Promise<Rev
 }
 
 export async function seedTask(ctx: TestContext, id: string, project: string, frameRange?: { start: number; end: number }): Promise<void> {
-  await ctx.db.doc(`tasks/${id}`).set({ project_id: project, status: 'in_progress', ...(frameRange ? { frame_range: frameRange } : {}) });
+  await ctx.taskDoc(project, id).set({ id, project_id: project, status: 'in_progress', ...(frameRange ? { frame_range: frameRange } : {}) });
 }
 
 export interface MediaSeed {

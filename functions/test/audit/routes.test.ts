@@ -1,7 +1,7 @@
 import type { DocumentReference } from 'firebase-admin/firestore';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { recordAuditEntry } from '../../src/audit/triggers.js';
-import { createTestContext, expectEnvelope, type TestUser } from '../support/context.js';
+import { createTestContext, expectEnvelope, taskPath, type TestUser } from '../support/context.js';
 import { writeEvent } from '../realtime/cloud-events.js';
 
 const ctx = createTestContext('audit-routes');
@@ -23,9 +23,10 @@ async function audited(ref: DocumentReference, write: (ref: DocumentReference) =
 }
 
 const ids: Record<string, string> = {};
-const taskA = () => db.doc('tasks/ep00_sq0010_sh0020_comp');
-const taskB = () => db.doc('tasks/ep00_sq0010_sh0030_comp');
-const otherTask = () => db.doc('tasks/ep01_sq0010_sh0010_anim');
+const TASK_A = 'ep00_sq0010_sh0020_comp';
+const taskA = () => ctx.taskDoc('SWA', TASK_A);
+const taskB = () => ctx.taskDoc('SWA', 'ep00_sq0010_sh0030_comp');
+const otherTask = () => ctx.taskDoc('OTHER', 'ep01_sq0010_sh0010_anim');
 
 beforeAll(async () => {
   [projectAdmin, reader, outsider, globalAdmin] = await Promise.all([
@@ -40,11 +41,11 @@ beforeAll(async () => {
   await ctx.addMember('SWA', reader, ['read']);
   await ctx.addMember('OTHER', outsider, ['admin']);
 
-  ids.aCreate = await audited(taskA(), (r) => r.create({ project_id: 'SWA', status: 'not_started', updated_by: projectAdmin.uid }));
-  ids.bCreate = await audited(taskB(), (r) => r.create({ project_id: 'SWA', status: 'not_started', updated_by: projectAdmin.uid }));
+  ids.aCreate = await audited(taskA(), (r) => r.create({ id: TASK_A, project_id: 'SWA', status: 'not_started', updated_by: projectAdmin.uid }));
+  ids.bCreate = await audited(taskB(), (r) => r.create({ id: 'ep00_sq0010_sh0030_comp', project_id: 'SWA', status: 'not_started', updated_by: projectAdmin.uid }));
   ids.aUpdate = await audited(taskA(), (r) => r.update({ status: 'in_progress', updated_by: reader.uid }));
-  ids.otherCreate = await audited(otherTask(), (r) => r.create({ project_id: 'OTHER', status: 'not_started', updated_by: outsider.uid }));
-  ids.media = await audited(db.doc('media/m1'), (r) => r.create({ project_id: 'SWA', linked_task_id: taskA().id, status: 'active', updated_by: reader.uid }));
+  ids.otherCreate = await audited(otherTask(), (r) => r.create({ id: 'ep01_sq0010_sh0010_anim', project_id: 'OTHER', status: 'not_started', updated_by: outsider.uid }));
+  ids.media = await audited(db.doc('media/m1'), (r) => r.create({ project_id: 'SWA', linked_task_id: TASK_A, status: 'active', updated_by: reader.uid }));
   ids.aArchive = await audited(taskA(), (r) => r.update({ status: 'archived', updated_by: projectAdmin.uid }));
 });
 
@@ -59,8 +60,9 @@ describe('GET /audit', () => {
     expect(res.body.items[0]).toEqual({
       id: ids.aArchive,
       collection: 'tasks',
+      // The bare id clients know; the path is the document's, under its per-project key.
       document_id: 'ep00_sq0010_sh0020_comp',
-      document_path: 'tasks/ep00_sq0010_sh0020_comp',
+      document_path: taskPath('SWA', 'ep00_sq0010_sh0020_comp'),
       project_id: 'SWA',
       action: 'archive',
       changes: { status: { old: 'in_progress', new: 'archived' } },
@@ -139,5 +141,16 @@ describe('GET /tasks/{task_id}/history', () => {
     expect(missing.message).toBe('Task ep09_sq0010_sh0010_comp not found');
     expect(entryIds((await get(globalAdmin, '/tasks/ep01_sq0010_sh0010_anim/history').expect(200)).body)).toEqual([ids.otherCreate]);
     await get(reader, '/tasks/bad..id/history').expect(400);
+  });
+
+  it("keeps each project's history of the same task id apart", async () => {
+    await ctx.seedProject('THIRD');
+    const third = await audited(ctx.taskDoc('THIRD', TASK_A), (r) => r.create({ id: TASK_A, project_id: 'THIRD', status: 'not_started', updated_by: globalAdmin.uid }));
+    // The reader belongs to SWA only: the id is theirs alone.
+    expect(entryIds((await get(reader, `/tasks/${TASK_A}/history`).expect(200)).body)).toEqual([ids.aArchive, ids.aUpdate, ids.aCreate]);
+    const ambiguous = expectEnvelope((await get(globalAdmin, `/tasks/${TASK_A}/history`).expect(409)).body, 'CONFLICT');
+    expect(ambiguous.details).toMatchObject({ field: 'project_id', project_ids: ['SWA', 'THIRD'] });
+    expect(entryIds((await get(globalAdmin, `/tasks/${TASK_A}/history?project_id=THIRD`).expect(200)).body)).toEqual([third]);
+    expect(entryIds((await get(globalAdmin, `/tasks/${TASK_A}/history?project_id=SWA`).expect(200)).body)).toEqual([ids.aArchive, ids.aUpdate, ids.aCreate]);
   });
 });

@@ -2,6 +2,7 @@ import { FieldValue, Timestamp, type DocumentReference } from 'firebase-admin/fi
 import { describe, expect, it } from 'vitest';
 import { MAX_CHANGES_BYTES, recordAuditEntry } from '../../src/audit/triggers.js';
 import { deleteAs } from '../../src/lib/deletions.js';
+import { taskIdOfKey } from '../../src/tasks/keys.js';
 import { createTestContext, uniqueName } from '../support/context.js';
 import { writeEvent } from '../realtime/cloud-events.js';
 
@@ -28,18 +29,19 @@ async function entry(id: string) {
 }
 
 function taskRef(): DocumentReference {
-  return db.collection('tasks').doc(uniqueName('ep00_sq0010_sh0020_comp'));
+  return ctx.taskDoc('SWA', uniqueName('ep00_sq0010_sh0020_comp'));
 }
 
 describe('audit trigger handler', () => {
   it("records a create with every field as new, the actor, the project and the write's commit time", async () => {
     const ref = taskRef();
-    const event = await writeEvent(ref, (r) => r.create(task(ref.id)), { time: '2025-08-29T10:00:00.123Z' });
+    const event = await writeEvent(ref, (r) => r.create(task(taskIdOfKey(ref.id))), { time: '2025-08-29T10:00:00.123Z' });
     const committed = (await ref.get()).updateTime!;
     expect(await recordAuditEntry(db, event)).toBe(event.id);
     expect(await entry(event.id)).toEqual({
       collection: 'tasks',
-      document_id: ref.id,
+      // The bare task id; the path is the document's key.
+      document_id: taskIdOfKey(ref.id),
       document_path: `tasks/${ref.id}`,
       project_id: 'SWA',
       action: 'create',
@@ -59,7 +61,7 @@ describe('audit trigger handler', () => {
 
   it('records only the fields an update changed, comparing maps deeply and leaving bookkeeping out', async () => {
     const ref = taskRef();
-    await ref.create(task(ref.id));
+    await ref.create(task(taskIdOfKey(ref.id)));
     const event = await writeEvent(ref, (r) =>
       r.update({
         status: 'in_progress',
@@ -83,20 +85,20 @@ describe('audit trigger handler', () => {
 
   it('adds nothing when the same event is delivered again', async () => {
     const ref = taskRef();
-    await ref.create(task(ref.id));
+    await ref.create(task(taskIdOfKey(ref.id)));
     const event = await writeEvent(ref, (r) => r.update({ status: 'on_hold', updated_by: 'supervisor-1' }));
     expect(await recordAuditEntry(db, event)).toBe(event.id);
     const first = await db.collection('audit_logs').doc(event.id).get();
     expect(await recordAuditEntry(db, event)).toBeNull();
     const second = await db.collection('audit_logs').doc(event.id).get();
     expect(second.updateTime?.isEqual(first.updateTime!)).toBe(true);
-    const forTask = await db.collection('audit_logs').where('document_id', '==', ref.id).count().get();
+    const forTask = await db.collection('audit_logs').where('document_id', '==', taskIdOfKey(ref.id)).count().get();
     expect(forTask.data().count).toBe(1);
   });
 
   it('records nothing for a write that only touched bookkeeping fields', async () => {
     const ref = taskRef();
-    await ref.create(task(ref.id));
+    await ref.create(task(taskIdOfKey(ref.id)));
     const event = await writeEvent(ref, (r) => r.update({ updated_by: 'someone-else', updated_at: FieldValue.serverTimestamp(), search_tokens: ['x'] }));
     expect(await recordAuditEntry(db, event)).toBeNull();
     expect(await entry(event.id)).toBeUndefined();
@@ -104,7 +106,7 @@ describe('audit trigger handler', () => {
 
   it('tells an archive from other updates', async () => {
     const ref = taskRef();
-    await ref.create(task(ref.id));
+    await ref.create(task(taskIdOfKey(ref.id)));
     const archive = await writeEvent(ref, (r) => r.update({ status: 'archived', updated_by: 'supervisor-1' }));
     await recordAuditEntry(db, archive);
     expect(await entry(archive.id)).toMatchObject({ action: 'archive', changes: { status: { old: 'not_started', new: 'archived' } } });
@@ -120,7 +122,7 @@ describe('audit trigger handler', () => {
 
   it("attributes a delete to its deletion record, never to the last version's updated_by, and keeps the old values", async () => {
     const ref = taskRef();
-    await ref.create(task(ref.id, { updated_by: 'producer-7' }));
+    await ref.create(task(taskIdOfKey(ref.id), { updated_by: 'producer-7' }));
     const event = await writeEvent(ref, async (r) => {
       const batch = db.batch();
       deleteAs(batch, r, 'supervisor-2', new Date());
@@ -171,7 +173,7 @@ describe('audit trigger handler', () => {
 
   it('records the bulk call a write belongs to', async () => {
     const ref = taskRef();
-    await ref.create(task(ref.id, { bulk_id: null }));
+    await ref.create(task(taskIdOfKey(ref.id), { bulk_id: null }));
     const event = await writeEvent(ref, (r) => r.update({ status: 'in_progress', bulk_id: 'bulk-123', updated_by: 'supervisor-1' }));
     await recordAuditEntry(db, event);
     expect(await entry(event.id)).toMatchObject({ bulk_id: 'bulk-123', changes: { status: { old: 'not_started', new: 'in_progress' } } });
@@ -182,7 +184,7 @@ describe('audit trigger handler', () => {
 
   it('keeps only field names when the changes would not fit in an entry', async () => {
     const ref = taskRef();
-    await ref.create(task(ref.id));
+    await ref.create(task(taskIdOfKey(ref.id)));
     const event = await writeEvent(ref, (r) => r.update({ notes: 'x'.repeat(MAX_CHANGES_BYTES), status: 'on_hold', updated_by: 'supervisor-1' }));
     await recordAuditEntry(db, event);
     expect(await entry(event.id)).toMatchObject({ changes_truncated: true, changes: { notes: { truncated: true }, status: { truncated: true } } });

@@ -57,5 +57,5 @@ export async function countTasks(ctx: TestContext, projectId: string): Promise<n
 
 export async function taskIds(ctx: TestContext, projectId: string): Promise<string[]> {
   const snap = await ctx.db.collection('tasks').where('project_id', '==', projectId).get();
-  return snap.docs.map((d) => d.id).sort();
+  return snap.docs.map((d) => d.get('id') as string).sort();
 }

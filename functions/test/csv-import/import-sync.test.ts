@@ -48,7 +48,7 @@ describe('POST /tasks/import-csv', () => {
       { row: 4, id: 'ep01_sq0010_sh0030_fx', episode: 'Ep01', sequence: 'sq0010', shot: 'SH0030', task: 'fx', action: 'create', changes: [] },
     ]);
 
-    const comp = (await ctx.db.doc('tasks/ep01_sq0010_sh0010_comp').get()).data()!;
+    const comp = (await ctx.taskDoc('ONE', 'ep01_sq0010_sh0010_comp').get()).data()!;
     expect(comp).toMatchObject({
       project_id: 'ONE',
       episode: 'Ep01',
@@ -65,9 +65,9 @@ describe('POST /tasks/import-csv', () => {
       created_by: team.writer.uid,
       updated_by: team.writer.uid,
     });
-    const lighting = (await ctx.db.doc('tasks/ep01_sq0010_sh0020_lighting').get()).data()!;
+    const lighting = (await ctx.taskDoc('ONE', 'ep01_sq0010_sh0020_lighting').get()).data()!;
     expect(lighting).toMatchObject({ artist: 'Unassigned', status: 'not_started', priority: 'medium', deadline: null, estimated_duration_hours: 0 });
-    const fx = (await ctx.db.doc('tasks/ep01_sq0010_sh0030_fx').get()).data()!;
+    const fx = (await ctx.taskDoc('ONE', 'ep01_sq0010_sh0030_fx').get()).data()!;
     expect(fx).toMatchObject({ deadline: '2026-04-15T18:00:00Z', estimated_duration_hours: 7.5, description: 'Smoke, "thick"', priority: 'urgent' });
 
     // One operation: the feed's import_completed event, whose id every written task carries as its bulk id.
@@ -199,7 +199,7 @@ describe('POST /tasks/import-csv', () => {
       await seedImportProject(ctx, team, project);
       const res = await postImport(ctx, team.writer, 'import-csv', { project_id: project }, first(ep));
       expect(res.body.created_tasks).toBe(2);
-      return (await ctx.db.doc(`tasks/${ep}_sq0010_sh0020_comp`).get()).updateTime!;
+      return (await ctx.taskDoc(project, `${ep}_sq0010_sh0020_comp`).get()).updateTime!;
     }
 
     it('existing=fail reports each such row and imports the rest', async () => {
@@ -210,21 +210,21 @@ describe('POST /tasks/import-csv', () => {
         [2, 'Row is task ep21_sq0010_sh0010_comp, which already exists (existing=fail; choose existing=skip or existing=update to import it)'],
         [3, 'Row is task ep21_sq0010_sh0020_comp, which already exists (existing=fail; choose existing=skip or existing=update to import it)'],
       ]);
-      expect((await ctx.db.doc('tasks/ep21_sq0010_sh0020_comp').get()).get('artist')).toBe('ben');
+      expect((await ctx.taskDoc('FAIL', 'ep21_sq0010_sh0020_comp').get()).get('artist')).toBe('ben');
     });
 
     it('existing=skip leaves them as they are', async () => {
       const before = await arrange('SKIP', 'ep22');
       const res = await postImport(ctx, team.writer, 'import-csv', { project_id: 'SKIP', existing: 'skip' }, second('ep22'));
       expect(res.body).toMatchObject({ total_rows: 3, valid_tasks: 3, invalid_tasks: 0, created_tasks: 1, updated_tasks: 0, skipped_tasks: 2, errors: [], actions: { create: 1, update: 0, skip: 2 } });
-      const sh20 = await ctx.db.doc('tasks/ep22_sq0010_sh0020_comp').get();
+      const sh20 = await ctx.taskDoc('SKIP', 'ep22_sq0010_sh0020_comp').get();
       expect(sh20.get('artist')).toBe('ben');
       expect(sh20.updateTime!.isEqual(before)).toBe(true);
     });
 
     it('existing=update writes only the cells that differ, and re-importing the same file changes nothing', async () => {
       await arrange('UPD', 'ep23');
-      await ctx.db.doc('tasks/ep23_sq0010_sh0020_comp').update({ milestone_note: 'kept: not a column of the file' });
+      await ctx.taskDoc('UPD', 'ep23_sq0010_sh0020_comp').update({ milestone_note: 'kept: not a column of the file' });
       const res = await postImport(ctx, team.admin, 'import-csv', { project_id: 'UPD', existing: 'update' }, second('ep23'));
       expect(res.body).toMatchObject({ total_rows: 3, valid_tasks: 3, created_tasks: 1, updated_tasks: 1, skipped_tasks: 1, written_rows: [{ from: 3, to: 4 }] });
       expect(res.body.preview.map((p: { id: string; action: string; changes: string[] }) => [p.id, p.action, p.changes])).toEqual([
@@ -232,24 +232,24 @@ describe('POST /tasks/import-csv', () => {
         ['ep23_sq0010_sh0020_comp', 'update', ['artist', 'frame_range']],
         ['ep23_sq0010_sh0030_comp', 'create', []],
       ]);
-      const sh20 = await ctx.db.doc('tasks/ep23_sq0010_sh0020_comp').get();
+      const sh20 = await ctx.taskDoc('UPD', 'ep23_sq0010_sh0020_comp').get();
       expect(sh20.data()).toMatchObject({ artist: 'cleo', frame_range: { start: 1001, end: 1120 }, milestone_note: 'kept: not a column of the file', estimated_duration_hours: 8, created_by: team.writer.uid, updated_by: team.admin.uid });
 
-      const times = await Promise.all(['sh0010', 'sh0020', 'sh0030'].map(async (sh) => (await ctx.db.doc(`tasks/ep23_sq0010_${sh}_comp`).get()).updateTime!));
+      const times = await Promise.all(['sh0010', 'sh0020', 'sh0030'].map(async (sh) => (await ctx.taskDoc('UPD', `ep23_sq0010_${sh}_comp`).get()).updateTime!));
       const again = await postImport(ctx, team.admin, 'import-csv', { project_id: 'UPD', existing: 'update' }, second('ep23'));
       expect(again.body).toMatchObject({ total_rows: 3, valid_tasks: 3, created_tasks: 0, updated_tasks: 0, skipped_tasks: 3, written_rows: [] });
-      const after = await Promise.all(['sh0010', 'sh0020', 'sh0030'].map(async (sh) => (await ctx.db.doc(`tasks/ep23_sq0010_${sh}_comp`).get()).updateTime!));
+      const after = await Promise.all(['sh0010', 'sh0020', 'sh0030'].map(async (sh) => (await ctx.taskDoc('UPD', `ep23_sq0010_${sh}_comp`).get()).updateTime!));
       expect(after.map((t, i) => t.isEqual(times[i]!))).toEqual([true, true, true]);
       expect(await countTasks(ctx, 'UPD')).toBe(3);
     });
   });
 
-  it("never skips or updates a task of another project that has the row's id", async () => {
+  it("creates its own task where another project has the row's id, leaving that one alone", async () => {
     await seedImportProject(ctx, team, 'OTHER');
     const res = await postImport(ctx, team.writer, 'import-csv', { project_id: 'OTHER', existing: 'update' }, csv(HEADER, 'ep01,sq0010,sh0010,comp,mallory,,,,,,,'));
-    expect(res.body).toMatchObject({ valid_tasks: 0, invalid_tasks: 1, created_tasks: 0, updated_tasks: 0 });
-    expect(res.body.errors[0].error).toBe('Row is task ep01_sq0010_sh0010_comp, an id already used by a task of another project');
-    expect((await ctx.db.doc('tasks/ep01_sq0010_sh0010_comp').get()).data()).toMatchObject({ project_id: 'ONE', artist: 'ana' });
+    expect(res.body).toMatchObject({ valid_tasks: 1, invalid_tasks: 0, created_tasks: 1, updated_tasks: 0 });
+    expect((await ctx.taskDoc('OTHER', 'ep01_sq0010_sh0010_comp').get()).data()).toMatchObject({ id: 'ep01_sq0010_sh0010_comp', project_id: 'OTHER', artist: 'mallory' });
+    expect((await ctx.taskDoc('ONE', 'ep01_sq0010_sh0010_comp').get()).data()).toMatchObject({ project_id: 'ONE', artist: 'ana' });
   });
 
   it('validate_only checks and previews what would happen without writing anything', async () => {
@@ -275,7 +275,7 @@ describe('POST /tasks/import-csv', () => {
     ]);
     expect(res.body.errors[0].row).toBe(4);
     expect(await taskIds(ctx, 'DRY')).toEqual(['ep31_sq0010_sh0010_comp']);
-    expect((await ctx.db.doc('tasks/ep31_sq0010_sh0010_comp').get()).get('artist')).toBe('ana');
+    expect((await ctx.taskDoc('DRY', 'ep31_sq0010_sh0010_comp').get()).get('artist')).toBe('ana');
   });
 
   describe('numbers whose leading zeros a spreadsheet stripped', () => {
@@ -295,7 +295,7 @@ describe('POST /tasks/import-csv', () => {
         },
       });
       expect(await taskIds(ctx, 'PAD')).toEqual(['ep03_sq0010_sh0020_comp', 'ep03_sq0010_sh0030_comp']);
-      expect((await ctx.db.doc('tasks/ep03_sq0010_sh0020_comp').get()).get('artist')).toBe('bo');
+      expect((await ctx.taskDoc('PAD', 'ep03_sq0010_sh0020_comp').get()).get('artist')).toBe('bo');
     });
 
     it('are padded like the padded values of the file itself when the project has no tasks yet, and duplicates are found after padding', async () => {
@@ -311,7 +311,7 @@ describe('POST /tasks/import-csv', () => {
     it("follow the project's naming_pattern, and with existing=update a row creating a near-twin of an existing task is warned about", async () => {
       await seedImportProject(ctx, team, 'TWIN', { naming_pattern: 'ep##_sq####_sh####' });
       // A legacy task written without padding.
-      await ctx.db.doc('tasks/ep51_sq10_sh20_comp').set({ project_id: 'TWIN', episode: 'Ep01', sequence: 'sq10', shot: 'SH20', task: 'comp' });
+      await ctx.taskDoc('TWIN', 'ep51_sq10_sh20_comp').set({ id: 'ep51_sq10_sh20_comp', project_id: 'TWIN', episode: 'Ep01', sequence: 'sq10', shot: 'SH20', task: 'comp' });
       const res = await postImport(ctx, team.writer, 'import-csv', { project_id: 'TWIN', existing: 'update' }, csv(HEADER, 'ep51,sq10,sh20,comp,,,,,,,,', 'ep51,sq10,sh30,comp,,,,,,,,'));
       expect(res.body.naming.shot).toEqual({ prefix: 'sh', width: 4, source: 'project' });
       expect(res.body.created_tasks).toBe(2);

@@ -13,7 +13,7 @@ const ctx = createTestContext('spec-examples');
 const SUPERVISOR = { email: 'supervisor@montu.test', password: 'montu-super-123' };
 const ADMIN = { email: 'admin@montu.test', password: 'montu-admin-123' };
 const DIFFERENCES = readFileSync(new URL('../../../docs/spec-differences.md', import.meta.url), 'utf8');
-const MEDIA = 'media_68aaa3e2b73db8a0bee41230';
+const MEDIA = 'media_2cdd5721fdd653d4fc039629';
 let bearer: string;
 let adminBearer: string;
 

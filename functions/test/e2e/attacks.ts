@@ -89,6 +89,7 @@ export const TASK_ID_PROBES: [string, (call: Caller, id: string) => Promise<Repl
   ['PATCH /tasks/{id}', (call, id) => call('PATCH', `/tasks/${id}`, { status: 'on_hold' })],
   ['DELETE /tasks/{id}', (call, id) => call('DELETE', `/tasks/${id}`)],
   ['GET /tasks/{id}/history', (call, id) => call('GET', `/tasks/${id}/history`)],
+  ['GET /tasks/{id}/dependencies', (call, id) => call('GET', `/tasks/${id}/dependencies`)],
   ['POST /tasks/{id}/add-field', (call, id) => call('POST', `/tasks/${id}/add-field`, { field_name: 'x', field_value: 1 })],
   ['PATCH /tasks/bulk-update', (call, id) => call('PATCH', '/tasks/bulk-update', [{ task_id: id, updates: { status: 'on_hold' } }])],
   ['POST /media/upload-url', (call, id) => call('POST', '/media/upload-url', { task_id: id, file_name: 'x.exr', file_size: 10 })],

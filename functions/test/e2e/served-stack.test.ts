@@ -12,7 +12,7 @@ import { collection, getDocsFromServer, query, where } from 'firebase/firestore'
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed, vi } from 'vitest';
 import { PROJECT_ID, type Ports } from '../../../stack/emulators.mjs';
-import { expectEnvelope, uniqueName } from '../support/context.js';
+import { expectEnvelope, taskPath, uniqueName } from '../support/context.js';
 import { idNeutral } from '../support/id-neutral.js';
 import { serverSnapshots } from '../support/server-snapshots.js';
 import { callerAt, createAdminScript, csvForm, forgeTimestamp, mediaForm, newPerson, TASK_ID_PROBES, webClient, type Caller, type Person } from './attacks.js';
@@ -113,7 +113,7 @@ describe('the served stack fires the triggers', () => {
     expect(update).toMatchObject({
       collection: 'tasks',
       document_id: taskId,
-      document_path: `tasks/${taskId}`,
+      document_path: taskPath(projectId, taskId),
       project_id: projectId,
       action: 'update',
       changes: { status: { old: 'not_started', new: 'in_progress' } },
@@ -139,8 +139,8 @@ describe('the served stack fires the triggers', () => {
     await vi.waitFor(async () => expect((await api('GET', `/media/${mediaId}`)).body.thumbnail_status).toBe('ready'), soon);
     const media = (await api('GET', `/media/${mediaId}`)).body;
     expect(media).toMatchObject({
-      thumbnail_key: `thumbnails/${taskId}/v001/comp_v001.png_thumb.jpg`,
-      thumbnail_small_key: `thumbnails/${taskId}/v001/comp_v001.png_thumb_small.jpg`,
+      thumbnail_key: `thumbnails/${projectId}/${taskId}/v001/comp_v001.png_thumb.jpg`,
+      thumbnail_small_key: `thumbnails/${projectId}/${taskId}/v001/comp_v001.png_thumb_small.jpg`,
       metadata: { width: 640, height: 360, format: 'png' },
     });
     const thumb = await fetch(`http://127.0.0.1:${ports.hosting}/api/v1/media/${mediaId}/thumbnail`, { headers: { authorization: bearer } });
@@ -193,7 +193,7 @@ describe('the served stack fires the triggers', () => {
     expect(arrived.indexOf(expected[3]!)).toBeLessThan(arrived.indexOf(expected[4]!));
     // Each message's timestamp is its write's time: in that order, the messages follow the calls.
     expect([...received].sort((x, y) => x.data.timestamp.localeCompare(y.data.timestamp)).map(summary)).toEqual(expected);
-    const bulkId = (await db.doc(`tasks/${a}`).get()).get('bulk_id');
+    const bulkId = (await db.doc(taskPath(projectId, a)).get()).get('bulk_id');
     expect(received.filter((m) => m.data.part_of).map((m) => m.data.part_of)).toEqual([bulkId, bulkId]);
     expect(new Set(received.map((m) => m.data.user))).toEqual(new Set([patched.body.updated_by]));
   });
@@ -274,12 +274,12 @@ describe('what the attacker found (issue 20), tried again on the served stack', 
     expect(refusal(await approve(artist, render), 'PERMISSION_DENIED')).toEqual([403, `This needs 'review' permission on project ${project}`]);
     const leads = await upload(lead, taskId, 'v002');
     expect(refusal(await approve(lead, leads), 'PERMISSION_DENIED')).toEqual([403, `You uploaded media ${leads}; project ${project} does not allow reviewing one's own upload (allow_self_review)`]);
-    expect((await stored(`tasks/${taskId}`))!.status).toBe('pending_review');
+    expect((await stored(taskPath(project, taskId)))!.status).toBe('pending_review');
     expect([(await stored(`media/${render}`))!.approval_status, (await stored(`media/${leads}`))!.approval_status]).toEqual(['pending', 'pending']);
 
     // The project's reviewer approving the artist's render is what moves the task.
     expect((await approve(lead, render)).status).toBe(200);
-    expect((await stored(`tasks/${taskId}`))!.status).toBe('approved');
+    expect((await stored(taskPath(project, taskId)))!.status).toBe('approved');
   });
 
   it("4: the project admin cannot point templates or drive roots outside the project, and its folder plan stays inside", async () => {
@@ -344,11 +344,11 @@ describe('what the attacker found (issue 20), tried again on the served stack', 
     expect([download.status, download.headers.get('content-type'), download.headers.get('x-content-type-options'), download.body]).toEqual([200, 'video/quicktime', 'nosniff', page]);
   });
 
-  it("8: a non-member learns of another project's task id only that it is taken, and changes nothing", async () => {
+  it("8: a non-member learns nothing of another project's task ids, and is never blocked by them (ids are per project)", async () => {
     const created = await api('POST', '/tasks', { project_id: project, episode: 'Ep08', sequence: 'sq0010', shot: 'SH0280', task: 'comp', artist: 'secret-artist' });
     const taken = created.body.id as string;
     const free = taken.replace('sh0280', 'sh0281');
-    const before = await stored(`tasks/${taken}`);
+    const before = await stored(taskPath(project, taken));
 
     for (const [route, probe] of TASK_ID_PROBES) expect(idNeutral(await probe(as(mallory), taken), taken), route).toBe(idNeutral(await probe(as(mallory), free), free));
     const dryRun = (shot: string) => as(mallory)('POST', '/tasks/import-csv', csvForm({ project_id: mallorys, validate_only: 'true', existing: 'update' }, `Ep08,sq0010,${shot},comp,,,,,,,,`));
@@ -356,11 +356,19 @@ describe('what the attacker found (issue 20), tried again on the served stack', 
     expect(dryTaken.body).toMatchObject({ invalid_tasks: 0, actions: { create: 1, update: 0, skip: 0 } });
     expect(idNeutral(dryTaken, taken)).toBe(idNeutral(dryFree, free));
 
-    const squat = await as(mallory)('POST', '/tasks', { project_id: mallorys, episode: 'Ep08', sequence: 'sq0010', shot: 'SH0280', task: 'comp' });
-    expect(refusal(squat, 'CONFLICT')).toEqual([409, `Task ${taken} already exists`]);
-    expect(JSON.stringify(squat.body)).not.toMatch(new RegExp(`${project}|secret-artist`));
-    expect(await stored(`tasks/${taken}`)).toEqual(before);
-    expect(await stored(`tasks/${free}`)).toBeUndefined();
+    // Creating the id in their own project is a create like any other: it answers as for a fresh id.
+    const create = (shot: string) => as(mallory)('POST', '/tasks', { project_id: mallorys, episode: 'Ep08', sequence: 'sq0010', shot, task: 'comp' });
+    const [mine, fresh] = [await create('SH0280'), await create('SH0281')];
+    const withoutTimes = (text: string) => text.replace(/"(created_at|updated_at)":"[^"]*"/g, '');
+    expect(mine.status).toBe(201);
+    expect(withoutTimes(idNeutral(mine, taken))).toBe(withoutTimes(idNeutral(fresh, free)));
+    expect(JSON.stringify(mine.body)).not.toMatch(new RegExp(`${project}|secret-artist`));
+    expect(await stored(taskPath(project, taken))).toEqual(before);
+    expect((await as(mallory)('GET', `/tasks/${taken}`)).body).toMatchObject({ id: taken, project_id: mallorys });
+    // Nor does Mallory block the other project: its admin creates the id Mallory took first.
+    const theirs = await api('POST', '/tasks', { project_id: project, episode: 'Ep08', sequence: 'sq0010', shot: 'SH0281', task: 'comp' });
+    expect([theirs.status, theirs.body.id, theirs.body.project_id]).toEqual([201, free, project]);
+    expect(await stored(taskPath(mallorys, free))).toMatchObject({ project_id: mallorys });
   });
 
   it('9: a demoted global admin loses direct Firestore listener access at once, though their token still claims admin', async () => {
@@ -371,7 +379,7 @@ describe('what the attacker found (issue 20), tried again on the served stack', 
     try {
       expect(await web.claims()).toMatchObject({ admin: true });
       const tasks = query(collection(web.db, 'tasks'), where('project_id', '==', project));
-      const seen = serverSnapshots(tasks, (snap) => snap.docs.find((d) => d.id === taskId)?.get('status') ?? 'absent');
+      const seen = serverSnapshots(tasks, (snap) => snap.docs.find((d) => d.get('id') === taskId)?.get('status') ?? 'absent');
       expect(await seen.next(1)).toEqual(['not_started']);
 
       await createAdminScript(ports, boss.email, true);
@@ -524,7 +532,7 @@ describe('task dependencies on the served stack', () => {
 
     const readiness: boolean[] = [];
     const messages: DocumentData[] = [];
-    const stopTask = db.doc(`tasks/${lighting.id}`).onSnapshot((snap) => readiness.push(snap.get('ready') as boolean));
+    const stopTask = db.doc(taskPath(projectId, lighting.id)).onSnapshot((snap) => readiness.push(snap.get('ready') as boolean));
     const stopFeed = db
       .collection(`projects/${projectId}/events`)
       .where('type', '==', 'task_ready')

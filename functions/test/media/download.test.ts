@@ -119,7 +119,7 @@ describe('?redirect=true', () => {
   it('without signing credentials on the emulator, redirects to the emulator object URL', async () => {
     const res = await ctx.http().get(`/api/v1/media/${movieId}/download?redirect=true`).set('Authorization', studio.viewer.bearer).expect(302);
     expect(res.headers['cache-control']).toBe('no-store');
-    expect(res.headers.location).toBe(`${process.env.STORAGE_EMULATOR_HOST}/${ctx.deps.bucket.name}/${encodeURIComponent(`media/${TASK}/v001/anim_v001.mov`)}`);
+    expect(res.headers.location).toBe(`${process.env.STORAGE_EMULATOR_HOST}/${ctx.deps.bucket.name}/${encodeURIComponent(`media/DL/${TASK}/v001/anim_v001.mov`)}`);
     const followed = await fetch(res.headers.location!);
     expect(Buffer.compare(Buffer.from(await followed.arrayBuffer()), movie)).toBe(0);
   });
@@ -136,7 +136,7 @@ describe('?redirect=true', () => {
     const app = createApp({ ...ctx.deps, bucket: getStorage(signer).bucket(ctx.deps.bucket.name) });
     const res = await request(app).get(`/api/v1/media/${pngId}/thumbnail?redirect=true&size=small`).set('Authorization', studio.viewer.bearer).expect(302);
     const url = new URL(res.headers.location!);
-    expect(url.pathname).toBe(`/${ctx.deps.bucket.name}/thumbnails/${TASK}/v001/anim_v001.png_thumb_small.jpg`);
+    expect(url.pathname).toBe(`/${ctx.deps.bucket.name}/thumbnails/DL/${TASK}/v001/anim_v001.png_thumb_small.jpg`);
     expect(url.searchParams.get('X-Goog-Algorithm')).toBe('GOOG4-RSA-SHA256');
     expect(url.searchParams.get('X-Goog-Expires')).toBe('300');
     expect(url.searchParams.get('X-Goog-Credential')).toMatch(/^api@demo-montu\.iam\.gserviceaccount\.com\//);

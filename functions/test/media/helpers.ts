@@ -29,7 +29,7 @@ export async function seedStudio(ctx: TestContext, projectId: string): Promise<S
 
 /** Writes a task document directly (test arrangement). */
 export async function seedTask(ctx: TestContext, projectId: string, id: string, status = 'in_progress'): Promise<void> {
-  await ctx.db.doc(`tasks/${id}`).set({
+  await ctx.taskDoc(projectId, id).set({
     id,
     project_id: projectId,
     task: id.split('_').pop(),

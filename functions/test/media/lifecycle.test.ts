@@ -27,7 +27,7 @@ describe('media lifecycle', () => {
       media_type: 'image',
       file_extension: '.jpg',
       content_type: 'image/jpeg',
-      storage_key: `media/${TASK}/v001/comp_beauty_v001.jpg`,
+      storage_key: `media/SWA/${TASK}/v001/comp_beauty_v001.jpg`,
       storage_url: `/api/v1/media/${id}/download`,
       thumbnail_key: null,
       thumbnail_status: 'pending',
@@ -42,7 +42,7 @@ describe('media lifecycle', () => {
     });
     // The picture's size is read at upload, so the spec's pixel positions are checked before the trigger runs.
     expect(up.body.metadata).toMatchObject({ file_size: jpeg.length, checksum: createHash('md5').update(jpeg).digest('hex'), width: 1920, height: 1080, format: 'jpg' });
-    expect(await storedKeys(ctx, `media/${TASK}/`)).toEqual([`media/${TASK}/v001/comp_beauty_v001.jpg`]);
+    expect(await storedKeys(ctx, `media/SWA/${TASK}/`)).toEqual([`media/SWA/${TASK}/v001/comp_beauty_v001.jpg`]);
     const annotate = (position: Record<string, number>) =>
       ctx.http().post('/api/v1/annotations').set('Authorization', studio.artist.bearer).send({ media_id: id, annotation_type: 'note', content: 'Edge needs work', position, timestamp: 1.5 });
     const inside = await annotate({ x: 100, y: 200, width: 50, height: 30 }).expect(201);
@@ -56,8 +56,8 @@ describe('media lifecycle', () => {
     expect(got.headers.etag).toMatch(/^"\d+\.\d{9}"$/);
     expect(got.body.metadata).toMatchObject({ file_size: jpeg.length, width: 1920, height: 1080, format: 'jpeg', color_space: 'srgb', has_alpha: false, bit_depth: 8 });
     expect(got.body.thumbnail_status).toBe('ready');
-    expect(got.body.thumbnail_key).toBe(`thumbnails/${TASK}/v001/comp_beauty_v001.jpg_thumb.jpg`);
-    expect(got.body.thumbnail_small_key).toBe(`thumbnails/${TASK}/v001/comp_beauty_v001.jpg_thumb_small.jpg`);
+    expect(got.body.thumbnail_key).toBe(`thumbnails/SWA/${TASK}/v001/comp_beauty_v001.jpg_thumb.jpg`);
+    expect(got.body.thumbnail_small_key).toBe(`thumbnails/SWA/${TASK}/v001/comp_beauty_v001.jpg_thumb_small.jpg`);
 
     // A second version, to filter between.
     const second = await upload(ctx, studio.artist, { name: 'comp_beauty_v002.png', data: png }, { task_id: TASK, version: 'v002', tags: 'wip' }).expect(201);
@@ -104,21 +104,21 @@ describe('media lifecycle', () => {
     expect(approved.body.approval_status).toBe('approved');
     expect(approved.body.approval_history).toEqual([{ approval_status: 'approved', reviewer: studio.supervisor.uid, review_notes: 'Looks good, approved for final comp', reviewed_at: expect.any(String) }]);
     expect(approved.body.linked_task).toEqual({ id: TASK, previous_status: 'pending_review', status: 'approved' });
-    const task = (await ctx.db.doc(`tasks/${TASK}`).get()).data()!;
+    const task = (await ctx.taskDoc('SWA', TASK).get()).data()!;
     expect(task.status).toBe('approved');
     expect(task.updated_by).toBe(studio.supervisor.uid);
 
     // A rejection sends the task back for revision.
     const rejected = await ctx.http().post(`/api/v1/media/${second.body.id}/approve`).set('Authorization', studio.supervisor.bearer).send({ approval_status: 'rejected', review_notes: 'Edges flicker' }).expect(200);
     expect(rejected.body.linked_task).toEqual({ id: TASK, previous_status: 'approved', status: 'needs_revision' });
-    expect((await ctx.db.doc(`tasks/${TASK}`).get()).get('status')).toBe('needs_revision');
+    expect((await ctx.taskDoc('SWA', TASK).get()).get('status')).toBe('needs_revision');
     expect(await list('approval_status=approved')).toEqual({ ids: [id], total: 1 });
 
     // Delete: no file, thumbnail or record is left.
     await ctx.http().delete(`/api/v1/media/${id}`).set('Authorization', studio.artist.bearer).expect(204);
     await ctx.http().delete(`/api/v1/media/${second.body.id}`).set('Authorization', studio.artist.bearer).expect(204);
-    expect(await storedKeys(ctx, `media/${TASK}/`)).toEqual([]);
-    expect(await storedKeys(ctx, `thumbnails/${TASK}/`)).toEqual([]);
+    expect(await storedKeys(ctx, `media/SWA/${TASK}/`)).toEqual([]);
+    expect(await storedKeys(ctx, `thumbnails/SWA/${TASK}/`)).toEqual([]);
     expect(await mediaOfTask(ctx, TASK)).toEqual([]);
     const gone = await ctx.http().get(`/api/v1/media/${id}`).set('Authorization', studio.viewer.bearer).expect(404);
     expect(expectEnvelope(gone.body, 'NOT_FOUND').message).toBe(`Media ${id} not found`);

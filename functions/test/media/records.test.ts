@@ -129,7 +129,7 @@ describe('POST /media/{id}/approve', () => {
     const media = await newMedia('wip.png', {}, studio.artist, 'ep04_sq0040_sh0050_comp');
     const res = await as(studio.supervisor).post(`/media/${media.id}/approve`, { approval_status: 'approved' }).expect(200);
     expect(res.body.linked_task).toEqual({ id: 'ep04_sq0040_sh0050_comp', previous_status: 'in_progress', status: 'in_progress' });
-    expect((await ctx.db.doc('tasks/ep04_sq0040_sh0050_comp').get()).get('status')).toBe('in_progress');
+    expect((await ctx.taskDoc('REC', 'ep04_sq0040_sh0050_comp').get()).get('status')).toBe('in_progress');
   });
 
   it('keeps every review in the history, reviewer always the caller', async () => {
@@ -199,8 +199,8 @@ describe('DELETE /media/{id}', () => {
     await as(studio.viewer).delete(`/media/${media.id}`).expect(403);
     await as(studio.outsider).delete(`/media/${media.id}`).expect(404);
     await as(studio.artist).delete(`/media/${media.id}`).expect(204);
-    expect(await storedKeys(ctx, `media/${TASK}/v900/`)).toEqual([]);
-    expect(await storedKeys(ctx, `thumbnails/${TASK}/v900/`)).toEqual([]);
+    expect(await storedKeys(ctx, `media/REC/${TASK}/v900/`)).toEqual([]);
+    expect(await storedKeys(ctx, `thumbnails/REC/${TASK}/v900/`)).toEqual([]);
     expect((await ctx.db.doc(`media/${media.id}`).get()).exists).toBe(false);
     expect((await ctx.db.collection('annotations').where('media_id', '==', media.id).get()).size).toBe(0);
     expect((await ctx.db.collection('annotations').where('media_id', '==', 'media_other').get()).size).toBe(1);

@@ -70,7 +70,7 @@ describe('thumbnails and metadata from the Storage trigger', () => {
     expect(await finalize(ctx, key)).toBe('ready');
     const media = await record(id);
     expect(media.metadata.has_alpha).toBe(true);
-    expect(media.thumbnail_key).toBe(`thumbnails/${TASK}/v001/matte.png_thumb.webp`);
+    expect(media.thumbnail_key).toBe(`thumbnails/THB/${TASK}/v001/matte.png_thumb.webp`);
     expect(await storedImage(media.thumbnail_key)).toEqual({ format: 'webp', width: 512, height: 384, hasAlpha: true, depth: 'uchar', contentType: 'image/webp' });
   });
 
@@ -81,7 +81,7 @@ describe('thumbnails and metadata from the Storage trigger', () => {
     expect(media).toMatchObject({ status: 'active', thumbnail_status: 'failed', thumbnail_key: null, thumbnail_small_key: null });
     expect(media.thumbnail_error).toMatch(/^Could not decode the image: .*(premature end|truncated)/i);
     expect(media.metadata).toMatchObject({ width: 640, height: 480, format: 'jpeg' });
-    expect(await storedKeys(ctx, `thumbnails/${TASK}/v001/broken.jpg`)).toEqual([]);
+    expect(await storedKeys(ctx, `thumbnails/THB/${TASK}/v001/broken.jpg`)).toEqual([]);
   });
 
   it('bytes that are no image at all: failed, "Not a readable image"', async () => {
@@ -100,7 +100,7 @@ describe('thumbnails and metadata from the Storage trigger', () => {
     const media = await record(id);
     expect(media.thumbnail_error).toBe('Image is 20000x20000 (400 MP), above the 150 MP limit for thumbnails');
     expect(media.metadata).toMatchObject({ width: 20000, height: 20000, file_size: bomb.length });
-    expect(await storedKeys(ctx, `thumbnails/${TASK}/v001/bomb.png`)).toEqual([]);
+    expect(await storedKeys(ctx, `thumbnails/THB/${TASK}/v001/bomb.png`)).toEqual([]);
   });
 
   it('formats sharp cannot read (EXR, video, scenes) are unsupported, with size and checksum still filled', async () => {
@@ -121,7 +121,7 @@ describe('thumbnails and metadata from the Storage trigger', () => {
     const thumb = (await record(id)).thumbnail_key as string;
     expect(await finalize(ctx, thumb)).toBe('ignored');
     expect(await handleObjectFinalized(ctx.deps, { bucket: 'another-bucket', name: key, generation: '1' })).toBe('ignored');
-    expect(await storedKeys(ctx, `thumbnails/${TASK}/v001/own.png`)).toEqual([`thumbnails/${TASK}/v001/own.png_thumb.jpg`, `thumbnails/${TASK}/v001/own.png_thumb_small.jpg`]);
+    expect(await storedKeys(ctx, `thumbnails/THB/${TASK}/v001/own.png`)).toEqual([`thumbnails/THB/${TASK}/v001/own.png_thumb.jpg`, `thumbnails/THB/${TASK}/v001/own.png_thumb_small.jpg`]);
   });
 
   it('is idempotent when an event is delivered twice', async () => {
@@ -146,10 +146,10 @@ describe('thumbnails and metadata from the Storage trigger', () => {
   });
 
   it('leaves an object without a media record alone', async () => {
-    const key = `media/${TASK}/v009/stray.png`;
+    const key = `media/THB/${TASK}/v009/stray.png`;
     await ctx.deps.bucket.file(key).save(await fixtures.png(10, 10), { resumable: false });
     expect(await finalize(ctx, key)).toBe('orphan');
-    expect(await storedKeys(ctx, `thumbnails/${TASK}/v009/`)).toEqual([]);
+    expect(await storedKeys(ctx, `thumbnails/THB/${TASK}/v009/`)).toEqual([]);
     await ctx.deps.bucket.file(key).delete();
   });
 
@@ -157,7 +157,7 @@ describe('thumbnails and metadata from the Storage trigger', () => {
     const { id, key } = await uploaded('racing.png', await fixtures.png(300, 300));
     await ctx.db.doc(`media/${id}`).update({ deleting: true });
     expect(await finalize(ctx, key)).toBe('orphan');
-    expect(await storedKeys(ctx, `thumbnails/${TASK}/v001/racing.png`)).toEqual([]);
+    expect(await storedKeys(ctx, `thumbnails/THB/${TASK}/v001/racing.png`)).toEqual([]);
     expect((await record(id)).thumbnail_status).toBe('pending');
   });
 
@@ -168,7 +168,7 @@ describe('thumbnails and metadata from the Storage trigger', () => {
     expect((await record(id)).status).toBe('active');
     await ctx.deps.bucket.file(key).delete();
     expect(await objectDeleted(ctx, key)).toBe('archived');
-    expect(await storedKeys(ctx, `thumbnails/${TASK}/v001/removed.png`)).toEqual([]);
+    expect(await storedKeys(ctx, `thumbnails/THB/${TASK}/v001/removed.png`)).toEqual([]);
     expect(await record(id)).toMatchObject({ status: 'archived', thumbnail_key: null, thumbnail_small_key: null, file_error: 'The file was deleted from Storage outside the API' });
     const download = await ctx.http().get(`/api/v1/media/${id}/download`).set('Authorization', studio.viewer.bearer).expect(422);
     expect(expectEnvelope(download.body, 'UNPROCESSABLE').message).toBe(`Media ${id} has no file (The file was deleted from Storage outside the API)`);

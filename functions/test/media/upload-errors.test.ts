@@ -127,7 +127,7 @@ describe('POST /media refuses bad input and leaves nothing behind', () => {
     const first = await upload(ctx, studio.artist, { name: 'beauty.png', data: png }, { task_id: TASK }).expect(201);
     const again = await upload(ctx, studio.artist, { name: 'beauty.png', data: Buffer.from(png).reverse() }, { task_id: TASK }).expect(409);
     const error = expectEnvelope(again.body, 'CONFLICT');
-    expect(error.message).toBe(`Media media/${TASK}/v001/beauty.png already exists (id ${first.body.id}); upload under another version or file name, or delete it first`);
+    expect(error.message).toBe(`Media media/BAD/${TASK}/v001/beauty.png already exists (id ${first.body.id}); upload under another version or file name, or delete it first`);
     const [stored] = await ctx.deps.bucket.file(first.body.storage_key).download();
     expect(Buffer.compare(stored, png)).toBe(0);
     await ctx.http().delete(`/api/v1/media/${first.body.id}`).set('Authorization', studio.artist.bearer).expect(204);

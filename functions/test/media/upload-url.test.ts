@@ -28,7 +28,7 @@ describe('POST /media/upload-url', () => {
     expect(media).toMatchObject({
       status: 'pending_upload',
       author: studio.artist.uid,
-      storage_key: `media/${TASK}/v002/beauty_v002.jpg`,
+      storage_key: `media/URL/${TASK}/v002/beauty_v002.jpg`,
       linked_version: 'v002',
       description: 'Beauty, full res',
       tags: ['beauty'],

@@ -12,7 +12,7 @@ const api = '/api/v1';
 
 /** A task document as the tasks API stores it (only the fields the stats read). */
 function task(id: string, projectId: string, status: string, type: string, artistName: string) {
-  return ctx.db.doc(`tasks/${id}`).set({ project_id: projectId, status, task: type, artist: artistName, artist_key: artistName.toLowerCase(), archived: status === 'archived' });
+  return ctx.taskDoc(projectId, id).set({ id, project_id: projectId, status, task: type, artist: artistName, artist_key: artistName.toLowerCase(), archived: status === 'archived' });
 }
 
 function media(id: string, projectId: string, status: string, fileSize: number | null) {

@@ -44,9 +44,10 @@ const newTask = (projectId: string, extra: Record<string, unknown> = {}) => ({
 });
 
 describe('task feed events', () => {
-  it('publishes task_created with the task as the API shows it, the user and the write time', async () => {
+  it('publishes task_created with the task as the API shows it (its bare id, not the document key), the user and the write time', async () => {
     const p = project();
-    const ref = db.collection('tasks').doc(uniqueName('ep00_sq0010_sh0020_comp'));
+    const taskId = uniqueName('ep00_sq0010_sh0020_comp');
+    const ref = ctx.taskDoc(p.id, taskId);
     const event = await writeEvent(ref, (r) => r.create(newTask(p.id)));
     expect(await publishTaskWrite(db, event)).toEqual([`${event.id}_task_created`]);
     const [created] = await p.events();
@@ -56,7 +57,7 @@ describe('task feed events', () => {
       type: 'task_created',
       data: {
         task: {
-          id: ref.id,
+          id: taskId,
           project_id: p.id,
           episode: 'Ep00',
           sequence: 'sq0010',
@@ -76,14 +77,15 @@ describe('task feed events', () => {
 
   it('publishes task_updated with the task id and the new values of what changed', async () => {
     const p = project();
-    const ref = db.collection('tasks').doc(uniqueName('t'));
+    const taskId = uniqueName('t');
+    const ref = ctx.taskDoc(p.id, taskId);
     await ref.create(newTask(p.id));
     const event = await writeEvent(ref, (r) =>
       r.update({ status: 'completed', artist: 'new_artist', episode_key: 'x', updated_by: 'supervisor', updated_at: FieldValue.serverTimestamp() }),
     );
     await publishTaskWrite(db, event);
     expect(await p.events()).toEqual([
-      { id: `${event.id}_task_updated`, type: 'task_updated', data: { task_id: ref.id, changes: { artist: 'new_artist', status: 'completed' }, user: 'supervisor', timestamp: event.time } },
+      { id: `${event.id}_task_updated`, type: 'task_updated', data: { task_id: taskId, changes: { artist: 'new_artist', status: 'completed' }, user: 'supervisor', timestamp: event.time } },
     ]);
   });
 

@@ -26,10 +26,10 @@ describe('file names from uploads', () => {
     const before = await storedKeys();
     for (const [name, version] of [['../../../etc/evil.png', 'v011'], ['..\\..\\windows\\evil.png', 'v012'], ['C:\\fakepath\\plate.png', 'v013']] as const) {
       const res = await ctx.http().post('/api/v1/media').set('Authorization', as()).field('task_id', task).field('version', version).attach('file', TINY_PNG, name).expect(201);
-      expect(res.body.storage_key ?? `media/${task}/${version}/${res.body.file_name}`).toBe(`media/${task}/${version}/${name.split(/[\\/]/).pop()}`);
+      expect(res.body.storage_key ?? `media/SWA/${task}/${version}/${res.body.file_name}`).toBe(`media/SWA/${task}/${version}/${name.split(/[\\/]/).pop()}`);
     }
     const added = (await storedKeys()).filter((k) => !before.includes(k));
-    expect(added).toEqual([`media/${task}/v011/evil.png`, `media/${task}/v012/evil.png`, `media/${task}/v013/plate.png`]);
+    expect(added).toEqual([`media/SWA/${task}/v011/evil.png`, `media/SWA/${task}/v012/evil.png`, `media/SWA/${task}/v013/plate.png`]);
   });
 
   it('that could still escape or hide are refused before anything is stored', async () => {

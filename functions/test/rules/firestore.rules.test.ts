@@ -28,7 +28,7 @@ import { getAuth, type Auth } from 'firebase-admin/auth';
 import { getFirestore, type Firestore as AdminFirestore } from 'firebase-admin/firestore';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setGlobalAdmin } from '../../src/auth/admins.js';
-import { AUTH_PROJECT_ID } from '../support/context.js';
+import { AUTH_PROJECT_ID, taskPath } from '../support/context.js';
 import { channelOutcome } from '../support/channels.js';
 import { serverSnapshots } from '../support/server-snapshots.js';
 import { firestoreRulesTarget } from './emulators.js';
@@ -39,6 +39,8 @@ setLogLevel('silent');
 const target = await firestoreRulesTarget();
 
 const RULES = readFileSync(new URL('../../../firestore.rules', import.meta.url), 'utf8');
+
+const SHARED_TASK = 'ep01_sq0010_sh0010_comp';
 
 /** The project-scoped collections: top-level documents carrying `project_id`. */
 const SCOPED = ['tasks', 'media', 'annotations', 'import_jobs'] as const;
@@ -95,6 +97,28 @@ describe('firestore.rules', () => {
 
   afterAll(async () => {
     await env?.cleanup();
+  });
+
+  describe('tasks under their per-project keys', () => {
+    it("each project's task of a shared id is readable by that project's members only", async () => {
+      // One task id in two projects: two documents under their keys (removed after, so the other tests' counts hold).
+      const arrange = (write: (db: Firestore, project: string) => Promise<void>) =>
+        env.withSecurityRulesDisabled(async (ctx) => {
+          const db = ctx.firestore() as unknown as Firestore;
+          await Promise.all(['SWA', 'OTHER'].map((project) => write(db, project)));
+        });
+      await arrange((db, project) => setDoc(doc(db, taskPath(project, SHARED_TASK)), { id: SHARED_TASK, project_id: project, status: project === 'SWA' ? 'in_progress' : 'on_hold' }));
+      const read = async (db: Firestore, project: string) => (await getDoc(doc(db, taskPath(project, SHARED_TASK)))).get('status');
+      expect(await assertSucceeds(read(member, 'SWA'))).toBe('in_progress');
+      expect(await assertSucceeds(read(stranger, 'OTHER'))).toBe('on_hold');
+      await assertFails(read(member, 'OTHER'));
+      await assertFails(read(stranger, 'SWA'));
+      const mine = await assertSucceeds(getDocs(query(collection(member, 'tasks'), where('project_id', '==', 'SWA'), where('id', '==', SHARED_TASK))));
+      expect(mine.docs.map((d) => d.get('project_id'))).toEqual(['SWA']);
+      // Looking an id up across projects is the API's (it resolves within the caller's projects).
+      await assertFails(getDocs(query(collection(member, 'tasks'), where('id', '==', SHARED_TASK))));
+      await arrange((db, project) => deleteDoc(doc(db, taskPath(project, SHARED_TASK))));
+    });
   });
 
   describe('projects', () => {

@@ -1,6 +1,7 @@
 // storage.rules under the official emulators: media and thumbnails are readable by members of the
-// task's project (a cross-service read of `tasks/{task_id}` and the membership), by nobody else,
-// and nobody writes or deletes from a client. The Storage emulator must be one the Firebase CLI
+// project their path names (`media/{project_id}/{task_id}/...`: one cross-service read, the
+// membership; no task document is looked up), by nobody else, and nobody writes or deletes from a
+// client. The Storage emulator must be one the Firebase CLI
 // started (with its rules runtime, a download) next to the official Firestore emulator it reads from;
 // where that runtime cannot be had, the file is skipped and prints why.
 import { readFileSync } from 'node:fs';
@@ -24,10 +25,13 @@ const FIRESTORE_RULES = readFileSync(new URL('firestore.rules', root), 'utf8');
 // The project the CLI's emulators run as: cross-service reads look there.
 const PROJECT_ID = process.env.GCLOUD_PROJECT ?? 'demo-montu';
 
-const SWA_MEDIA = 'media/rules_swa_task/v001/beauty.exr';
-const SWA_THUMB = 'thumbnails/rules_swa_task/v001/beauty.exr_thumb.jpg';
-const OTHER_MEDIA = 'media/rules_other_task/v001/anim.mov';
-const ORPHAN_MEDIA = 'media/rules_no_such_task/v001/x.png';
+// The same task id in two projects: two folders, each readable by its own project's members.
+const SWA_MEDIA = 'media/RULES_SWA/rules_task/v001/beauty.exr';
+const SWA_THUMB = 'thumbnails/RULES_SWA/rules_task/v001/beauty.exr_thumb.jpg';
+const OTHER_MEDIA = 'media/RULES_OTHER/rules_task/v001/anim.mov';
+const ORPHAN_MEDIA = 'media/RULES_NONE/rules_task/v001/x.png';
+// The layout before task ids were per project (migrate-task-keys moves such objects).
+const LEGACY_MEDIA = 'media/rules_task/v001/beauty.exr';
 const IMPORT_FILE = 'imports/rules_job/shots.csv';
 const BYTES = new Uint8Array([1, 2, 3, 4]);
 
@@ -51,14 +55,12 @@ describe.skipIf(skipReason !== null)('storage.rules', () => {
       await Promise.all([
         // Global admin status is this document (setGlobalAdmin writes it), not the token's claim.
         setDoc(doc(db, 'admins/st-root'), { uid: 'st-root' }),
-        setDoc(doc(db, 'tasks/rules_swa_task'), { project_id: 'RULES_SWA' }),
-        setDoc(doc(db, 'tasks/rules_other_task'), { project_id: 'RULES_OTHER' }),
         setDoc(doc(db, 'projects/RULES_SWA/members/st-member'), { uid: 'st-member', permissions: ['read'] }),
         setDoc(doc(db, 'projects/RULES_SWA/members/st-no-read'), { uid: 'st-no-read', permissions: [] }),
         setDoc(doc(db, 'projects/RULES_OTHER/members/st-stranger'), { uid: 'st-stranger', permissions: ['read', 'write', 'admin'] }),
       ]);
       const bucket = ctx.storage() as unknown as FirebaseStorage;
-      for (const path of [SWA_MEDIA, SWA_THUMB, OTHER_MEDIA, ORPHAN_MEDIA, IMPORT_FILE]) await uploadBytes(ref(bucket, path), BYTES);
+      for (const path of [SWA_MEDIA, SWA_THUMB, OTHER_MEDIA, ORPHAN_MEDIA, LEGACY_MEDIA, IMPORT_FILE]) await uploadBytes(ref(bucket, path), BYTES);
     });
     const as = (uid: string, claims?: Record<string, unknown>) => env.authenticatedContext(uid, claims).storage() as unknown as FirebaseStorage;
     member = as('st-member');
@@ -78,9 +80,10 @@ describe.skipIf(skipReason !== null)('storage.rules', () => {
     await assertSucceeds(getMetadata(ref(member, SWA_THUMB)));
   });
 
-  it('members do not read another project\'s media, nor objects of unknown tasks', async () => {
+  it('members do not read another project\'s media of the same task id, nor objects outside a project folder', async () => {
     await assertFails(getBytes(ref(member, OTHER_MEDIA)));
     await assertFails(getMetadata(ref(member, ORPHAN_MEDIA)));
+    await assertFails(getMetadata(ref(member, LEGACY_MEDIA)));
     await assertFails(getMetadata(ref(member, IMPORT_FILE)));
   });
 
@@ -105,10 +108,10 @@ describe.skipIf(skipReason !== null)('storage.rules', () => {
 
   it('nobody lists, uploads, overwrites or deletes from a client', async () => {
     for (const storage of [member, stranger, anonymous, admin]) {
-      await assertFails(listAll(ref(storage, 'media/rules_swa_task')));
-      await assertFails(uploadBytes(ref(storage, 'media/rules_swa_task/v002/new.exr'), BYTES));
+      await assertFails(listAll(ref(storage, 'media/RULES_SWA')));
+      await assertFails(uploadBytes(ref(storage, 'media/RULES_SWA/rules_task/v002/new.exr'), BYTES));
       await assertFails(uploadBytes(ref(storage, SWA_MEDIA), BYTES));
-      await assertFails(uploadBytes(ref(storage, 'thumbnails/rules_swa_task/v001/fake_thumb.jpg'), BYTES));
+      await assertFails(uploadBytes(ref(storage, 'thumbnails/RULES_SWA/rules_task/v001/fake_thumb.jpg'), BYTES));
       await assertFails(deleteObject(ref(storage, SWA_MEDIA)));
     }
   });

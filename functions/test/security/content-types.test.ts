@@ -30,7 +30,7 @@ describe('a route takes only the content type it declares (415 otherwise)', () =
     const error = expectEnvelope(res.body, 'UNSUPPORTED_MEDIA_TYPE');
     expect(error.message).toBe('This route takes application/json, not application/x-www-form-urlencoded');
     expect(error.details).toEqual({ field: 'Content-Type', issue: 'expected application/json' });
-    expect((await ctx.db.doc(`tasks/${TASK}`).get()).get('priority')).toBe('medium');
+    expect((await ctx.taskDoc('CT', TASK).get()).get('priority')).toBe('medium');
   });
 
   it('refuses JSON sent as text/plain to a route with a validated JSON body', async () => {

@@ -29,14 +29,14 @@ describe('who may approve or reject media', () => {
     const id = await render(studio.artist, 'own.png');
     const res = await approve(id, studio.artist).expect(403);
     expect(expectEnvelope(res.body, 'PERMISSION_DENIED').message).toBe("This needs 'review' permission on project SR");
-    expect((await ctx.db.doc(`tasks/${TASK}`).get()).get('status')).toBe('pending_review');
+    expect((await ctx.taskDoc('SR', TASK).get()).get('status')).toBe('pending_review');
     expect((await ctx.db.doc(`media/${id}`).get()).get('approval_status')).toBe('pending');
   });
 
   it('a reviewer approves an artist\'s render', async () => {
     const id = await render(studio.artist, 'theirs.png');
     await approve(id, studio.supervisor).expect(200);
-    expect((await ctx.db.doc(`tasks/${TASK}`).get()).get('status')).toBe('approved');
+    expect((await ctx.taskDoc('SR', TASK).get()).get('status')).toBe('approved');
   });
 
   it('nobody reviews their own upload, project admins included, unless the project allows it', async () => {

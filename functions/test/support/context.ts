@@ -12,6 +12,7 @@ import type { AppDeps } from '../../src/config/deps.js';
 import type { Permission } from '../../src/auth/caller.js';
 import { normalizePermissions } from '../../src/auth/access.js';
 import { setGlobalAdmin } from '../../src/auth/admins.js';
+import { taskKey } from '../../src/tasks/keys.js';
 
 export const AUTH_PROJECT_ID = process.env.GCLOUD_PROJECT ?? 'demo-montu';
 let appCount = 0;
@@ -24,6 +25,11 @@ export interface TestUser {
   refreshToken: string;
   /** `Authorization` header value. */
   bearer: string;
+}
+
+/** The document path of task `taskId` of project `projectId` (ids are per project: src/tasks/keys.ts). */
+export function taskPath(projectId: string, taskId: string): string {
+  return `tasks/${taskKey(projectId, taskId)}`;
 }
 
 export function uniqueName(prefix: string): string {
@@ -102,7 +108,10 @@ export function createTestContext(label: string, configOverrides: Partial<AppCon
     await db.doc(`projects/${id}`).set({ name: id, description: '', status: 'active', created_at: FieldValue.serverTimestamp(), updated_at: FieldValue.serverTimestamp(), ...data });
   }
 
-  return { deps, db, app, http, as, createUser, addMember, seedProject, dataProjectId };
+  /** The document of task `taskId` of project `projectId`. */
+  const taskDoc = (projectId: string, taskId: string) => db.doc(taskPath(projectId, taskId));
+
+  return { deps, db, app, http, as, createUser, addMember, seedProject, taskDoc, dataProjectId };
 }
 
 export type TestContext = ReturnType<typeof createTestContext>;

@@ -31,7 +31,8 @@ beforeAll(async () => {
 
 const bulkUpdate = (user: TestUser, body: unknown) => ctx.http().patch('/api/v1/tasks/bulk-update').set('Authorization', user.bearer).send(body as object);
 const legacy = (user: TestUser, body: unknown) => ctx.http().post('/api/v1/tasks/bulk').set('Authorization', user.bearer).send(body as object);
-const stored = async (id: string) => (await ctx.db.doc(`tasks/${id}`).get()).data()!;
+/** The stored task of this id (ids are unique across the projects of this file). */
+const stored = async (id: string) => (await ctx.db.collection('tasks').where('id', '==', id).get()).docs[0]!.data();
 async function bulkEvents(project: string) {
   const snap = await ctx.db.collection(`projects/${project}/events`).where('type', '==', 'tasks_bulk_updated').get();
   return snap.docs.map((d) => ({ id: d.id, ...(d.data() as { data: Record<string, unknown> }) }));

@@ -40,13 +40,13 @@ describe('POST /tasks', () => {
     });
     expect(created_at).toBe(updated_at);
     expect(Date.now() - Date.parse(created_at)).toBeLessThan(60_000);
-    const stored = (await ctx.db.doc('tasks/ep00_sq0010_sh0020_comp').get()).data()!;
+    const stored = (await ctx.taskDoc('SWA', 'ep00_sq0010_sh0020_comp').get()).data()!;
     expect([stored.episode_key, stored.shot_key, stored.priority_rank, stored.archived]).toEqual(['ep00', 'sh0020', 1, false]);
   });
 
   it('answers 409 for a duplicate id, whatever case the names came in', async () => {
     const res = await api(writer).post('/tasks', { project_id: 'SWA', episode: 'EP00', sequence: 'sq0010', shot: 'SH0020', task: 'comp' }).expect(409);
-    expect(expectEnvelope(res.body, 'CONFLICT').message).toBe('Task ep00_sq0010_sh0020_comp already exists');
+    expect(expectEnvelope(res.body, 'CONFLICT').message).toBe('Task ep00_sq0010_sh0020_comp already exists in project SWA');
   });
 
   it('lists every problem of the input, each with its field', async () => {
@@ -73,7 +73,7 @@ describe('POST /tasks', () => {
     expect(expectEnvelope((await api(reader).post('/tasks', body).expect(403)).body, 'PERMISSION_DENIED').message).toBe("This needs 'write' permission on project SWA");
     expect(expectEnvelope((await api(outsider).post('/tasks', body).expect(404)).body, 'NOT_FOUND').message).toBe('Project SWA not found');
     expect(expectEnvelope((await api(admin).post('/tasks', { ...body, project_id: 'NOPE' }).expect(404)).body, 'NOT_FOUND').message).toBe('Project NOPE not found');
-    expect(await ctx.db.doc('tasks/ep09_sq1_sh1_comp').get().then((s) => s.exists)).toBe(false);
+    expect(await ctx.taskDoc('SWA', 'ep09_sq1_sh1_comp').get().then((s) => s.exists)).toBe(false);
   });
 
   it('takes an explicit id', async () => {
@@ -102,7 +102,7 @@ describe('PATCH /tasks/{task_id}', () => {
     expect(res.body).toMatchObject({ status: 'in_progress', priority: 'urgent', artist: 'john_doe', deadline: '2025-10-01', updated_by: writer.uid, created_at: before.body.created_at });
     expect(Date.parse(res.body.updated_at)).toBeGreaterThan(Date.parse(before.body.updated_at));
     expect(res.headers.etag).not.toBe(before.headers.etag);
-    const stored = (await ctx.db.doc(`tasks/ep00_sq0010_sh0020_comp`).get()).data()!;
+    const stored = (await ctx.taskDoc('SWA', 'ep00_sq0010_sh0020_comp').get()).data()!;
     expect([stored.priority_rank, stored.artist_key, stored.deadline_key]).toEqual([3, 'john_doe', '2025-10-01T00:00:00.000Z']);
   });
 

@@ -24,7 +24,8 @@ async function create(project: string, shot: string, taskType: string, extra: Re
   const res = await api(writer).post('/tasks', { project_id: project, episode: project, sequence: 'sq0010', shot, task: taskType, ...extra }).expect(201);
   return res.body.id as string;
 }
-const ref = (id: string) => ctx.db.doc(`tasks/${id}`);
+// Each project names its episode after itself, so an id starts with its project.
+const ref = (id: string) => ctx.taskDoc(id.split('_')[0]!.toUpperCase(), id);
 const state = async (id: string) => {
   const data = (await ref(id).get()).data()!;
   return { blocked_by: data.blocked_by, ready: data.ready };

@@ -45,11 +45,11 @@ describe('depends_on on create and PATCH', () => {
     expect(started.body).toMatchObject({ blocked_by: [], ready: false });
   });
 
-  it('refuses unknown and archived tasks, tasks of other projects and the task itself with 422, naming each', async () => {
+  it('refuses unknown and archived tasks, ids only other projects hold and the task itself with 422, naming each', async () => {
     const archived = await create('SWA', 'SH0020', 'layout');
     await api(writer).delete(`/tasks/${archived.id}`).expect(200);
     const visible = await create('RFX', 'SH0021', 'comp');
-    await ctx.db.doc(`tasks/${idOf('SH0020', 'fx')}`).set({ project_id: 'HID', status: 'not_started', depends_on: [] });
+    await ctx.taskDoc('HID', idOf('SH0020', 'fx')).set({ id: idOf('SH0020', 'fx'), project_id: 'HID', status: 'not_started', depends_on: [] });
     const hidden = idOf('SH0020', 'fx');
 
     const res = await api(writer).post('/tasks', task('SWA', 'SH0020', 'comp', { depends_on: ['ghost_task', archived.id, visible.id, hidden] })).expect(422);
@@ -59,13 +59,14 @@ describe('depends_on on create and PATCH', () => {
       errors: [
         { field: 'depends_on', issue: 'Task ghost_task not found' },
         { field: 'depends_on', issue: `Task ${archived.id} is archived; an archived task cannot be waited for` },
-        { field: 'depends_on', issue: `Task ${visible.id} belongs to project RFX; a task depends only on tasks of its own project (SWA)` },
-        // A project the writer cannot read: its task is as unknown as a missing one.
+        // Ids resolve within the task's own project: another project's task of that id is not looked at,
+        // whether the writer can read that project or not.
+        { field: 'depends_on', issue: `Task ${visible.id} not found` },
         { field: 'depends_on', issue: `Task ${hidden} not found` },
       ],
     });
     expect(error.message).toContain('ghost_task not found');
-    expect((await ctx.db.doc(`tasks/${idOf('SH0020', 'comp')}`).get()).exists).toBe(false);
+    expect((await ctx.taskDoc('SWA', idOf('SH0020', 'comp')).get()).exists).toBe(false);
 
     const comp = await create('SWA', 'SH0020', 'comp');
     const self = await api(writer).patch(`/tasks/${comp.id}`, { depends_on: [comp.id] }).expect(422);
@@ -158,6 +159,24 @@ describe('GET /tasks?ready and ?blocked', () => {
   it('refuses a value that is not a boolean', async () => {
     const res = await api(reader).get('/tasks?ready=yes').expect(400);
     expect(expectEnvelope(res.body, 'VALIDATION_ERROR').message).toContain('ready');
+  });
+});
+
+describe('dependencies with the same ids in two projects', () => {
+  it("wait for their own project's task, and list only their own project's dependents", async () => {
+    const rfxLayout = await create('RFX', 'SH0300', 'layout', { status: 'approved' });
+    const swaLayout = await create('SWA', 'SH0300', 'layout', { status: 'in_progress' });
+    expect(rfxLayout.id).toBe(swaLayout.id);
+    const swaLighting = await create('SWA', 'SH0300', 'lighting', { depends_on: [swaLayout.id] });
+    const rfxLighting = await create('RFX', 'SH0300', 'lighting', { depends_on: [rfxLayout.id] });
+    expect([swaLighting.blocked_by, rfxLighting.blocked_by]).toEqual([[swaLayout.id], []]);
+
+    const ambiguous = await api(writer).get(`/tasks/${swaLayout.id}/dependencies`).expect(409);
+    expect(expectEnvelope(ambiguous.body, 'CONFLICT').message).toBe(`Task ${swaLayout.id} exists in 2 of your projects (RFX, SWA); give project_id to choose one`);
+    const swa = await api(writer).get(`/tasks/${swaLayout.id}/dependencies?project_id=SWA`).expect(200);
+    expect(swa.body.downstream).toEqual([{ id: swaLighting.id, task: 'lighting', name: null, status: 'not_started', artist: 'Unassigned', ready: false, blocking: true }]);
+    const rfx = await api(writer).get(`/tasks/${rfxLayout.id}/dependencies?project_id=RFX`).expect(200);
+    expect(rfx.body.downstream).toEqual([{ id: rfxLighting.id, task: 'lighting', name: null, status: 'not_started', artist: 'Unassigned', ready: true, blocking: false }]);
   });
 });
 

@@ -4,7 +4,7 @@ import { Timestamp, type Firestore } from 'firebase-admin/firestore';
 import { taskConfigOf, type ProjectTaskConfig } from '../../src/tasks/project-config.js';
 import type { TaskRecord } from '../../src/tasks/record.js';
 import { checkNewTaskInput } from '../../src/tasks/validation.js';
-import { storedNewTask, tasksCollection } from '../../src/tasks/store.js';
+import { storedNewTask, taskRef } from '../../src/tasks/store.js';
 
 export const SWA_CONFIG = { task_types: ['modeling', 'rigging', 'animation', 'layout', 'lighting', 'comp', 'fx', 'lookdev'], milestones: ['not_started', 'final_render', 'approved'], priority_levels: ['low', 'medium', 'high', 'urgent'] };
 export const RFX_CONFIG = { task_types: ['comp', 'lighting', 'animation', 'fx', 'layout'], milestones: ['not_started', 'approved'], priority_levels: ['minor', 'major', 'critical'] };
@@ -20,7 +20,7 @@ export async function seedTasks(db: Firestore, tasks: { task: TaskRecord; config
   for (let i = 0; i < tasks.length; i += 400) {
     const batch = db.batch();
     for (const t of tasks.slice(i, i + 400)) {
-      batch.create(tasksCollection(db).doc(t.task.id), {
+      batch.create(taskRef(db, t.task.project_id, t.task.id), {
         ...storedNewTask(t.task, t.config, t.actor ?? 'seed'),
         created_at: Timestamp.fromMillis(t.created),
         updated_at: Timestamp.fromMillis(t.updated),

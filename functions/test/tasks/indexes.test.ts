@@ -74,6 +74,11 @@ describe('firestore.indexes.json covers the task list queries', () => {
     expect([...missing].sort()).toEqual([]);
   });
 
+  it("has the index of a task's dependents within its project (project_id ==, depends_on array-contains)", () => {
+    const fields = [{ fieldPath: 'project_id', order: 'ASCENDING' }, { fieldPath: 'depends_on', arrayConfig: 'CONTAINS' }];
+    expect(taskIndexes.some((i) => JSON.stringify(i.fields) === JSON.stringify(fields))).toBe(true);
+  });
+
   it('plans equality and in filters on the stored keys, archived hiding, and one array-contains for search', () => {
     expect(planTaskQuery({ episode: ['EP01'], status: undefined, artist: ['Bob', 'bob', 'alice'], search: 'Sq0010 SH0020', include_archived: false, sort: 'priority', order: 'desc' })).toEqual({
       where: [

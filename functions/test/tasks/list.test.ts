@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, expectEnvelope, type TestUser } from '../support/context.js';
 import { NO_DEADLINE_KEY } from '../../src/tasks/indexing.js';
+import { taskKey } from '../../src/tasks/keys.js';
 import { RFX_CONFIG, SWA_CONFIG, configOf, newTask, seedTasks } from './fixture.js';
 
 const ctx = createTestContext('tasks-list');
@@ -57,7 +58,8 @@ function expected(filter: (r: Row) => boolean, key: Key = 'created', order: 'asc
   const dir = order === 'asc' ? 1 : -1;
   return rows
     .filter((r) => (includeArchived || r.status !== 'archived') && filter(r))
-    .sort((a, b) => (a[key] < b[key] ? -dir : a[key] > b[key] ? dir : a.id < b.id ? -dir : dir))
+    // Ties go by document id, the task's key: its project, then its id.
+    .sort((a, b) => (a[key] < b[key] ? -dir : a[key] > b[key] ? dir : taskKey(a.project, a.id) < taskKey(b.project, b.id) ? -dir : dir))
     .map((r) => r.id);
 }
 

@@ -12,14 +12,14 @@ describe('writeTasks (the bulk writer the CSV importer reuses)', () => {
     const first = await writeTasks(ctx.db, [make('sh0010'), make('sh0020')].map((task) => ({ kind: 'create' as const, task, config })), { actor: 'importer-uid' });
     expect(first).toEqual([{ id: 'ep02_sq0100_sh0010_lighting', ok: true }, { id: 'ep02_sq0100_sh0020_lighting', ok: true }]);
 
-    const current = (await ctx.db.doc('tasks/ep02_sq0100_sh0010_lighting').get()).data()!;
+    const current = (await ctx.taskDoc('SWA', 'ep02_sq0100_sh0010_lighting').get()).data()!;
     const second = await writeTasks(
       ctx.db,
       [
         { kind: 'create', task: make('SH0020'), config },
         { kind: 'create', task: make('sh0030'), config },
-        { kind: 'update', id: 'ep02_sq0100_sh0010_lighting', current, changes: { priority: 'urgent', artist: 'Mia' }, config },
-        { kind: 'update', id: 'ep02_sq0100_sh9999_lighting', current, changes: { priority: 'low' }, config },
+        { kind: 'update', projectId: 'SWA', id: 'ep02_sq0100_sh0010_lighting', current, changes: { priority: 'urgent', artist: 'Mia' }, config },
+        { kind: 'update', projectId: 'SWA', id: 'ep02_sq0100_sh9999_lighting', current, changes: { priority: 'low' }, config },
       ],
       { actor: 'importer-uid', bulkId: 'evt-1' },
     );
@@ -29,7 +29,7 @@ describe('writeTasks (the bulk writer the CSV importer reuses)', () => {
       { id: 'ep02_sq0100_sh0010_lighting', ok: true },
       { id: 'ep02_sq0100_sh9999_lighting', ok: false, reason: 'not_found', error: 'Task ep02_sq0100_sh9999_lighting not found' },
     ]);
-    const updated = (await ctx.db.doc('tasks/ep02_sq0100_sh0010_lighting').get()).data()!;
+    const updated = (await ctx.taskDoc('SWA', 'ep02_sq0100_sh0010_lighting').get()).data()!;
     expect(updated).toMatchObject({ priority: 'urgent', priority_rank: 3, artist: 'Mia', artist_key: 'mia', updated_by: 'importer-uid', created_by: 'importer-uid', bulk_id: 'evt-1', shot: 'SH0010', shot_key: 'sh0010' });
     expect(updated.updated_at.toMillis()).toBeGreaterThanOrEqual(current.updated_at.toMillis());
   });
