@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import type { Bucket } from '../config/deps.js';
 import { hasCode } from '../lib/firestore-errors.js';
 import { runTransaction } from '../lib/transaction.js';
-import { storedChanges, storedNewTask, tasksCollection, writeTasks, type TaskWrite, type TaskWriteResult } from '../tasks/store.js';
+import { storedChanges, storedNewTask, taskRef, writeTasks, type TaskWrite, type TaskWriteResult } from '../tasks/store.js';
 import type { ExistingMode, ImportReport, JobStatus } from './schemas.js';
 import { IMPORT_JOBS } from '../lib/collections.js';
 import { DocumentStore } from '../lib/document-store.js';
@@ -23,11 +23,10 @@ export const sourceKey = (jobId: string) => `imports/${jobId}/source.csv`;
  */
 export async function writeChunkTasks(db: Firestore, writes: readonly TaskWrite[], options: { actor: string; bulkId: string | null }): Promise<TaskWriteResult[]> {
   if (writes.length === 0) return [];
-  const tasks = tasksCollection(db);
   const batch = db.batch();
   for (const w of writes) {
-    if (w.kind === 'create') batch.create(tasks.doc(w.task.id), storedNewTask(w.task, w.config, options.actor, options.bulkId));
-    else batch.update(tasks.doc(w.id), storedChanges(w.current, w.changes, w.config, options.actor, options.bulkId));
+    if (w.kind === 'create') batch.create(taskRef(db, w.task.project_id, w.task.id), storedNewTask(w.task, w.config, options.actor, options.bulkId));
+    else batch.update(taskRef(db, w.projectId, w.id), storedChanges(w.current, w.changes, w.config, options.actor, options.bulkId));
   }
   try {
     await batch.commit();

@@ -4,6 +4,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Bucket } from '../../src/config/deps.js';
 import { processImportJob, ProgressThrottle } from '../../src/csv-import/job-handler.js';
 import { ImportJobStore, sourceKey } from '../../src/csv-import/store.js';
+import { taskRef } from '../../src/tasks/store.js';
 import { createTestContext, expectEnvelope } from '../support/context.js';
 import { HEADER, countTasks, createTeam, csv, postImport, seedImportProject, shotRows, type Team } from './helpers.js';
 
@@ -244,9 +245,10 @@ describe('async CSV import', () => {
     await runJob(await startJob('ASYNCRACE', csv(HEADER, ...shotRows(20, 16000))));
     // The Firestore the job runs on: right after its reads of a chunk, another user creates the
     // task of row 42 (shot 16040) and deletes the task of row 12 (shot 16010, which the file changes).
+    const task = (id: string) => taskRef(ctx.db, 'ASYNCRACE', id);
     const meanwhile = new Map<string, () => Promise<unknown>>([
-      ['ep01_sq1610_sh0410_comp', () => ctx.db.doc('tasks/ep01_sq1610_sh0410_comp').create({ project_id: 'ASYNCRACE', description: 'made meanwhile' })],
-      ['ep01_sq1610_sh0110_comp', () => ctx.db.doc('tasks/ep01_sq1610_sh0110_comp').delete()],
+      [task('ep01_sq1610_sh0410_comp').id, () => task('ep01_sq1610_sh0410_comp').create({ project_id: 'ASYNCRACE', id: 'ep01_sq1610_sh0410_comp', description: 'made meanwhile' })],
+      [task('ep01_sq1610_sh0110_comp').id, () => task('ep01_sq1610_sh0110_comp').delete()],
     ]);
     const racing = firestoreWith({
       getAll: async (...args: Parameters<Firestore['getAll']>) => {
@@ -268,9 +270,9 @@ describe('async CSV import', () => {
       [12, expect.stringContaining('is task ep01_sq1610_sh0110_comp, which changed during the import (Task ep01_sq1610_sh0110_comp not found)')],
       [42, expect.stringContaining('is task ep01_sq1610_sh0410_comp, which changed during the import (Task ep01_sq1610_sh0410_comp already exists)')],
     ]);
-    expect((await ctx.db.doc('tasks/ep01_sq1610_sh0410_comp').get()).data()).toEqual({ project_id: 'ASYNCRACE', description: 'made meanwhile' });
-    expect((await ctx.db.doc('tasks/ep01_sq1610_sh0110_comp').get()).exists).toBe(false);
-    expect((await ctx.db.doc('tasks/ep01_sq1610_sh0010_comp').get()).get('artist')).toBe('lead5');
+    expect((await task('ep01_sq1610_sh0410_comp').get()).data()).toEqual({ project_id: 'ASYNCRACE', id: 'ep01_sq1610_sh0410_comp', description: 'made meanwhile' });
+    expect((await task('ep01_sq1610_sh0110_comp').get()).exists).toBe(false);
+    expect((await task('ep01_sq1610_sh0010_comp').get()).get('artist')).toBe('lead5');
     expect(await countTasks(ctx, 'ASYNCRACE')).toBe(59);
   });
 
