@@ -129,10 +129,14 @@ async function run() {
   await figure('list, admin, page 1 (50)', RUNS, () => call(admin, 'GET', '/tasks?page_size=50'), scan);
   await figure('list, member of 3 projects (project_id in)', RUNS, () => call(lead, 'GET', '/tasks?page_size=50'), 'Same as above');
   await figure(`list, page ${Math.max(2, Math.floor(TASKS / 250))} by offset (50)`, RUNS, () => call(admin, 'GET', `/tasks?page_size=50&page=${Math.max(2, Math.floor(TASKS / 250))}`), 'Production bills every skipped document as a read; the emulator skips them in its scan');
-  let cursor = null;
+  // Every request of this figure follows a token, the recorded one too (so the baseline replays a
+  // page after a cursor): from page 2 on, back to page 2 after the last page.
+  const tokenPages = '/tasks?page_size=100&sort=deadline&order=asc';
+  const pageTwo = (await call(admin, 'GET', tokenPages)).next_page_token;
+  let cursor = pageTwo;
   await figure('list, next page by token (100)', RUNS, async () => {
-    const r = await call(admin, 'GET', `/tasks?page_size=100&sort=deadline&order=asc${cursor ? `&page_token=${cursor}` : ''}`);
-    cursor = r.next_page_token;
+    const r = await call(admin, 'GET', `${tokenPages}&page_token=${cursor}`);
+    cursor = r.next_page_token ?? pageTwo;
     return r;
   });
   await figure('filter: project + 2 statuses + artist, sort priority', RUNS, () => call(admin, 'GET', '/tasks?project_id=SWA&status=in_progress,not_started&artist=ALICE&sort=priority'));

@@ -2,22 +2,23 @@
 // file: the first checks it as a whole (CSV syntax, header, row count, how its numbers are padded)
 // and refuses it before anything is written; the second goes chunk by chunk: the planner
 // (planner.ts, no I/O) decides each row from the stored tasks this file reads for it (reads in
-// proportion to the chunk), then the chunk is written and the progress reported; the next chunk is
-// read and decided while one is written. Re-importing the same file changes nothing. Memory holds
-// two chunks plus the ids seen.
+// proportion to the chunk), then the chunk is written (one batch) and the progress reported; the
+// next chunk is read and decided while up to three are written. Re-importing the same file changes
+// nothing. Memory holds four chunks plus the ids seen.
 import type { DocumentSnapshot, Firestore } from 'firebase-admin/firestore';
 import { notFound, payloadTooLarge, validationError } from '../http/errors.js';
 import { requireOpenProject } from '../lib/open-project.js';
 import { ProjectStore } from '../projects/store.js';
 import { eventsCollection, feedEventDoc, writeFeedEvent } from '../realtime/feed.js';
 import { taskConfigOf } from '../tasks/project-config.js';
-import { TaskStore, writeTasks } from '../tasks/store.js';
+import { TaskStore, type TaskWriteResult } from '../tasks/store.js';
 import { FIELD_LABELS, openCsv, type CsvRow } from './csv.js';
 import { refusedDependencies, setsDependencies } from './dependencies.js';
 import { parseNamingPattern, resolveStyle, SEGMENT_KINDS, StyleTally, type NamingStyle } from './padding.js';
 import { checkRows, comparedFields, planRows, twinCandidates, twinWarnings, type PlannedRow, type RejectedRow, type RowContext } from './planner.js';
 import { ReportTally } from './report.js';
 import type { ExistingMode, ImportReport } from './schemas.js';
+import { writeChunkTasks } from './store.js';
 
 /** Opens the file from its start; called once per pass. */
 export type CsvSource = () => AsyncIterable<Buffer | string> | Iterable<Buffer | string>;
@@ -60,6 +61,8 @@ export class ImportInterrupted extends Error {
 }
 
 export const MAX_CHUNK = 500;
+/** Chunks written at once: Firestore takes their batches side by side (functions/bench/README.md). */
+const WRITES_IN_FLIGHT = 3;
 /** Tasks of the project read to infer its naming style. */
 const STYLE_SAMPLE = 50;
 
@@ -126,7 +129,7 @@ interface ChunkPlan {
   current: Map<string, Record<string, unknown>>;
 }
 
-/** Decides one chunk from the stored tasks it names; reads only, so it may run while the previous chunk is written. */
+/** Decides one chunk from the stored tasks it names; reads only, so it may run while earlier chunks are written. */
 async function planChunk(run: ImportRun, rows: CsvRow[], earlierWrites: Promise<void>): Promise<ChunkPlan> {
   const { options } = run;
   const checked = checkRows(rows, run.rows, run.seen);
@@ -156,36 +159,49 @@ async function paddingTwinWarnings(run: ImportRun, creates: PlannedRow[]): Promi
   return twinWarnings(creates, candidates, found);
 }
 
-/** Tallies a planned chunk and, unless validating only, writes it. */
-async function commitChunk(run: ImportRun, plan: ChunkPlan): Promise<void> {
-  const { tally } = run;
-  for (const r of plan.rejected) tally.reject(r);
-  for (const w of plan.warnings) tally.warn(w);
-  tally.planned(plan.planned);
-  if (!run.options.validateOnly) await writeChunk(run, plan);
-  tally.processed(plan.rows);
+/** A chunk's write under way: the rows written, and each write's outcome in their order. */
+interface ChunkWrite {
+  writing: PlannedRow[];
+  results: Promise<TaskWriteResult[]>;
 }
 
-/** The chunk writer: writes the planned creates and updates and tallies each outcome. */
-async function writeChunk(run: ImportRun, plan: ChunkPlan): Promise<void> {
-  const { tally } = run;
-  tally.skipped(plan.planned.filter((p) => p.action === 'skip').length);
-  const writing = plan.planned.filter((p) => p.action !== 'skip');
+/** Starts writing a planned chunk's creates and updates (none when validating only). */
+function startWrite(run: ImportRun, plan: ChunkPlan): ChunkWrite {
+  const writing = run.options.validateOnly ? [] : plan.planned.filter((p) => p.action !== 'skip');
   const config = run.rows.config;
-  const results = await writeTasks(
+  const results = writeChunkTasks(
     run.db,
     writing.map((p) => (p.action === 'create' ? { kind: 'create', task: p.task, config } : { kind: 'update', projectId: run.options.projectId, id: p.task.id, current: plan.current.get(p.task.id) ?? {}, changes: p.changes, config })),
     { actor: run.options.actor, bulkId: run.bulkId },
   );
+  // Awaited by `tallyChunk` once the earlier chunks are tallied; until then a failure must not count as unhandled.
+  results.catch(() => undefined);
+  return { writing, results };
+}
+
+/**
+ * Tallies a chunk once its write has settled, and throws the write's failure. After an earlier
+ * chunk failed (`interrupted`) only the tasks it wrote are tallied, so the processed rows stay the
+ * file's first rows and every task written is still reported.
+ */
+async function tallyChunk(run: ImportRun, plan: ChunkPlan, write: ChunkWrite, interrupted: boolean): Promise<void> {
+  const { tally } = run;
+  if (!interrupted) {
+    for (const r of plan.rejected) tally.reject(r);
+    for (const w of plan.warnings) tally.warn(w);
+    tally.planned(plan.planned);
+    if (!run.options.validateOnly) tally.skipped(plan.planned.filter((p) => p.action === 'skip').length);
+  }
   let failure: string | undefined;
-  for (const [i, result] of results.entries()) {
-    const p = writing[i]!;
+  for (const [i, result] of (await write.results).entries()) {
+    const p = write.writing[i]!;
     if (result.ok) tally.written(p);
     else if (result.reason === 'failed') failure ??= `writing task ${result.id} (row ${p.row.row}) failed: ${result.error}`;
     // Someone created or archived the task between our read and the write.
-    else tally.reject({ row: p.row.row, problems: [{ field: null, issue: `is task ${result.id}, which changed during the import (${result.error}); import the file again to bring it in` }] });
+    else if (!interrupted) tally.reject({ row: p.row.row, problems: [{ field: null, issue: `is task ${result.id}, which changed during the import (${result.error}); import the file again to bring it in` }] });
   }
   if (failure) throw new Error(failure);
+  if (!interrupted) tally.processed(plan.rows);
 }
 
 /**
@@ -229,15 +245,27 @@ export async function runImport(db: Firestore, source: CsvSource, options: Impor
   await onProgress?.(report);
 
   const chunkSize = Math.max(1, Math.min(MAX_CHUNK, Math.ceil(total / (options.chunks ?? 1))));
-  // Chunk n is written while chunk n+1 is read and decided (its ids differ: `seen` keeps the first
-  // row of an id); chunks are tallied, written and reported one at a time, in file order.
-  let committing: Promise<void> = Promise.resolve();
+  // Up to WRITES_IN_FLIGHT chunks are written at once while the next is read and decided (their ids
+  // differ: `seen` keeps the first row of an id); chunks are tallied and reported one at a time, in
+  // file order. The first failure stops new writes; the ones under way still land or fail and are tallied.
+  let failure: { reason: unknown } | undefined;
+  // Settles (never rejects) once every chunk started so far is tallied.
+  let tallied: Promise<void> = Promise.resolve();
+  const underWay: Promise<void>[] = [];
   const commit = async (chunk: CsvRow[]) => {
-    const plan = await planChunk(run, chunk, committing);
-    await committing;
-    committing = commitChunk(run, plan).then(() => onProgress?.(report));
-    // Awaited by the next chunk or at the end; until then a failure must not count as unhandled.
-    committing.catch(() => undefined);
+    const plan = await planChunk(run, chunk, tallied);
+    if (failure) throw failure.reason;
+    const write = startWrite(run, plan);
+    tallied = tallied.then(async () => {
+      try {
+        await tallyChunk(run, plan, write, failure !== undefined);
+        if (!failure) await onProgress?.(report);
+      } catch (err) {
+        failure ??= { reason: err };
+      }
+    });
+    underWay.push(tallied);
+    if (underWay.length >= WRITES_IN_FLIGHT) await underWay.shift();
   };
   try {
     const { rows } = await openCsv(source());
@@ -250,15 +278,13 @@ export async function runImport(db: Firestore, source: CsvSource, options: Impor
       }
     }
     if (chunk.length > 0) await commit(chunk);
-    await committing;
+    await tallied;
+    if (failure) throw failure.reason;
     if (run.bulkId && options.jobId === undefined) await announceImport(run, report);
   } catch (err) {
-    // A chunk being written still lands or fails: the report says which once it has settled, and its failure is the first.
-    const earlier = await committing.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    throw new ImportInterrupted(report, earlier ?? err);
+    // The chunks under way still land or fail: the report says which once they have settled; the first failure is the reason.
+    await tallied;
+    throw new ImportInterrupted(report, failure?.reason ?? err);
   }
 
   return report;

@@ -69,7 +69,7 @@ export async function paginate<T>(
   const alongside = options.alongside ?? Promise.resolve();
   let planned: { pageQuery: Query; page: number; fingerprint: string };
   try {
-    planned = pageQueryOf(query, params, options.orderBy, options.fingerprint);
+    planned = await step('cursor', () => pageQueryOf(query, params, options.orderBy, options.fingerprint));
   } catch (err) {
     await alongside;
     throw err;

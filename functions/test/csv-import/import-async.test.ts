@@ -1,9 +1,10 @@
 import { Readable } from 'node:stream';
-import { Timestamp } from 'firebase-admin/firestore';
+import { Timestamp, type Firestore } from 'firebase-admin/firestore';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Bucket } from '../../src/config/deps.js';
 import { processImportJob, ProgressThrottle } from '../../src/csv-import/job-handler.js';
 import { ImportJobStore, sourceKey } from '../../src/csv-import/store.js';
+import { taskRef } from '../../src/tasks/store.js';
 import { createTestContext, expectEnvelope } from '../support/context.js';
 import { HEADER, countTasks, createTeam, csv, postImport, seedImportProject, shotRows, type Team } from './helpers.js';
 
@@ -40,6 +41,17 @@ async function startJob(project: string, file: string, fields: Record<string, st
   const res = await postImport(ctx, team.writer, 'import-csv-async', { project_id: project, ...fields }, file);
   expect(res.status).toBe(202);
   return res.body.job_id as string;
+}
+
+/** The test's Firestore with some of its methods replaced, as another user or a failing network would make it behave. */
+function firestoreWith(overrides: Partial<Firestore>): Firestore {
+  return new Proxy(ctx.db, {
+    get(db, key) {
+      if (key in overrides) return overrides[key as keyof Firestore];
+      const value = Reflect.get(db, key, db);
+      return typeof value === 'function' ? value.bind(db) : value;
+    },
+  });
 }
 
 /** Records what each progress write carried (the report object keeps changing after the call). */
@@ -225,6 +237,71 @@ describe('async CSV import', () => {
     await runJob(again);
     expect((await ctx.db.doc(`import_jobs/${again}`).get()).data()).toMatchObject({ status: 'completed', created_tasks: 0, updated_tasks: 0, skipped_tasks: 300 });
     expect(await times()).toEqual(before);
+  });
+
+  it('reports per row a task created or deleted by someone else between the read of its chunk and the write, and writes the rest', async () => {
+    await seedImportProject(ctx, team, 'ASYNCRACE');
+    const file = csv(HEADER, ...shotRows(60, 16000));
+    await runJob(await startJob('ASYNCRACE', csv(HEADER, ...shotRows(20, 16000))));
+    // The Firestore the job runs on: right after its reads of a chunk, another user creates the
+    // task of row 42 (shot 16040) and deletes the task of row 12 (shot 16010, which the file changes).
+    const task = (id: string) => taskRef(ctx.db, 'ASYNCRACE', id);
+    const meanwhile = new Map<string, () => Promise<unknown>>([
+      [task('ep01_sq1610_sh0410_comp').id, () => task('ep01_sq1610_sh0410_comp').create({ project_id: 'ASYNCRACE', id: 'ep01_sq1610_sh0410_comp', description: 'made meanwhile' })],
+      [task('ep01_sq1610_sh0110_comp').id, () => task('ep01_sq1610_sh0110_comp').delete()],
+    ]);
+    const racing = firestoreWith({
+      getAll: async (...args: Parameters<Firestore['getAll']>) => {
+        const read = await ctx.db.getAll(...args);
+        for (const snap of read) {
+          const change = meanwhile.get(snap.id);
+          meanwhile.delete(snap.id);
+          await change?.();
+        }
+        return read;
+      },
+    });
+    const jobId = await startJob('ASYNCRACE', file.replaceAll(',artist', ',lead'), { existing: 'update' });
+    await runJob(jobId, { ...ctx.deps, db: racing });
+
+    const job = (await ctx.db.doc(`import_jobs/${jobId}`).get()).data()!;
+    expect(job).toMatchObject({ status: 'completed', created_tasks: 39, updated_tasks: 19, invalid_tasks: 2, written_rows: [{ from: 2, to: 11 }, { from: 13, to: 41 }, { from: 43, to: 61 }] });
+    expect(job.errors.map((e: { row: number; error: string }) => [e.row, e.error])).toEqual([
+      [12, expect.stringContaining('is task ep01_sq1610_sh0110_comp, which changed during the import (Task ep01_sq1610_sh0110_comp not found)')],
+      [42, expect.stringContaining('is task ep01_sq1610_sh0410_comp, which changed during the import (Task ep01_sq1610_sh0410_comp already exists)')],
+    ]);
+    expect((await task('ep01_sq1610_sh0410_comp').get()).data()).toEqual({ project_id: 'ASYNCRACE', id: 'ep01_sq1610_sh0410_comp', description: 'made meanwhile' });
+    expect((await task('ep01_sq1610_sh0110_comp').get()).exists).toBe(false);
+    expect((await task('ep01_sq1610_sh0010_comp').get()).get('artist')).toBe('lead5');
+    expect(await countTasks(ctx, 'ASYNCRACE')).toBe(59);
+  });
+
+  it('when one chunk cannot be written, reports exactly the tasks the chunks under way beside it wrote', async () => {
+    await seedImportProject(ctx, team, 'ASYNCDOWN');
+    const jobId = await startJob('ASYNCDOWN', csv(HEADER, ...shotRows(300, 17000)));
+    // The third chunk's batch (rows 32–46) is refused as if Firestore were unreachable.
+    let batches = 0;
+    const down = firestoreWith({
+      batch: () => {
+        const batch = ctx.db.batch();
+        if (++batches === 3) batch.commit = () => Promise.reject(Object.assign(new Error('14 UNAVAILABLE: connection refused'), { code: 14 }));
+        return batch;
+      },
+    });
+    await runJob(jobId, { ...ctx.deps, db: down });
+
+    const job = (await ctx.db.doc(`import_jobs/${jobId}`).get()).data()!;
+    expect(job.status).toBe('failed');
+    expect(job.error).toContain('14 UNAVAILABLE: connection refused');
+    // Chunks 1–2 come before the failure; chunks started beside it are written and listed too.
+    expect(job.processed_rows).toBe(30);
+    const stored = (await ctx.db.collection('tasks').where('project_id', '==', 'ASYNCDOWN').get()).docs.map((d) => d.get('description') as string);
+    const rows = stored.map((description) => Number(description.replace('shot ', '')) - 17000 + 2).sort((a, b) => a - b);
+    expect(rows.slice(0, 30)).toEqual(Array.from({ length: 30 }, (_, i) => i + 2));
+    expect(rows).not.toContain(32);
+    expect(job.created_tasks).toBe(rows.length);
+    const listed = (job.written_rows as { from: number; to: number }[]).flatMap(({ from, to }) => Array.from({ length: to - from + 1 }, (_, i) => from + i));
+    expect(listed).toEqual(rows);
   });
 
   it('imports 10,000 rows', async () => {
