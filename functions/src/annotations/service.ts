@@ -37,6 +37,8 @@ export class AnnotationService extends DomainService {
     // The checks run together and while the page is read; they refuse in this order.
     const checks: Promise<unknown>[] = [];
     if (media_id !== undefined) {
+      // The media names the project to check: its read and the caller's memberships overlap.
+      this.access.prefetchMemberships(caller);
       checks.push(
         this.store.media(media_id).then(async (media) => {
           if (!media) throw notFound(`Media ${media_id}`);

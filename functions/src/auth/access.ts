@@ -17,6 +17,8 @@ export function lacksPermission(needed: Permission, projectId: string) {
 
 export class AccessControl {
   private readonly members: MemberStore;
+  /** Per request (a Caller lives for one): all of a caller's memberships, once prefetched. */
+  private readonly everyMembership = new WeakMap<Caller, Promise<Map<string, Permission[]>>>();
 
   constructor(db: Firestore) {
     this.members = new MemberStore(db);
@@ -27,10 +29,28 @@ export class AccessControl {
     if (caller.admin) return [...PERMISSIONS];
     const cached = caller.permissionsByProject.get(projectId);
     if (cached) return cached;
-    const snap = await step('members', () => this.members.get(projectId, caller.uid));
-    const perms = snap ? normalizePermissions((snap.get('permissions') as Permission[] | undefined) ?? []) : [];
+    const every = this.everyMembership.get(caller);
+    const perms = every ? ((await every).get(projectId) ?? []) : await this.readMembership(caller, projectId);
     caller.permissionsByProject.set(projectId, perms);
     return perms;
+  }
+
+  private async readMembership(caller: Caller, projectId: string): Promise<Permission[]> {
+    const snap = await step('members', () => this.members.get(projectId, caller.uid));
+    return snap ? normalizePermissions((snap.get('permissions') as Permission[] | undefined) ?? []) : [];
+  }
+
+  /**
+   * Starts reading all the caller's memberships (one query), for a check whose project another
+   * read has yet to name (a media's, a task's): the two reads then overlap instead of following
+   * each other, and the check itself reads nothing more.
+   */
+  prefetchMemberships(caller: Caller): void {
+    if (caller.admin || this.everyMembership.has(caller)) return;
+    const every = step('members', () => this.members.forUser(caller.uid)).then((records) => new Map(records.map((m) => [m.project_id, m.permissions])));
+    // A refusal found before the check (the media is gone) leaves it unawaited: not an unhandled rejection.
+    every.catch(() => undefined);
+    this.everyMembership.set(caller, every);
   }
 
   /**
@@ -51,8 +71,9 @@ export class AccessControl {
   /** Project ids the caller may read, or 'all' for global admins. */
   async readableProjects(caller: Caller): Promise<string[] | 'all'> {
     if (caller.admin) return 'all';
-    const memberships = await step('members', () => this.members.forUser(caller.uid));
-    for (const m of memberships) caller.permissionsByProject.set(m.project_id, m.permissions);
-    return memberships.filter((m) => m.permissions.includes('read')).map((m) => m.project_id);
+    this.prefetchMemberships(caller);
+    const every = await this.everyMembership.get(caller)!;
+    for (const [projectId, perms] of every) caller.permissionsByProject.set(projectId, perms);
+    return [...every].filter(([, perms]) => perms.includes('read')).map(([projectId]) => projectId);
   }
 }

@@ -41,6 +41,7 @@ export class TaskResolver {
    * Unknown, or only in projects they cannot read: 404, as for an id nobody uses.
    */
   async find(caller: Caller, taskId: string, needed: Permission, projectId?: string): Promise<DocumentSnapshot> {
+    if (projectId === undefined) this.access.prefetchMemberships(caller);
     const snap = projectId === undefined ? await this.pick(caller, taskId, await this.tasks.withId(taskId)) : await this.tasks.get(projectId, taskId);
     if (!snap) throw notFound(`Task ${taskId}`);
     await this.access.require(caller, projectOf(snap), needed, `Task ${taskId}`);
@@ -61,6 +62,7 @@ export class TaskResolver {
       taskIds.forEach((id, i) => out.set(id, snaps[i]!.exists ? snaps[i]! : notFoundMessage(id)));
       return out;
     }
+    this.access.prefetchMemberships(caller);
     for (const [id, candidates] of await this.tasks.withIds(taskIds)) {
       try {
         out.set(id, (await this.pick(caller, id, candidates)) ?? notFoundMessage(id));
