@@ -1,4 +1,4 @@
-// Cold start of the `api` function: a fresh Node process loads its module (functions/lib/index.js),
+// Cold start of the `api` function: a fresh Node process loads its module (package.json's `main`),
 // serves it behind an express host as the Functions runtime does, and answers its first request
 // (GET /api/v1/health: one Firestore read, JSON), against a bare firebase-functions + express +
 // firebase-admin app doing the same (support/bare-api.mjs), product and bare in turn, each in its

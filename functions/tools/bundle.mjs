@@ -1,0 +1,37 @@
+// Bundles the functions (src/index.ts and everything it imports) into lib/bundle/, what
+// package.json's `main` names: `firebase deploy`, the Functions emulator and the served stack run
+// it. A cold start then reads a few files instead of ~200 (issue 21; functions/bench/README.md).
+// index.ts's lazy import()s stay separate chunks, loaded on first use: the app, each trigger's
+// handlers, the importer, sharp's thumbnails. Our code and zod are bundled (zod-to-openapi with it:
+// one zod instance); every other package stays in node_modules. firebase-functions must: deploy
+// discovery and the runtime load it from there, and so do firebase-admin and express, which they
+// share with the app.
+// Source maps: lib/bundle/*.js.map, read when Node runs with --enable-source-maps, which the
+// functions' environment sets (functions/.env): stack traces then name src/ files and lines.
+import { build } from 'esbuild';
+
+const BUNDLED = new Set(['zod', '@asteasolutions/zod-to-openapi']);
+
+/** A bare import's package name: `zod/v4/core` → `zod`, `@scope/name/sub` → `@scope/name`. */
+const packageOf = (specifier) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+
+const onlyBundled = {
+  name: 'only-bundled-packages',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, ({ path }) => (BUNDLED.has(packageOf(path)) ? undefined : { path, external: true }));
+  },
+};
+
+await build({
+  entryPoints: [new URL('../src/index.ts', import.meta.url).pathname],
+  outdir: new URL('../lib/bundle/', import.meta.url).pathname,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node24',
+  sourcemap: 'linked',
+  sourcesContent: false,
+  plugins: [onlyBundled],
+  logLevel: 'warning',
+});
