@@ -5,21 +5,19 @@ import { HttpsError, onRequest } from 'firebase-functions/v2/https';
 import { onSchedule } from 'firebase-functions/v2/scheduler';
 import { onObjectDeleted, onObjectFinalized } from 'firebase-functions/v2/storage';
 import { onTaskDispatched } from 'firebase-functions/v2/tasks';
-import { setSourceMapsSupport } from 'node:module';
 import type { Express } from 'express';
 // Params must be declared when this module loads: that is how `firebase deploy` and the Functions
 // emulator discover them and supply their values (or defaults) to the functions.
 import { WEBHOOK_RETRY_MAX_BACKOFF_SECONDS, WEBHOOK_RETRY_MIN_BACKOFF_SECONDS, WEBHOOK_RETRY_WINDOW_SECONDS } from './config/params.js';
+import { mapStackTraces } from './lib/stack-traces.js';
 import type { Firestore } from 'firebase-admin/firestore';
 import type { DocumentWrittenEvent } from './lib/document-change.js';
 import type { DeliveryTask } from './webhooks/queue.js';
 
 export const REGION = 'us-central1';
 
-// Stack traces name src/ files and lines (the build's source maps) for every module loaded from now
-// on: the chunks the functions import on first use, which hold all their code. Not node_modules'
-// (--enable-source-maps would also read the Firestore client's ~300 maps on the first request).
-setSourceMapsSupport(true);
+// Errors logged from the bundle name src/ files and lines.
+mapStackTraces(new URL('./', import.meta.url).href);
 
 let app: Promise<Express> | undefined;
 

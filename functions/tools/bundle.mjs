@@ -6,8 +6,8 @@
 // one zod instance); every other package stays in node_modules. firebase-functions must: deploy
 // discovery and the runtime load it from there, and so do firebase-admin and express, which they
 // share with the app.
-// Source maps: lib/bundle/*.js.map, read when Node runs with --enable-source-maps, which the
-// functions' environment sets (functions/.env): stack traces then name src/ files and lines.
+// Source maps: lib/bundle/*.js.map, which src/lib/stack-traces.ts reads when a stack trace first
+// needs them, so that traces name src/ files and lines without a cost at cold start.
 import { build } from 'esbuild';
 import path from 'node:path';
 
