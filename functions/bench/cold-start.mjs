@@ -99,6 +99,6 @@ async function run() {
     figure: 'modules resolved by then; heavy packages among them',
     product: `${int(p.modules)}; ${p.heavy.join(', ') || 'none'}`,
     baseline: `${int(b.modules)}; ${b.heavy.join(', ') || 'none'}`,
-    note: 'Heavy: sharp, csv-parse, busboy, swagger-ui-dist, zod-to-openapi, @google-cloud/storage, firebase-admin auth',
+    note: 'Heavy: sharp, csv-parse, busboy, swagger-ui-dist, @google-cloud/storage, firebase-admin auth',
   });
 }
