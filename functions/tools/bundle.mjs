@@ -1,6 +1,7 @@
 // Bundles the functions (src/index.ts and everything it imports) into lib/bundle/, what
 // package.json's `main` names: `firebase deploy`, the Functions emulator and the served stack run
-// it. A cold start then reads a few files instead of ~200 (issue 21; functions/bench/README.md).
+// it. The API's first answer then loads a few dozen files instead of ~210 modules (issue 21;
+// functions/bench/README.md).
 // index.ts's lazy import()s stay separate chunks, loaded on first use: the app, each trigger's
 // handlers, the importer, sharp's thumbnails. Our code and zod are bundled (zod-to-openapi with it:
 // one zod instance); every other package stays in node_modules. firebase-functions must: deploy
