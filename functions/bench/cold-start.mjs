@@ -1,4 +1,4 @@
-// Cold start of the `api` function: a fresh Node process loads its module (functions/lib/index.js),
+// Cold start of the `api` function: a fresh Node process loads its module (package.json's `main`),
 // serves it behind an express host as the Functions runtime does, and answers its first request
 // (GET /api/v1/health: one Firestore read, JSON), against a bare firebase-functions + express +
 // firebase-admin app doing the same (support/bare-api.mjs), product and bare in turn, each in its
@@ -99,6 +99,6 @@ async function run() {
     figure: 'modules resolved by then; heavy packages among them',
     product: `${int(p.modules)}; ${p.heavy.join(', ') || 'none'}`,
     baseline: `${int(b.modules)}; ${b.heavy.join(', ') || 'none'}`,
-    note: 'Heavy: sharp, csv-parse, busboy, swagger-ui-dist, zod-to-openapi, @google-cloud/storage, firebase-admin auth',
+    note: 'Heavy: sharp, csv-parse, busboy, swagger-ui-dist, @google-cloud/storage, firebase-admin auth',
   });
 }

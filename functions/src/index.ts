@@ -9,11 +9,15 @@ import type { Express } from 'express';
 // Params must be declared when this module loads: that is how `firebase deploy` and the Functions
 // emulator discover them and supply their values (or defaults) to the functions.
 import { WEBHOOK_RETRY_MAX_BACKOFF_SECONDS, WEBHOOK_RETRY_MIN_BACKOFF_SECONDS, WEBHOOK_RETRY_WINDOW_SECONDS } from './config/params.js';
+import { mapStackTraces } from './lib/stack-traces.js';
 import type { Firestore } from 'firebase-admin/firestore';
 import type { DocumentWrittenEvent } from './lib/document-change.js';
 import type { DeliveryTask } from './webhooks/queue.js';
 
 export const REGION = 'us-central1';
+
+// Errors logged from the bundle name src/ files and lines.
+mapStackTraces(new URL('./', import.meta.url).href);
 
 let app: Promise<Express> | undefined;
 

@@ -1,8 +1,8 @@
-// One cold start: loads the `api` function's module (the product's functions/lib/index.js, or the
-// bare app), serves it on a free port as the Functions runtime does (an express host), and tells the
-// parent how long the module took to load, then, when asked after the first answer, which of the
-// heavy packages it has loaded. `node cold-start-child.mjs product|bare`.
-import { registerHooks } from 'node:module';
+// One cold start: loads the `api` function's module (the product's: functions/package.json's `main`,
+// as deploys run it; or the bare app), serves it on a free port as the Functions runtime does (an
+// express host), and tells the parent how long the module took to load, then, when asked after the
+// first answer, which of the heavy packages it has loaded. `node cold-start-child.mjs product|bare`.
+import { createRequire, registerHooks } from 'node:module';
 import express from 'express';
 
 const loaded = new Set();
@@ -14,10 +14,11 @@ registerHooks({
   },
 });
 
-const HEAVY = ['sharp', 'csv-parse', 'busboy', 'swagger-ui-dist', '@asteasolutions/zod-to-openapi', '@google-cloud/storage', 'firebase-admin/lib/auth'];
+// (zod and zod-to-openapi are in the product's bundle, not node_modules.)
+const HEAVY = ['sharp', 'csv-parse', 'busboy', 'swagger-ui-dist', '@google-cloud/storage', 'firebase-admin/lib/auth'];
 
 const started = performance.now();
-const { api } = await import(process.argv[2] === 'product' ? '../../lib/index.js' : './bare-api.mjs');
+const { api } = await import(process.argv[2] === 'product' ? createRequire(import.meta.url).resolve('../../') : './bare-api.mjs');
 const loadMs = performance.now() - started;
 const host = express();
 host.use((req, res) => api(req, res));

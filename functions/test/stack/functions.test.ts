@@ -1,6 +1,6 @@
-// The functions functions/lib/index.js defines, as `firebase deploy` discovers them (firebase-tools
-// runs the firebase-functions binary with FUNCTIONS_CONTROL_API and reads the manifest it writes),
-// and as an instance finds them: Cloud Run and the Functions emulator set FUNCTION_TARGET to the one
+// The functions that package.json's `main` (the bundle in lib/bundle/) defines, as `firebase deploy`
+// discovers them (firebase-tools runs the firebase-functions binary with FUNCTIONS_CONTROL_API and
+// reads the manifest it writes), and as an instance finds them: Cloud Run and the Functions emulator set FUNCTION_TARGET to the one
 // function an instance runs, and the emulator require()s the module (so it must have no top-level
 // await), which the instances here do too.
 import { execFile } from 'node:child_process';
@@ -74,10 +74,10 @@ const EXPECTED: Record<string, string> = {
   webhookDelivery: `task queue ${JSON.stringify({ retryConfig: webhookRetries, rateLimits: { maxConcurrentDispatches: 100, maxDispatchesPerSecond: null } })}; us-central1 memory 256 timeout 60 concurrency default`,
 };
 
-// An instance: require()s the module as the emulator does, and reports the functions it exports
+// An instance: require()s the package's main as the emulator does, and reports the functions it exports
 // (each one's endpoint, which is what the runtime serves).
 const INSTANCE = `
-const exported = require('./lib/index.js');
+const exported = require('.');
 const functions = Object.fromEntries(Object.entries(exported).filter(([, f]) => typeof f === 'function').map(([name, f]) => [name, f.__endpoint]));
 process.stdout.write(JSON.stringify(functions));
 `;
