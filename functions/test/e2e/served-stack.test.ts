@@ -203,7 +203,7 @@ describe('what the attacker found (issue 20), tried again on the served stack', 
   // After the trigger tests: the Functions emulator starts each trigger's worker on first use, one
   // after another, and those tests have paid for all but the annotations'.
   // A project with a drive and a template, its admin (the lead) and two artists; Mallory writes in
-  // another project only. Each finding's task gets a shot of its own (task ids are one namespace).
+  // another project only. Each finding's task gets a shot of its own in the shared project.
   let project: string;
   let mallorys: string;
   let lead: Person;
