@@ -83,7 +83,7 @@ describe('shared HTTP layer', () => {
     const doc = (await ctx.http().get('/api/v1/openapi.json').expect(200)).body;
     const upload = doc.paths['/api/v1/media'].post;
     const form = upload.requestBody.content['multipart/form-data'].schema;
-    expect(Object.keys(form.properties)).toEqual(['task_id', 'version', 'description', 'tags', 'file']);
+    expect(Object.keys(form.properties)).toEqual(['task_id', 'project_id', 'version', 'description', 'tags', 'file']);
     expect(form.properties.file).toEqual({ type: 'string', format: 'binary', description: 'The media file' });
     expect(form.properties.version.default).toBe('v001');
     expect(form.required).toEqual(['task_id', 'file']);
