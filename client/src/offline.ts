@@ -2,7 +2,7 @@
 // updates go into a persistent queue, are applied to the cache at once, and are replayed in order
 // with If-Match when the API answers again. A 412 (someone changed the task meanwhile) is settled
 // by the spec's ConflictResolution, and every queued field ends in a SyncOutcome saying who won.
-import type { Page, Task, TaskFilters, TaskUpdate } from './api-types.js';
+import type { Page, Task, TaskFilters, TaskScope, TaskUpdate } from './api-types.js';
 import type { MontuClient } from './client.js';
 import { isOffline, MontuApiError } from './errors.js';
 import type { OfflineStorage } from './storage.js';
@@ -24,6 +24,8 @@ export interface PendingOperation {
   id: string;
   type: 'update_task';
   task_id: string;
+  /** The task's project when it was known at the first edit: replay names it, as one id may be used by several of the caller's projects. */
+  project_id?: string;
   updates: Record<string, unknown>;
   /** The task's ETag when first edited (null: it was never read, the server's values decide conflicts). */
   base_etag: string | null;
@@ -161,12 +163,15 @@ export class OfflineClient {
     }
   }
 
-  /** The task (with the queued changes applied), from the API when it answers, else from the cache. */
-  async getTask(taskId: string, useCache = false): Promise<Task> {
+  /**
+   * The task (with the queued changes applied), from the API when it answers, else from the cache.
+   * scope.project_id picks the project when several of the caller's use the id.
+   */
+  async getTask(taskId: string, useCache = false, scope: TaskScope = {}): Promise<Task> {
     const cached = this.cache.tasks[taskId];
     if (useCache && cached) return cached.task;
     try {
-      const { task, etag } = await this.api.getTaskVersioned(taskId);
+      const { task, etag } = await this.api.getTaskVersioned(taskId, scope);
       const pending = this.queue.find((op) => op.task_id === taskId);
       // A task with queued edits keeps the version those edits are based on.
       this.cache.tasks[taskId] = pending && cached ? { task: { ...task, ...pending.updates } as Task, etag: cached.etag } : { task, etag };
@@ -187,7 +192,8 @@ export class OfflineClient {
   /** Queues the change (persisted before this returns), shows it in the cache, and tries to send it. */
   async updateTask(taskId: string, updates: TaskUpdate): Promise<void> {
     // The version the edit is based on: read it now if it can be, so the replay can send If-Match.
-    if (!this.cache.tasks[taskId]) await this.getTask(taskId).catch((err: unknown) => {
+    // A task seen in a cached list is read from that list's project.
+    if (!this.cache.tasks[taskId]) await this.getTask(taskId, false, { project_id: this.fromLists(taskId)?.task.project_id }).catch((err: unknown) => {
       if (!isOffline(err)) throw err;
     });
     const known = this.cache.tasks[taskId] ?? this.fromLists(taskId);
@@ -196,7 +202,18 @@ export class OfflineClient {
     const fields = Object.keys(updates);
     let op = this.queue.find((o) => o.task_id === taskId);
     if (!op) {
-      op = { id: `${at.toString(36)}-${Math.random().toString(36).slice(2, 10)}`, type: 'update_task', task_id: taskId, updates: {}, base_etag: known?.etag ?? null, base: {}, edited_at: {}, timestamp: at };
+      const projectId = known?.task.project_id;
+      op = {
+        id: `${at.toString(36)}-${Math.random().toString(36).slice(2, 10)}`,
+        type: 'update_task',
+        task_id: taskId,
+        ...(projectId ? { project_id: projectId } : {}),
+        updates: {},
+        base_etag: known?.etag ?? null,
+        base: {},
+        edited_at: {},
+        timestamp: at,
+      };
       this.queue.push(op);
     }
     for (const field of fields) {
@@ -278,7 +295,7 @@ export class OfflineClient {
   private async execute(op: PendingOperation): Promise<SyncOutcome> {
     if (op.base_etag !== null) {
       try {
-        const res = await this.api.updateTask(op.task_id, op.updates as TaskUpdate, { ifMatch: op.base_etag });
+        const res = await this.api.updateTask(op.task_id, op.updates as TaskUpdate, { ifMatch: op.base_etag, project_id: op.project_id });
         this.setEtag(op.task_id, res.etag);
         return { operation: op, result: 'applied', task: res.data, decisions: [] };
       } catch (err) {
@@ -286,13 +303,13 @@ export class OfflineClient {
       }
     }
     for (let attempt = 1; ; attempt++) {
-      const { task: server, etag } = await this.api.getTaskVersioned(op.task_id);
+      const { task: server, etag } = await this.api.getTaskVersioned(op.task_id, { project_id: op.project_id });
       const { writes, decisions } = await this.settle(op, server, etag);
       // Without a known version (never read before going offline) there may be no conflict at all.
       const result = decisions.every((d) => d.reason === 'unchanged_on_server' || d.reason === 'same_value') ? 'applied' : 'resolved';
       if (!writes) return { operation: op, result, task: server, decisions };
       try {
-        const res = await this.api.updateTask(op.task_id, writes as TaskUpdate, { ifMatch: etag });
+        const res = await this.api.updateTask(op.task_id, writes as TaskUpdate, { ifMatch: etag, project_id: op.project_id });
         this.setEtag(op.task_id, res.etag);
         return { operation: op, result, task: res.data, decisions };
       } catch (err) {

@@ -225,3 +225,33 @@ describe('the queue and the cache', () => {
     expect(await admin.getTask(second.id)).toMatchObject({ status: second.status, artist: second.artist });
   });
 });
+
+describe('a task id two of the caller’s projects use', () => {
+  it('edits queued from a project’s list are read and replayed in that project, online and after a reconnect', async () => {
+    const other = (await admin.createProject({ id: unique('OFFLINE2'), name: 'Same ids' })).id;
+    await admin.addProjectUsers(other, [{ email: members.alice!, permissions: ['read', 'write'] }]);
+    const shot = { episode: newEpisode(), sequence: 'sq0010', shot: 'sh0010', task: 'comp' };
+    const { id } = await admin.createTask({ project_id: projectId, ...shot });
+    await admin.createTask({ project_id: other, ...shot });
+
+    // Offline: the edit is queued with the listed task's project, and the replay names it.
+    const away = await member('alice');
+    await away.offline.getTasks({ project_id: other, page_size: 100 });
+    away.net.state.online = false;
+    await away.offline.updateTask(id, { priority: 'urgent' });
+    expect(away.offline.pending).toMatchObject([{ task_id: id, project_id: other }]);
+    away.net.state.online = true;
+    await away.offline.syncPendingOperations();
+    expect(away.outcomes.map((o) => o.result)).toEqual(['applied']);
+
+    // Online: the task is read from the listed project before the edit is sent.
+    const here = await member('alice');
+    await here.offline.getTasks({ project_id: other, page_size: 100 });
+    await here.offline.updateTask(id, { artist: 'alice' });
+    expect(here.outcomes.map((o) => o.result)).toEqual(['applied']);
+
+    expect(await admin.getTask(id, { project_id: other })).toMatchObject({ priority: 'urgent', artist: 'alice' });
+    expect(await admin.getTask(id, { project_id: projectId })).not.toMatchObject({ priority: 'urgent' });
+    expect(await admin.getTask(id, { project_id: projectId })).not.toMatchObject({ artist: 'alice' });
+  });
+});
