@@ -70,7 +70,7 @@ export type MemberUpdatedMessage = Message<'member_updated', MemberData & { prev
 export type MemberRemovedMessage = Message<'member_removed', MemberData>;
 export type ImportCompletedMessage = Message<
   'import_completed',
-  { job_id: string | null; total_rows: number | null; processed_rows: number | null; created_tasks: number | null; updated_tasks: number | null; skipped_tasks: number | null; error_count: number }
+  { job_id: string | null; status: 'completed' | 'failed'; total_rows: number | null; processed_rows: number | null; created_tasks: number | null; updated_tasks: number | null; skipped_tasks: number | null; error_count: number }
 >;
 
 export type FeedMessage =

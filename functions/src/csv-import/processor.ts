@@ -210,7 +210,7 @@ async function tallyChunk(run: ImportRun, plan: ChunkPlan, write: ChunkWrite, in
  */
 async function announceImport(run: ImportRun, report: ImportReport): Promise<void> {
   const { total_rows, processed_rows, created_tasks, updated_tasks, skipped_tasks, invalid_tasks } = report;
-  const data = { job_id: null, total_rows, processed_rows, created_tasks, updated_tasks, skipped_tasks, error_count: invalid_tasks };
+  const data = { job_id: null, status: 'completed', total_rows, processed_rows, created_tasks, updated_tasks, skipped_tasks, error_count: invalid_tasks };
   await writeFeedEvent(run.db, run.options.projectId, feedEventDoc('import_completed', run.options.actor, data), { id: run.bulkId! });
 }
 

@@ -143,12 +143,19 @@ export async function publishMemberWrite(db: Firestore, event: DocumentWrittenEv
 
 const count = (value: unknown) => (typeof value === 'number' ? value : null);
 
-/** import_completed when an import job reaches `completed`; its id is the job's, the bulk id of the tasks the job wrote. */
+/**
+ * import_completed when an import job ends: always when it completes, and when it fails after
+ * writing tasks, whose per-task events point at it (`part_of`) and reach webhooks only through it.
+ * Its id is the job's, the bulk id of the tasks the job wrote; `status` says how the job ended.
+ */
 export async function publishImportJobWrite(db: Firestore, event: DocumentWrittenEvent): Promise<string[]> {
   const { before, after, ref } = versions(event);
-  if (!after || !ref || after.status !== 'completed' || before?.status === 'completed') return [];
+  if (!after || !ref || after.status === before?.status) return [];
+  const wrote = (count(after.created_tasks) ?? 0) + (count(after.updated_tasks) ?? 0) > 0;
+  if (after.status !== 'completed' && !(after.status === 'failed' && wrote)) return [];
   const data = {
     job_id: ref.id,
+    status: after.status as 'completed' | 'failed',
     total_rows: count(after.total_rows),
     processed_rows: count(after.processed_rows),
     created_tasks: count(after.created_tasks),

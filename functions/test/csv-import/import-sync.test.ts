@@ -73,7 +73,7 @@ describe('POST /tasks/import-csv', () => {
     // One operation: the feed's import_completed event, whose id every written task carries as its bulk id.
     const events = await ctx.db.collection('projects/ONE/events').where('type', '==', 'import_completed').get();
     expect(events.docs.map((e) => e.data().data)).toEqual([
-      expect.objectContaining({ job_id: null, total_rows: 3, processed_rows: 3, created_tasks: 3, updated_tasks: 0, skipped_tasks: 0, error_count: 0, user: team.writer.uid }),
+      expect.objectContaining({ job_id: null, status: 'completed', total_rows: 3, processed_rows: 3, created_tasks: 3, updated_tasks: 0, skipped_tasks: 0, error_count: 0, user: team.writer.uid }),
     ]);
     expect([comp.bulk_id, lighting.bulk_id, fx.bulk_id]).toEqual([events.docs[0]!.id, events.docs[0]!.id, events.docs[0]!.id]);
   });

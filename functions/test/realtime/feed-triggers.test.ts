@@ -286,6 +286,7 @@ describe('import feed events', () => {
         type: 'import_completed',
         data: {
           job_id: ref.id,
+          status: 'completed',
           total_rows: 500,
           processed_rows: 500,
           created_tasks: 485,
@@ -294,6 +295,37 @@ describe('import feed events', () => {
           error_count: 1,
           user: 'producer-1',
           timestamp: done.time,
+        },
+      },
+    ]);
+  });
+
+  it('publishes it when a job fails after writing tasks (their events point at it), and not when it failed before writing', async () => {
+    const p = project();
+    const wrote = db.collection('import_jobs').doc(uniqueName('job'));
+    await wrote.create({ project_id: p.id, status: 'processing', total_rows: 1500, processed_rows: 0, errors: [], created_by: 'producer-1' });
+    const failed = await writeEvent(wrote, (r) => r.update({ status: 'failed', error: 'Firestore unavailable', processed_rows: 500, created_tasks: 480, updated_tasks: 20 }));
+    expect(await publishImportJobWrite(db, failed)).toEqual([wrote.id]);
+
+    const nothing = db.collection('import_jobs').doc(uniqueName('job'));
+    await nothing.create({ project_id: p.id, status: 'processing', errors: [], created_by: 'producer-1' });
+    expect(await publishImportJobWrite(db, await writeEvent(nothing, (r) => r.update({ status: 'failed', error: 'The file is not CSV' })))).toEqual([]);
+
+    expect(await p.events()).toEqual([
+      {
+        id: wrote.id,
+        type: 'import_completed',
+        data: {
+          job_id: wrote.id,
+          status: 'failed',
+          total_rows: 1500,
+          processed_rows: 500,
+          created_tasks: 480,
+          updated_tasks: 20,
+          skipped_tasks: null,
+          error_count: 0,
+          user: 'producer-1',
+          timestamp: failed.time,
         },
       },
     ]);
