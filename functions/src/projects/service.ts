@@ -19,6 +19,7 @@ import { DEFAULT_DONE_STATUSES } from '../tasks/dependencies.js';
 import { configured, DEFAULT_TASK_CONFIG, taskConfigOf } from '../tasks/project-config.js';
 import { TASK_STATUSES } from '../tasks/schemas.js';
 import { MAX_DISJUNCTIONS, TaskStore } from '../tasks/store.js';
+import { chunked } from '../lib/chunked.js';
 import { MAX_CONFIG_ENTRIES, type DirectoryStructureInput, type ProjectCreateInput, type ProjectListQuery, type ProjectPatchInput, type ProjectStatus } from './schemas.js';
 import { PROJECT_INDEX_FIELDS } from './store.js';
 import { DomainService } from '../lib/domain-service.js';
@@ -108,10 +109,9 @@ export class ProjectService extends DomainService {
   private async memberPage(readable: string[], filters: { statuses: ProjectStatus[]; searchKey: string | undefined }, params: PageParams): Promise<Page<ProjectJson>> {
     const size = params.page_size;
     const chunkSize = Math.floor(MAX_DISJUNCTIONS / filters.statuses.length);
-    const chunks = (ids: string[]) => Array.from({ length: Math.ceil(ids.length / chunkSize) }, (_, i) => ids.slice(i * chunkSize, (i + 1) * chunkSize));
     const fingerprint = queryFingerprint(['projects', filters]);
     const ids = [...readable].sort();
-    const all = chunks(ids);
+    const all = chunked(ids, chunkSize);
     const counts = await Promise.all(all.map(async (c) => (await this.projects.query({ ...filters, ids: c }).count().get()).data().count));
     const total = counts.reduce((a, b) => a + b, 0);
 
@@ -121,7 +121,7 @@ export class ProjectService extends DomainService {
     if (params.page_token) {
       const token = decodePageToken(params.page_token, memberToken, fingerprint);
       page = token.p;
-      walk = chunks(ids.filter((id) => id > token.a));
+      walk = chunked(ids.filter((id) => id > token.a), chunkSize);
       skip = 0;
     } else if (skip > MAX_OFFSET) {
       throw validationError(`page is too deep for offset paging (more than ${MAX_OFFSET} items skipped); follow next_page_token instead`);

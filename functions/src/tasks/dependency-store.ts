@@ -4,6 +4,7 @@
 import { FieldValue, type DocumentReference, type DocumentSnapshot, type Firestore } from 'firebase-admin/firestore';
 import { isStaleWrite } from '../lib/etag.js';
 import { hasCode } from '../lib/firestore-errors.js';
+import { chunked } from '../lib/chunked.js';
 import { ProjectStore } from '../projects/store.js';
 import { SYSTEM_USER } from '../lib/document-change.js';
 import { dependencyNodeOf, dependencyStateOf, doneStatusesOf, sameState, type DependencyNode } from './dependencies.js';
@@ -24,10 +25,7 @@ export interface RefreshCost {
 /** Snapshots of `refs`, read in chunks, in order (missing ones included, `exists` false). */
 export async function readTasks(db: Firestore, refs: readonly DocumentReference[], fields?: readonly string[]): Promise<DocumentSnapshot[]> {
   const out: DocumentSnapshot[] = [];
-  for (let i = 0; i < refs.length; i += READ_CHUNK) {
-    const chunk = refs.slice(i, i + READ_CHUNK);
-    out.push(...(await (fields ? db.getAll(...chunk, { fieldMask: [...fields] }) : db.getAll(...chunk))));
-  }
+  for (const chunk of chunked(refs, READ_CHUNK)) out.push(...(await (fields ? db.getAll(...chunk, { fieldMask: [...fields] }) : db.getAll(...chunk))));
   return out;
 }
 

@@ -14,6 +14,7 @@ import type { SortField, TaskStatus } from './schemas.js';
 import { hasCode } from '../lib/firestore-errors.js';
 import { TASKS } from '../lib/collections.js';
 import { step } from '../lib/timing.js';
+import { chunked } from '../lib/chunked.js';
 import { newTaskDependencyFields, storedReadiness } from './dependencies.js';
 import { taskKey } from './keys.js';
 
@@ -82,9 +83,6 @@ export async function writeTasks(db: Firestore, writes: readonly TaskWrite[], op
   return Promise.all(pending);
 }
 
-/** Firestore's most values in one `in` filter. */
-const MAX_IN_VALUES = 30;
-
 /** Single-task access: a task is addressed by its project and its id (keys.ts). */
 export class TaskStore {
   constructor(private readonly db: Firestore) {}
@@ -113,12 +111,10 @@ export class TaskStore {
     return (await step('resolve', () => tasksCollection(this.db).where('id', '==', taskId).get())).docs;
   }
 
-  /** `withId` for many ids at once (a query per 30 ids), grouped by id. */
+  /** `withId` for many ids at once (a query per MAX_DISJUNCTIONS ids), grouped by id. */
   async withIds(taskIds: readonly string[]): Promise<Map<string, DocumentSnapshot[]>> {
     const found = new Map<string, DocumentSnapshot[]>(taskIds.map((id) => [id, []]));
-    const chunks: string[][] = [];
-    for (let i = 0; i < taskIds.length; i += MAX_IN_VALUES) chunks.push(taskIds.slice(i, i + MAX_IN_VALUES));
-    const snaps = await Promise.all(chunks.map((chunk) => tasksCollection(this.db).where('id', 'in', chunk).get()));
+    const snaps = await Promise.all(chunked(taskIds, MAX_DISJUNCTIONS).map((chunk) => tasksCollection(this.db).where('id', 'in', chunk).get()));
     for (const doc of snaps.flatMap((s) => s.docs)) found.get(String(doc.get('id')))?.push(doc);
     return found;
   }
