@@ -10,6 +10,7 @@ import { storedChanges, storedNewTask, taskRef, writeTasks, type TaskWrite, type
 import type { ExistingMode, ImportReport, JobStatus } from './schemas.js';
 import { IMPORT_JOBS } from '../lib/collections.js';
 import { DocumentStore } from '../lib/document-store.js';
+import { readObject } from '../lib/storage-reads.js';
 
 export const sourceKey = (jobId: string) => `imports/${jobId}/source.csv`;
 
@@ -107,7 +108,7 @@ export class ImportJobStore extends DocumentStore {
   }
 
   openSource(key: string): Readable {
-    return this.bucket.file(key).createReadStream();
+    return readObject(this.bucket, key);
   }
 
   /** Creates the pending job; its creation starts the processing trigger. */

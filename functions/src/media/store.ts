@@ -7,6 +7,7 @@ import { MEDIA } from '../lib/collections.js';
 import { deleteAs } from '../lib/deletions.js';
 import type { MediaType } from './files.js';
 import { DocumentStore } from '../lib/document-store.js';
+import { downloadObject, readObject } from '../lib/storage-reads.js';
 
 export interface ApprovalEntry {
   approval_status: 'approved' | 'rejected';
@@ -175,12 +176,11 @@ export class MediaObjects {
 
   read(key: string, range?: { start: number; end: number }): Readable {
     // Partial reads cannot be checksummed, and whole ones are verified by Storage on upload.
-    return this.bucket.file(key).createReadStream({ validation: false, ...(range ?? {}) });
+    return readObject(this.bucket, key, { validation: false, ...(range ?? {}) });
   }
 
   async download(key: string): Promise<Buffer> {
-    const [data] = await this.bucket.file(key).download({ validation: false });
-    return data;
+    return downloadObject(this.bucket, key, { validation: false });
   }
 
   /**
