@@ -2,9 +2,9 @@
 // file: the first checks it as a whole (CSV syntax, header, row count, how its numbers are padded)
 // and refuses it before anything is written; the second goes chunk by chunk: the planner
 // (planner.ts, no I/O) decides each row from the stored tasks this file reads for it (reads in
-// proportion to the chunk), then the chunk is written (one batch) and the progress reported; the
-// next chunk is read and decided while up to three are written. Re-importing the same file changes
-// nothing. Memory holds four chunks plus the ids seen.
+// proportion to the chunk), then the chunk is written (one commit) and the progress reported; the
+// next chunk is read and decided while up to four are written. Re-importing the same file changes
+// nothing. Memory holds five chunks plus the ids seen.
 import type { DocumentSnapshot, Firestore } from 'firebase-admin/firestore';
 import { notFound, payloadTooLarge, validationError } from '../http/errors.js';
 import { requireOpenProject } from '../lib/open-project.js';
@@ -61,8 +61,8 @@ export class ImportInterrupted extends Error {
 }
 
 export const MAX_CHUNK = 500;
-/** Chunks written at once: Firestore takes their batches side by side (functions/bench/README.md). */
-const WRITES_IN_FLIGHT = 3;
+/** Chunks written at once: Firestore takes their commits side by side, as the bare writers' 4 in flight (functions/bench/README.md). */
+const WRITES_IN_FLIGHT = 4;
 /** Tasks of the project read to infer its naming style. */
 const STYLE_SAMPLE = 50;
 

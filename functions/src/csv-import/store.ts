@@ -5,8 +5,9 @@ import { FieldValue, Timestamp, type DocumentData, type Firestore } from 'fireba
 import type { Readable } from 'node:stream';
 import type { Bucket } from '../config/deps.js';
 import { hasCode } from '../lib/firestore-errors.js';
+import { commitCreates } from '../lib/firestore-rest.js';
 import { runTransaction } from '../lib/transaction.js';
-import { storedChanges, storedNewTask, taskRef, writeTasks, type TaskWrite, type TaskWriteResult } from '../tasks/store.js';
+import { storedChanges, storedNewTask, taskPath, taskRef, writeTasks, type TaskWrite, type TaskWriteResult } from '../tasks/store.js';
 import type { ExistingMode, ImportReport, JobStatus } from './schemas.js';
 import { IMPORT_JOBS } from '../lib/collections.js';
 import { DocumentStore } from '../lib/document-store.js';
@@ -15,27 +16,38 @@ import { readObject } from '../lib/storage-reads.js';
 export const sourceKey = (jobId: string) => `imports/${jobId}/source.csv`;
 
 /**
- * Writes one chunk's tasks (at most 500) in one atomic batch: per document the Firestore client
- * spends about a third less CPU on a batch than on a BulkWriter, and the emulator takes it faster
- * (functions/bench/README.md). A batch fails whole when one create finds its task created, or one
- * update finds it deleted, since the chunk was read: then nothing of it was written, and the same
- * writes go through `writeTasks`, which lands the others and says which failed. Any other failure
- * is thrown: the batch wrote nothing, or (a lost answer) all of it.
+ * Writes one chunk's tasks (at most 500) in one atomic commit. A chunk of new tasks (a first import)
+ * is committed as JSON through Firestore's REST API (`lib/firestore-rest.ts`): the Firestore
+ * client's validation and encoding were most of an import's CPU. A chunk that updates tasks is one
+ * WriteBatch of the client (which encodes deletes and field masks). Either fails whole when one
+ * create finds its task created, or one update finds it deleted, since the chunk was read: then
+ * nothing of it was written, and the same writes go through `writeTasks`, which lands the others
+ * and says which failed. Any other failure is thrown: the commit wrote nothing, or (a lost answer)
+ * all of it.
  */
 export async function writeChunkTasks(db: Firestore, writes: readonly TaskWrite[], options: { actor: string; bulkId: string | null }): Promise<TaskWriteResult[]> {
   if (writes.length === 0) return [];
-  const batch = db.batch();
-  for (const w of writes) {
-    if (w.kind === 'create') batch.create(taskRef(db, w.task.project_id, w.task.id), storedNewTask(w.task, w.config, options.actor, options.bulkId));
-    else batch.update(taskRef(db, w.projectId, w.id), storedChanges(w.current, w.changes, w.config, options.actor, options.bulkId));
-  }
   try {
-    await batch.commit();
+    await commitChunk(db, writes, options);
   } catch (err) {
     if (!hasCode(err, 'ALREADY_EXISTS') && !hasCode(err, 'NOT_FOUND')) throw err;
     return writeTasks(db, writes, options);
   }
   return writes.map((w) => ({ id: w.kind === 'create' ? w.task.id : w.id, ok: true }));
+}
+
+const isCreate = (w: TaskWrite): w is Extract<TaskWrite, { kind: 'create' }> => w.kind === 'create';
+
+async function commitChunk(db: Firestore, writes: readonly TaskWrite[], options: { actor: string; bulkId: string | null }): Promise<void> {
+  if (writes.every(isCreate)) {
+    return commitCreates(db, writes.map((w) => ({ path: taskPath(w.task.project_id, w.task.id), data: storedNewTask(w.task, w.config, options.actor, options.bulkId) })));
+  }
+  const batch = db.batch();
+  for (const w of writes) {
+    if (w.kind === 'create') batch.create(taskRef(db, w.task.project_id, w.task.id), storedNewTask(w.task, w.config, options.actor, options.bulkId));
+    else batch.update(taskRef(db, w.projectId, w.id), storedChanges(w.current, w.changes, w.config, options.actor, options.bulkId));
+  }
+  await batch.commit();
 }
 
 /** A job still `processing` with no update for this long lost its run (the trigger's timeout is 9 minutes). */

@@ -30,6 +30,11 @@ export function taskRef(db: Firestore, projectId: string, taskId: string): Docum
   return tasksCollection(db).doc(taskKey(projectId, taskId));
 }
 
+/** The same document's path (`tasks/{key}`), for writers that build no reference (lib/firestore-rest.ts). */
+export function taskPath(projectId: string, taskId: string): string {
+  return `${TASKS}/${taskKey(projectId, taskId)}`;
+}
+
 /** The document data of a new task: its fields, the derived query fields, who wrote it and when. */
 export function storedNewTask(task: TaskRecord, config: ProjectTaskConfig, actor: string, bulkId: string | null = null) {
   const now = FieldValue.serverTimestamp();

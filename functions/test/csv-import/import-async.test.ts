@@ -6,6 +6,7 @@ import { processImportJob, ProgressThrottle } from '../../src/csv-import/job-han
 import { ImportJobStore, sourceKey } from '../../src/csv-import/store.js';
 import { taskRef } from '../../src/tasks/store.js';
 import { createTestContext, expectEnvelope } from '../support/context.js';
+import { throughFirestoreProxy } from '../support/firestore-proxy.js';
 import { HEADER, countTasks, createTeam, csv, postImport, seedImportProject, shotRows, type Team } from './helpers.js';
 
 const ctx = createTestContext('imports-async');
@@ -279,20 +280,15 @@ describe('async CSV import', () => {
   it('when one chunk cannot be written, reports exactly the tasks the chunks under way beside it wrote', async () => {
     await seedImportProject(ctx, team, 'ASYNCDOWN');
     const jobId = await startJob('ASYNCDOWN', csv(HEADER, ...shotRows(300, 17000)));
-    // The third chunk's batch (rows 32–46) is refused as if Firestore were unreachable.
-    let batches = 0;
-    const down = firestoreWith({
-      batch: () => {
-        const batch = ctx.db.batch();
-        if (++batches === 3) batch.commit = () => Promise.reject(Object.assign(new Error('14 UNAVAILABLE: connection refused'), { code: 14 }));
-        return batch;
-      },
-    });
-    await runJob(jobId, { ...ctx.deps, db: down });
+    // The third chunk's commit (rows 32–46) is refused, every time it is tried, as Firestore would while unreachable.
+    await throughFirestoreProxy(
+      (req) => (req.path.endsWith(':commit') && req.body.includes('"shot 17030"') ? { status: 503, grpcStatus: 'UNAVAILABLE', message: 'connection refused' } : undefined),
+      () => runJob(jobId),
+    );
 
     const job = (await ctx.db.doc(`import_jobs/${jobId}`).get()).data()!;
     expect(job.status).toBe('failed');
-    expect(job.error).toContain('14 UNAVAILABLE: connection refused');
+    expect(job.error).toContain('connection refused');
     // Chunks 1–2 come before the failure; chunks started beside it are written and listed too.
     expect(job.processed_rows).toBe(30);
     const stored = (await ctx.db.collection('tasks').where('project_id', '==', 'ASYNCDOWN').get()).docs.map((d) => d.get('description') as string);
