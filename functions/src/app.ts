@@ -8,7 +8,6 @@ import type { AppDeps } from './config/deps.js';
 import { API_PREFIX } from './lib/api-prefix.js';
 import { allowedMethods, DomainRoutes, lazyRouter, type Domain } from './http/domains.js';
 import { cors, errorHandler, jsonBody, noSniff, requestId, unknownRoute } from './http/middleware.js';
-import { buildOpenApiDocument } from './http/openapi.js';
 import { userRateLimit } from './http/rate-limit.js';
 import { mountRoutes, type AnyRoute, type MountOptions } from './http/route.js';
 import { docsRouter } from './system/docs.js';
@@ -152,11 +151,14 @@ export function createApp(deps: AppDeps, domains = API_DOMAINS): express.Express
   appDomains.set(app, routes);
   const authenticate = createAuthenticator(deps.auth, context.sessions);
   // Built when first asked for, with every domain: a JSON route's cold start need not wait for either.
-  let openApi: ReturnType<typeof buildOpenApiDocument> | undefined;
+  let openApi: object | undefined;
 
   const api = express.Router();
   api.get('/openapi.json', async (_req, res) => {
-    openApi ??= buildOpenApiDocument(await routes.all(), { title: 'Montu Manager API', version: '2.1.0' });
+    if (!openApi) {
+      const [all, { buildOpenApiDocument }] = await Promise.all([routes.all(), import('./http/openapi.js')]);
+      openApi = buildOpenApiDocument(all, { title: 'Montu Manager API', version: '2.1.0' });
+    }
     res.json(openApi);
   });
   const serverTiming = deps.config.serverTiming;
