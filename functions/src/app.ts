@@ -19,6 +19,14 @@ export interface ApiContext {
   sessions: Sessions;
 }
 
+/** How most domains load: one service, built from the dependencies and the AccessControl, and routes built on it. */
+function routesOfService<S>(routes: () => Promise<(service: S) => AnyRoute[]>, service: () => Promise<new (deps: AppDeps, access: AccessControl) => S>): Domain<ApiContext>['load'] {
+  return async ({ deps, access }) => {
+    const [routesOf, Service] = await Promise.all([routes(), service()]);
+    return routesOf(new Service(deps, access));
+  };
+}
+
 /**
  * Every domain of the API, in matching order (literal paths before `{id}` paths of the same method),
  * with the paths it serves and how its services and routes are built.
@@ -43,26 +51,17 @@ export const API_DOMAINS: Domain<ApiContext>[] = [
   {
     name: 'members',
     paths: ['/projects/{}/users/**'],
-    load: async ({ deps, access }) => {
-      const [{ memberRoutes }, { MembersService }] = await Promise.all([import('./members/routes.js'), import('./members/service.js')]);
-      return memberRoutes(new MembersService(deps, access));
-    },
+    load: routesOfService(async () => (await import('./members/routes.js')).memberRoutes, async () => (await import('./members/service.js')).MembersService),
   },
   {
     name: 'projects',
     paths: ['/projects', '/projects/{}', '/projects/{}/stats', '/projects/{}/directory-structure'],
-    load: async ({ deps, access }) => {
-      const [{ projectRoutes }, { ProjectService }] = await Promise.all([import('./projects/routes.js'), import('./projects/service.js')]);
-      return projectRoutes(new ProjectService(deps, access));
-    },
+    load: routesOfService(async () => (await import('./projects/routes.js')).projectRoutes, async () => (await import('./projects/service.js')).ProjectService),
   },
   {
     name: 'paths',
     paths: ['/paths/**'],
-    load: async ({ deps, access }) => {
-      const [{ pathRoutes }, { PathsService }] = await Promise.all([import('./paths/routes.js'), import('./paths/service.js')]);
-      return pathRoutes(new PathsService(deps, access));
-    },
+    load: routesOfService(async () => (await import('./paths/routes.js')).pathRoutes, async () => (await import('./paths/service.js')).PathsService),
   },
   {
     name: 'csv-import',
@@ -75,10 +74,7 @@ export const API_DOMAINS: Domain<ApiContext>[] = [
   {
     name: 'tasks',
     paths: ['/tasks', '/tasks/{}', '/tasks/{}/dependencies', '/tasks/{}/add-field'],
-    load: async ({ deps, access }) => {
-      const [{ taskRoutes }, { TaskService }] = await Promise.all([import('./tasks/routes.js'), import('./tasks/service.js')]);
-      return taskRoutes(new TaskService(deps, access));
-    },
+    load: routesOfService(async () => (await import('./tasks/routes.js')).taskRoutes, async () => (await import('./tasks/service.js')).TaskService),
   },
   {
     name: 'media',
@@ -99,26 +95,17 @@ export const API_DOMAINS: Domain<ApiContext>[] = [
   {
     name: 'annotations',
     paths: ['/annotations/**'],
-    load: async ({ deps, access }) => {
-      const [{ annotationRoutes }, { AnnotationService }] = await Promise.all([import('./annotations/routes.js'), import('./annotations/service.js')]);
-      return annotationRoutes(new AnnotationService(deps, access));
-    },
+    load: routesOfService(async () => (await import('./annotations/routes.js')).annotationRoutes, async () => (await import('./annotations/service.js')).AnnotationService),
   },
   {
     name: 'audit',
     paths: ['/audit', '/tasks/{}/history'],
-    load: async ({ deps, access }) => {
-      const [{ auditRoutes }, { AuditService }] = await Promise.all([import('./audit/routes.js'), import('./audit/service.js')]);
-      return auditRoutes(new AuditService(deps, access));
-    },
+    load: routesOfService(async () => (await import('./audit/routes.js')).auditRoutes, async () => (await import('./audit/service.js')).AuditService),
   },
   {
     name: 'webhooks',
     paths: ['/projects/{}/webhooks/**'],
-    load: async ({ deps, access }) => {
-      const [{ webhookRoutes }, { WebhookService }] = await Promise.all([import('./webhooks/routes.js'), import('./webhooks/service.js')]);
-      return webhookRoutes(new WebhookService(deps, access));
-    },
+    load: routesOfService(async () => (await import('./webhooks/routes.js')).webhookRoutes, async () => (await import('./webhooks/service.js')).WebhookService),
   },
 ];
 
