@@ -3,13 +3,15 @@
 // it. The API's first answer then loads a few dozen files instead of ~210 modules (issue 21;
 // functions/bench/README.md).
 // index.ts's lazy import()s stay separate chunks, loaded on first use: the app, each trigger's
-// handlers, the importer, sharp's thumbnails. Our code and zod are bundled (zod-to-openapi with it:
+// handlers, the importer, sharp's thumbnails; and app.ts's: each domain of the API (its routes,
+// schemas and services), loaded by the first request that needs it. Our code and zod are bundled (zod-to-openapi with it:
 // one zod instance); every other package stays in node_modules. firebase-functions must: deploy
 // discovery and the runtime load it from there, and so do firebase-admin and express, which they
 // share with the app.
 // Source maps: lib/bundle/*.js.map, which src/lib/stack-traces.ts reads when a stack trace first
 // needs them, so that traces name src/ files and lines without a cost at cold start.
 import { build } from 'esbuild';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 
 const BUNDLED = new Set(['zod', '@asteasolutions/zod-to-openapi']);
@@ -36,9 +38,12 @@ const onlyBundled = {
   },
 };
 
+const outdir = new URL('../lib/bundle/', import.meta.url).pathname;
+// Chunk names change with their contents: an earlier build's would stay beside the new ones and be deployed.
+await rm(outdir, { recursive: true, force: true });
 await build({
   entryPoints: [new URL('../src/index.ts', import.meta.url).pathname],
-  outdir: new URL('../lib/bundle/', import.meta.url).pathname,
+  outdir,
   bundle: true,
   splitting: true,
   format: 'esm',

@@ -112,9 +112,9 @@ export function sendError(req: Request, res: Response, err: ApiError): void {
 }
 
 /** Unknown paths get 404; known paths with another method get 405 with Allow. */
-export function unknownRoute(allowedMethods: (path: string) => string[]): RequestHandler {
-  return (req, res) => {
-    const allowed = allowedMethods(req.path);
+export function unknownRoute(allowedMethods: (path: string) => Promise<string[]>): RequestHandler {
+  return async (req, res) => {
+    const allowed = await allowedMethods(req.path);
     if (allowed.length > 0) {
       res.set('Allow', allowed.join(', ').toUpperCase());
       sendError(req, res, new ApiError('METHOD_NOT_ALLOWED', `Method ${req.method} is not allowed on ${req.path}; allowed: ${allowed.join(', ').toUpperCase()}`));

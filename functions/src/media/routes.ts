@@ -21,7 +21,7 @@ const fileResponses = (what: string) => ({
 });
 
 /** Media routes, literal paths before `{media_id}` ones. */
-/** The media domain's services, built once in createApp. */
+/** The media domain's services, built once when the domain loads (app.ts). */
 export interface MediaServices {
   service: MediaService;
   uploads: MediaUploads;

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import express, { type Router } from 'express';
+import express, { type RequestHandler, type Router } from 'express';
 
 const require = createRequire(import.meta.url);
 
@@ -33,8 +33,12 @@ export function docsRouter(openApiUrl: string): Router {
     res.set('Content-Security-Policy', SAME_ORIGIN_ONLY);
     next();
   });
-  const swaggerDir = path.dirname(require.resolve('swagger-ui-dist/package.json'));
-  router.use('/docs/assets', express.static(swaggerDir, { index: false, maxAge: '1h' }));
+  // The packages are found on the first request for them: a cold start's API request need not look.
+  let swaggerAssets: RequestHandler | undefined;
+  router.use('/docs/assets', (req, res, next) => {
+    swaggerAssets ??= express.static(path.dirname(require.resolve('swagger-ui-dist/package.json')), { index: false, maxAge: '1h' });
+    swaggerAssets(req, res, next);
+  });
   router.get('/docs/init.js', (_req, res) => {
     res.type('application/javascript').send(`window.ui = SwaggerUIBundle({ url: ${JSON.stringify(openApiUrl)}, dom_id: '#swagger-ui', persistAuthorization: true });`);
   });
@@ -43,8 +47,12 @@ export function docsRouter(openApiUrl: string): Router {
       page('Montu Manager API', '<link rel="stylesheet" href="/docs/assets/swagger-ui.css">', '<div id="swagger-ui"></div><script src="/docs/assets/swagger-ui-bundle.js"></script><script src="/docs/init.js"></script>'),
     );
   });
-  const redoc = redocBundle();
-  if (redoc) router.get('/redoc/redoc.standalone.js', (_req, res) => res.sendFile(redoc, { maxAge: '1h' }));
+  let redoc: string | null | undefined;
+  router.get('/redoc/redoc.standalone.js', (_req, res, next) => {
+    if (redoc === undefined) redoc = redocBundle();
+    if (redoc) res.sendFile(redoc, { maxAge: '1h' });
+    else next();
+  });
   router.get('/redoc', (_req, res) => {
     res.type('html').send(page('Montu Manager API (ReDoc)', '', `<redoc spec-url="${openApiUrl}"></redoc><script src="/redoc/redoc.standalone.js"></script>`));
   });

@@ -77,7 +77,7 @@ interface Operation {
 }
 
 const openapi = (await ctx.http().get('/api/v1/openapi.json').expect(200)).body as { paths: Record<string, Record<string, OpenApiOperation>> };
-const routes = apiRoutes(ctx.deps);
+const routes = await apiRoutes(ctx.deps);
 const operations: Operation[] = Object.entries(openapi.paths).flatMap(([template, methods]) =>
   Object.entries(methods).map(([method, op]) => {
     const route = routes.find((r) => r.method === method && `${API_PREFIX}${r.path}` === template);

@@ -4,13 +4,14 @@
 // function an instance runs, and the emulator require()s the module (so it must have no top-level
 // await), which the instances here do too.
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API_DOMAINS } from '../../src/app.js';
 import * as params from '../../src/config/params.js';
 
 const run = promisify(execFile);
@@ -124,5 +125,50 @@ describe('an instance running one function (FUNCTION_TARGET)', () => {
     for (const name of Object.keys(EXPECTED)) {
       expect(triggerOf((await instance(name))[name]), name).toEqual(triggerOf(manifest.endpoints[name]));
     }
+  });
+});
+
+// The api's first answer, as the cold-start benchmark makes it (bench/support/cold-start-child.mjs):
+// an instance imports main, serves it behind an express host and answers GET /api/v1/health,
+// then reports which of the bundle's chunks it loaded.
+const FIRST_ANSWER = `
+import { registerHooks } from 'node:module';
+const loaded = new Set();
+registerHooks({ resolve: (specifier, context, next) => { const resolved = next(specifier, context); loaded.add(resolved.url); return resolved; } });
+const { api } = await import(new URL('./lib/bundle/index.js', 'file://' + process.cwd() + '/').href);
+const host = (await import('express')).default().use((req, res) => api(req, res));
+const server = host.listen(0, '127.0.0.1', async () => {
+  const res = await fetch('http://127.0.0.1:' + server.address().port + '/api/v1/health');
+  process.stdout.write(JSON.stringify({ status: res.status, chunks: [...loaded].filter((url) => url.includes('/lib/bundle/')).map((url) => url.split('/').at(-1)) }));
+  process.exit(0);
+});
+`;
+
+const BUNDLE_DIR = path.join(FUNCTIONS_DIR, 'lib/bundle');
+/** Which domains' routes, schemas or service each chunk of the bundle holds, from its source map. */
+function domainsInChunk(chunk: string): string[] {
+  const { sources } = JSON.parse(readFileSync(path.join(BUNDLE_DIR, `${chunk}.map`), 'utf8')) as { sources: string[] };
+  return [...new Set(sources.flatMap((source) => /\/src\/([\w-]+)\/(?:routes|schemas|service)\.ts$/.exec(source)?.[1] ?? []))];
+}
+
+describe("the api's bundle", () => {
+  it("keeps each domain's routes, schemas and service in chunks of their own", () => {
+    const chunks = readdirSync(BUNDLE_DIR).filter((file) => file.endsWith('.js'));
+    const mixed = chunks.map((chunk) => [chunk, domainsInChunk(chunk)] as const).filter(([, domains]) => domains.length > 1);
+    expect(mixed).toEqual([]);
+    const bundled = new Set(chunks.flatMap(domainsInChunk));
+    expect(API_DOMAINS.map((d) => d.name).filter((name) => !bundled.has(name))).toEqual([]);
+  });
+
+  it("loads only the system domain's code for an instance's first GET /api/v1/health", async () => {
+    // Each param's value as a deploy sets it (its default; lists as JSON).
+    const paramEnv = Object.fromEntries(
+      Object.values(params).flatMap((p) => (typeof p === 'object' && 'options' in p && p.options && 'default' in p.options ? [[p.name, Array.isArray(p.options.default) ? JSON.stringify(p.options.default) : String(p.options.default)]] : [])),
+    );
+    const emulators = { FIRESTORE_EMULATOR_HOST: process.env.FIRESTORE_EMULATOR_HOST, METADATA_SERVER_DETECTION: 'none' };
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', FIRST_ANSWER], { cwd: FUNCTIONS_DIR, env: { ...PLATFORM_ENV, ...paramEnv, ...emulators, FUNCTION_TARGET: 'api' } });
+    const { status, chunks } = JSON.parse(stdout) as { status: number; chunks: string[] };
+    expect(status).toBe(200);
+    expect([...new Set(chunks.flatMap(domainsInChunk))]).toEqual(['system']);
   });
 });
