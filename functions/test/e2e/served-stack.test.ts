@@ -15,6 +15,7 @@ import { PROJECT_ID, type Ports } from '../../../stack/emulators.mjs';
 import { expectEnvelope, taskPath, uniqueName } from '../support/context.js';
 import { idNeutral } from '../support/id-neutral.js';
 import { serverSnapshots } from '../support/server-snapshots.js';
+import { shotRows } from '../csv-import/helpers.js';
 import { callerAt, createAdminScript, csvForm, forgeTimestamp, mediaForm, newPerson, TASK_ID_PROBES, webClient, type Caller, type Person } from './attacks.js';
 import { startServedApi, type ServedApi } from './served-api.js';
 import { openWebPage, type WebPage } from './web-page.js';
@@ -147,6 +148,20 @@ describe('the served stack fires the triggers', () => {
     expect(thumb.status).toBe(200);
     expect(thumb.headers.get('content-type')).toBe('image/jpeg');
     expect((await sharp(Buffer.from(await thumb.arrayBuffer())).metadata()).format).toBe('jpeg');
+  });
+
+  it('an async CSV import over HTTP runs in its trigger, writes every row (20 chunks, each one REST commit) and announces itself', async () => {
+    const projectId = await createProject();
+    const started = await api('POST', '/tasks/import-csv-async', csvForm({ project_id: projectId }, shotRows(40).join('\n')));
+    expect(started.status).toBe(202);
+    const jobId = started.body.job_id as string;
+    const status = async () => (await api('GET', `/tasks/import-status/${jobId}`)).body;
+    await vi.waitFor(async () => expect((await status()).status).toBe('completed'), soon);
+    expect(await status()).toMatchObject({ progress_percent: 100, total_rows: 40, processed_rows: 40, created_tasks: 40, invalid_tasks: 0, written_rows: [{ from: 2, to: 41 }] });
+    expect((await db.collection('tasks').where('project_id', '==', projectId).count().get()).data().count).toBe(40);
+    const task = (await api('GET', `/tasks/ep01_sq0010_sh0240_comp?project_id=${projectId}`)).body;
+    expect(task).toMatchObject({ artist: 'artist2', frame_range: { start: 1001, end: 1123 }, estimated_duration_hours: 8, description: 'shot 23' });
+    await vi.waitFor(async () => expect((await db.doc(`projects/${projectId}/events/${jobId}`).get()).get('type')).toBe('import_completed'), soon);
   });
 
   it('a listener on the project feed receives task messages as the API creates, updates and bulk-updates tasks', async () => {
