@@ -38,7 +38,8 @@ function valueJson(value: unknown, path: string, inArray = false): string {
     case 'object':
       // Firestore stores no array directly inside an array.
       if (Array.isArray(value) && !inArray) return `{"arrayValue":{"values":[${value.map((v, i) => valueJson(v, `${path}[${i}]`, true)).join(',')}]}}`;
-      if (value instanceof Timestamp) return `{"timestampValue":"${value.toDate().toISOString()}"}`;
+      // To the nanosecond, as the client stores it (a Date would keep milliseconds only).
+      if (value instanceof Timestamp) return `{"timestampValue":"${new Date(value.seconds * 1000).toISOString().slice(0, 19)}.${String(value.nanoseconds).padStart(9, '0')}Z"}`;
       if (value instanceof Date) return `{"timestampValue":"${value.toISOString()}"}`;
       if (Object.getPrototypeOf(value) === Object.prototype) return `{"mapValue":{"fields":${fieldsJson(value as Record<string, unknown>, path)}}}`;
   }

@@ -32,6 +32,8 @@ const zoo = {
   map: { 'Frame In': 1001, 'dotted.key': 'x', '`tick`': 'y', deep: { deeper: { deepest: 'z' } } },
   emptyMap: {},
   when: Timestamp.fromMillis(1_767_225_600_123),
+  precise: new Timestamp(1_767_225_600, 123_456_789),
+  early: new Timestamp(-86_400, 5),
   date: new Date('2026-03-01T12:00:00.456Z'),
   skipped: undefined,
   created_at: FieldValue.serverTimestamp(),
