@@ -52,32 +52,32 @@ function describe(value: unknown): string {
   return typeof value === 'object' ? `a ${value?.constructor?.name ?? 'null-prototype object'}` : `a ${typeof value}`;
 }
 
-/** A map's fields; undefined ones are left out, as `ignoreUndefinedProperties` does. `data` is a plain object. */
-function fieldsJson(data: Record<string, unknown>, path: string): string {
+const SERVER_TIME = FieldValue.serverTimestamp();
+const SIMPLE_FIELD = /^[A-Za-z_][A-Za-z_0-9]*$/;
+
+/**
+ * A map's fields; undefined ones are left out, as `ignoreUndefinedProperties` does. `data` is a
+ * plain object. At a document's top level (`serverTimes` given) a serverTimestamp() is no field but
+ * a transform: its name goes to `serverTimes`.
+ */
+function fieldsJson(data: Record<string, unknown>, path: string, serverTimes?: string[]): string {
   const fields: string[] = [];
   for (const key in data) {
     const value = data[key];
-    if (value !== undefined) fields.push(`${JSON.stringify(key)}:${valueJson(value, path ? `${path}.${key}` : key)}`);
+    if (value === undefined) continue;
+    if (!serverTimes || !(value instanceof FieldValue && value.isEqual(SERVER_TIME))) fields.push(`${JSON.stringify(key)}:${valueJson(value, path ? `${path}.${key}` : key)}`);
+    else if (SIMPLE_FIELD.test(key)) serverTimes.push(key);
+    else throw new TypeError(`Cannot write server time into field "${key}" through the REST commit: it needs a quoted field path`);
   }
   return `{${fields.join(',')}}`;
 }
 
-const SERVER_TIME = FieldValue.serverTimestamp();
-const SIMPLE_FIELD = /^[A-Za-z_][A-Za-z_0-9]*$/;
-
 /** One create: the fields, `exists: false`, and a server-time transform per top-level serverTimestamp(). */
 function createWriteJson(database: string, { path, data }: RestCreate): string {
-  const fields: string[] = [];
   const serverTimes: string[] = [];
-  for (const key in data) {
-    const value = data[key];
-    if (value === undefined) continue;
-    if (!(value instanceof FieldValue && value.isEqual(SERVER_TIME))) fields.push(`${JSON.stringify(key)}:${valueJson(value, key)}`);
-    else if (SIMPLE_FIELD.test(key)) serverTimes.push(`{"fieldPath":"${key}","setToServerValue":"REQUEST_TIME"}`);
-    else throw new TypeError(`Cannot write ${path}: server time in field "${key}" needs a quoted field path`);
-  }
-  const transforms = serverTimes.length ? `,"updateTransforms":[${serverTimes.join(',')}]` : '';
-  return `{"update":{"name":${JSON.stringify(`${database}/documents/${path}`)},"fields":{${fields.join(',')}}},"currentDocument":{"exists":false}${transforms}}`;
+  const fields = fieldsJson(data, '', serverTimes);
+  const transforms = serverTimes.length ? `,"updateTransforms":[${serverTimes.map((key) => `{"fieldPath":"${key}","setToServerValue":"REQUEST_TIME"}`).join(',')}]` : '';
+  return `{"update":{"name":${JSON.stringify(`${database}/documents/${path}`)},"fields":${fields}},"currentDocument":{"exists":false}${transforms}}`;
 }
 
 /** An error from the REST commit, with the numeric status the Firestore client's errors carry (`hasCode`). */

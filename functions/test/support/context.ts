@@ -12,7 +12,7 @@ import type { AppDeps } from '../../src/config/deps.js';
 import type { Permission } from '../../src/auth/caller.js';
 import { normalizePermissions } from '../../src/auth/access.js';
 import { setGlobalAdmin } from '../../src/auth/admins.js';
-import { taskKey } from '../../src/tasks/keys.js';
+import { taskPath } from '../../src/tasks/store.js';
 
 export const AUTH_PROJECT_ID = process.env.GCLOUD_PROJECT ?? 'demo-montu';
 let appCount = 0;
@@ -28,9 +28,7 @@ export interface TestUser {
 }
 
 /** The document path of task `taskId` of project `projectId` (ids are per project: src/tasks/keys.ts). */
-export function taskPath(projectId: string, taskId: string): string {
-  return `tasks/${taskKey(projectId, taskId)}`;
-}
+export { taskPath };
 
 export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;
