@@ -22,8 +22,8 @@ export const sourceKey = (jobId: string) => `imports/${jobId}/source.csv`;
  * WriteBatch of the client (which encodes deletes and field masks). Either fails whole when one
  * create finds its task created, or one update finds it deleted, since the chunk was read: then
  * nothing of it was written, and the same writes go through `writeTasks`, which lands the others
- * and says which failed. Any other failure is thrown: the commit wrote nothing, or (a lost answer)
- * all of it.
+ * and says which failed. Any other failure is thrown: the commit wrote nothing, or (a WriteBatch's
+ * lost answer) all of it; a REST commit whose answer was lost finds out which on its retry.
  */
 export async function writeChunkTasks(db: Firestore, writes: readonly TaskWrite[], options: { actor: string; bulkId: string | null }): Promise<TaskWriteResult[]> {
   if (writes.length === 0) return [];

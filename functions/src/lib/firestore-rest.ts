@@ -5,8 +5,9 @@
 // (functions/bench/README.md); firebase-tools' `firestore:delete` talks to Firestore the same way.
 // Only what task documents hold is encoded: anything else is refused before a request is sent.
 // One difference from the client: a -0 is stored as 0 (JSON cannot carry it).
-import { FieldValue, Timestamp, type Firestore } from 'firebase-admin/firestore';
-import { FirestoreCode, statusCode } from './firestore-errors.js';
+import { FieldValue, Timestamp, type DocumentSnapshot, type Firestore } from 'firebase-admin/firestore';
+import { FirestoreCode, hasCode, statusCode } from './firestore-errors.js';
+import { sameValue } from './same-value.js';
 
 /** A document to create: its path below the database (`tasks/SWA~T1`) and its data. */
 export interface RestCreate {
@@ -19,6 +20,8 @@ const FIRST_BACKOFF_MS = 100;
 const REQUEST_TIMEOUT_MS = 60_000;
 /** What Firestore asks clients to retry (and HTTP 429/5xx, which carry these statuses). */
 const RETRIED = new Set<number>([FirestoreCode.ABORTED, FirestoreCode.UNAVAILABLE, FirestoreCode.RESOURCE_EXHAUSTED, FirestoreCode.DEADLINE_EXCEEDED, FirestoreCode.INTERNAL]);
+/** Failures after which the commit may have landed all the same: no answer, a timeout, a server error. */
+const MAY_HAVE_LANDED = new Set<number>([FirestoreCode.UNAVAILABLE, FirestoreCode.DEADLINE_EXCEEDED, FirestoreCode.INTERNAL]);
 const DATASTORE_SCOPE = 'https://www.googleapis.com/auth/datastore';
 
 // The request body is written as JSON text directly, not built as objects for JSON.stringify:
@@ -135,20 +138,54 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * Creates every document, atomically (one commit): all are written or none. Transient failures are
  * retried with backoff; a create that finds its document fails the commit with ALREADY_EXISTS.
- * A commit whose answer was lost and that had landed is retried like any other, and then fails
- * with ALREADY_EXISTS (the caller's per-row path says which).
+ * When an attempt may have landed without its answer reaching us, a later attempt's ALREADY_EXISTS
+ * is checked: documents that hold exactly what this commit writes, all from one commit, are that
+ * attempt's, and the commit succeeded.
  */
 export async function commitCreates(db: Firestore, creates: readonly RestCreate[]): Promise<void> {
   if (creates.length === 0) return;
   const database = `projects/${projectIdOf(db)}/databases/${db.databaseId}`;
   const body = `{"writes":[${creates.map((c) => createWriteJson(database, c)).join(',')}]}`;
+  let mayHaveLanded = false;
   for (let attempt = 1; ; attempt++) {
     const { origin, authorization } = await target();
     try {
       return await commitOnce(`${origin}/v1/${database}/documents:commit`, authorization, body);
     } catch (err) {
+      if (mayHaveLanded && hasCode(err, 'ALREADY_EXISTS') && (await landedEarlier(db, creates))) return;
       if (!(err instanceof FirestoreRestError) || !RETRIED.has(err.code) || attempt === MAX_ATTEMPTS) throw err;
+      mayHaveLanded ||= MAY_HAVE_LANDED.has(err.code);
       await pause(FIRST_BACKOFF_MS * 2 ** (attempt - 1) * (0.5 + Math.random()));
     }
   }
+}
+
+/** True when every document exists as one commit of `creates` wrote it: the same fields, one update time. */
+async function landedEarlier(db: Firestore, creates: readonly RestCreate[]): Promise<boolean> {
+  const snaps = await db.getAll(...creates.map((c) => db.doc(c.path)));
+  const time = snaps[0]?.updateTime;
+  return snaps.every((snap, i) => time !== undefined && snap.updateTime?.isEqual(time) && holds(snap, creates[i]!.data));
+}
+
+/** True when `snap` holds exactly `data` (its server times as any time). */
+function holds(snap: DocumentSnapshot, data: Record<string, unknown>): boolean {
+  const stored = snap.data();
+  if (!stored) return false;
+  const sent = Object.entries(data).filter(([, v]) => v !== undefined);
+  return (
+    sent.length === Object.keys(stored).length &&
+    sent.every(([k, v]) => Object.hasOwn(stored, k) && (v instanceof FieldValue ? stored[k] instanceof Timestamp : sameValue(asStored(v), stored[k])))
+  );
+}
+
+/** A value as Firestore gives it back: Dates as Timestamps, undefined map fields left out. */
+function asStored(value: unknown): unknown {
+  if (value instanceof Date) return Timestamp.fromDate(value);
+  if (Array.isArray(value)) return value.map(asStored);
+  if (value && Object.getPrototypeOf(value) === Object.prototype) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = asStored(v);
+    return out;
+  }
+  return value;
 }

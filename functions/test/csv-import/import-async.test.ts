@@ -300,6 +300,21 @@ describe('async CSV import', () => {
     expect(listed).toEqual(rows);
   });
 
+  it('reports a chunk whose commit answer was lost as created, not as changed during the import', async () => {
+    await seedImportProject(ctx, team, 'ASYNCLOST');
+    const jobId = await startJob('ASYNCLOST', csv(HEADER, ...shotRows(60, 18000)));
+    // The second chunk's commit reaches Firestore, and its answer is lost on the way back.
+    let lost = false;
+    await throughFirestoreProxy(
+      (req) => (req.path.endsWith(':commit') && req.body.includes('"shot 18020"') && !lost ? ((lost = true), { loseAnswer: true }) : undefined),
+      () => runJob(jobId),
+    );
+    expect(lost).toBe(true);
+    const job = (await ctx.db.doc(`import_jobs/${jobId}`).get()).data()!;
+    expect(job).toMatchObject({ status: 'completed', created_tasks: 60, errors: [], written_rows: [{ from: 2, to: 61 }] });
+    expect(await countTasks(ctx, 'ASYNCLOST')).toBe(60);
+  });
+
   it('imports 10,000 rows', async () => {
     await seedImportProject(ctx, team, 'BIG');
     const jobId = await startJob('BIG', csv(HEADER, ...shotRows(10_000, 5000)));

@@ -105,6 +105,46 @@ describe('REST commits of creates', () => {
     expect((await doc('rest_retried/a').get()).data()).toEqual({ n: 1 });
   });
 
+  it('a commit whose answer was lost counts as written when its retry finds exactly its documents', async () => {
+    let lost = false;
+    const data = { n: 1, when: new Date('2026-03-01T12:00:00.456Z'), deep: { list: [1, 'a'], skipped: undefined }, created_at: FieldValue.serverTimestamp() };
+    await throughFirestoreProxy(
+      (req) => (req.path.endsWith(':commit') && !lost ? ((lost = true), { loseAnswer: true }) : undefined),
+      async (seen) => {
+        await commitCreates(ctx.db, [{ path: 'rest_lost/a', data }, { path: 'rest_lost/b', data: { n: 2 } }]);
+        expect(commits(seen)).toBe(2);
+      },
+    );
+    const [a, b] = await ctx.db.getAll(doc('rest_lost/a'), doc('rest_lost/b'));
+    expect(a!.get('n')).toBe(1);
+    expect(a!.get('deep')).toEqual({ list: [1, 'a'] });
+    expect(b!.get('n')).toBe(2);
+    expect(a!.updateTime!.isEqual(b!.updateTime!)).toBe(true);
+  });
+
+  it('after a lost answer, still fails on documents another writer made, even identical ones', async () => {
+    // Another writer made b with other fields, and c and d as this commit would, but in two commits.
+    await doc('rest_taken/b').set({ n: 'theirs' });
+    await doc('rest_taken/c').set({ n: 3 });
+    await doc('rest_taken/d').set({ n: 4 });
+    for (const creates of [
+      [{ path: 'rest_taken/a', data: { n: 1 } }, { path: 'rest_taken/b', data: { n: 2 } }],
+      [{ path: 'rest_taken/c', data: { n: 3 } }, { path: 'rest_taken/d', data: { n: 4 } }],
+    ]) {
+      let failed = false;
+      await throughFirestoreProxy(
+        (req) => (req.path.endsWith(':commit') && !failed ? ((failed = true), { status: 503, grpcStatus: 'UNAVAILABLE' }) : undefined),
+        async (seen) => {
+          const err = await commitCreates(ctx.db, creates).catch((e: unknown) => e);
+          expect(hasCode(err, 'ALREADY_EXISTS')).toBe(true);
+          expect(commits(seen)).toBe(2);
+        },
+      );
+    }
+    expect((await doc('rest_taken/a').get()).exists).toBe(false);
+    expect((await doc('rest_taken/b').get()).data()).toEqual({ n: 'theirs' });
+  });
+
   it('gives up after five attempts, and does not retry a refusal', async () => {
     await throughFirestoreProxy(
       (req) => (req.path.endsWith(':commit') ? { status: 503, grpcStatus: 'UNAVAILABLE', message: 'backend down' } : undefined),

@@ -1,11 +1,16 @@
 // A real HTTP proxy in front of the Firestore emulator's REST API, for the failures a network or
-// Firestore itself can cause: it forwards every request, except those `refuse` answers for.
+// Firestore itself can cause: it forwards every request, except those `refuse` answers for, and
+// can lose an answer (the request reaches the emulator, its answer never reaches the caller).
 // Code that reads FIRESTORE_EMULATOR_HOST when it sends (lib/firestore-rest.ts) is pointed at it
 // for the duration of `during`; the Firestore client, already connected, keeps the emulator.
 import { createServer, request, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export interface Refusal {
+/** `loseAnswer`: forward the request, then cut the connection instead of answering. */
+export type Refusal = { loseAnswer: true } | Answer;
+
+interface Answer {
+  loseAnswer?: undefined;
   status: number;
   /** The REST API's error status (UNAVAILABLE, ABORTED...), or none for a body that is not Firestore's. */
   grpcStatus?: string;
@@ -27,12 +32,17 @@ export async function throughFirestoreProxy<T>(refuse: (req: ProxiedRequest) => 
     const proxied = { method: req.method ?? 'GET', path: req.url ?? '/', body: body.toString('utf8') };
     seen.push(proxied);
     const refusal = refuse(proxied);
-    if (refusal) {
+    if (refusal && !refusal.loseAnswer) {
       res.writeHead(refusal.status, { 'content-type': 'application/json' });
       res.end(refusal.grpcStatus ? JSON.stringify({ error: { code: refusal.status, message: refusal.message ?? refusal.grpcStatus, status: refusal.grpcStatus } }) : (refusal.message ?? ''));
       return;
     }
     const forwarded = request({ host, port, method: req.method, path: req.url, headers: req.headers }, (answer: IncomingMessage) => {
+      if (refusal?.loseAnswer) {
+        answer.resume();
+        answer.once('end', () => res.destroy());
+        return;
+      }
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res);
     });
