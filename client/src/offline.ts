@@ -94,9 +94,12 @@ interface CachedTask {
 }
 
 interface CacheContents {
+  /** By project and id (`cacheKey`): two of the caller's projects may use one task id. */
   tasks: Record<string, CachedTask>;
   lists: Record<string, Page<Task>>;
 }
+
+const cacheKey = (projectId: string, taskId: string) => JSON.stringify([projectId, taskId]);
 
 const QUEUE = 'queue';
 const REJECTED = 'rejected';
@@ -126,7 +129,10 @@ export class OfflineClient {
     const client = new OfflineClient(api, options);
     client.queue = (await options.storage.get<PendingOperation[]>(QUEUE)) ?? [];
     client.rejectedOutcomes = (await options.storage.get<SyncOutcome[]>(REJECTED)) ?? [];
-    client.cache = (await options.storage.get<CacheContents>(CACHE)) ?? { tasks: {}, lists: {} };
+    const cache = (await options.storage.get<CacheContents>(CACHE)) ?? { tasks: {}, lists: {} };
+    // Every cached task came from the API with its project: entries an earlier version keyed by id alone are keyed again.
+    cache.tasks = Object.fromEntries(Object.values(cache.tasks).map((entry) => [cacheKey(entry.task.project_id, entry.task.id), entry]));
+    client.cache = cache;
     return client;
   }
 
@@ -168,41 +174,60 @@ export class OfflineClient {
    * scope.project_id picks the project when several of the caller's use the id.
    */
   async getTask(taskId: string, useCache = false, scope: TaskScope = {}): Promise<Task> {
-    const cached = this.cache.tasks[taskId];
+    const cached = this.cached(taskId, scope.project_id);
     if (useCache && cached) return cached.task;
     try {
       const { task, etag } = await this.api.getTaskVersioned(taskId, scope);
-      const pending = this.queue.find((op) => op.task_id === taskId);
+      const key = cacheKey(task.project_id, taskId);
+      const before = this.cache.tasks[key];
+      const pending = this.pendingFor(taskId, task.project_id);
       // A task with queued edits keeps the version those edits are based on.
-      this.cache.tasks[taskId] = pending && cached ? { task: { ...task, ...pending.updates } as Task, etag: cached.etag } : { task, etag };
+      this.cache.tasks[key] = pending && before ? { task: { ...task, ...pending.updates } as Task, etag: before.etag } : { task, etag };
       await this.saveCache();
-      return this.cache.tasks[taskId].task;
+      return this.cache.tasks[key].task;
     } catch (err) {
       if (isOffline(err) && cached) return cached.task;
       throw err;
     }
   }
 
+  /** The cached task: of the project named, or the one cached under that id when the project is not named. */
+  private cached(taskId: string, projectId?: string): CachedTask | undefined {
+    if (projectId) return this.cache.tasks[cacheKey(projectId, taskId)];
+    const found = Object.values(this.cache.tasks).filter((entry) => entry.task.id === taskId);
+    return found.length === 1 ? found[0] : undefined;
+  }
+
+  /** The queued operation on the task (an operation queued without a project matches any). */
+  private pendingFor(taskId: string, projectId?: string): PendingOperation | undefined {
+    return this.queue.find((op) => op.task_id === taskId && (!projectId || !op.project_id || op.project_id === projectId));
+  }
+
   private withPending(page: Page<Task>): Page<Task> {
-    return { ...page, items: page.items.map((task) => ({ ...task, ...this.queue.find((op) => op.task_id === task.id)?.updates }) as Task) };
+    return { ...page, items: page.items.map((task) => ({ ...task, ...this.pendingFor(task.id, task.project_id)?.updates }) as Task) };
   }
 
   // --- writes ---------------------------------------------------------------------------------
 
-  /** Queues the change (persisted before this returns), shows it in the cache, and tries to send it. */
-  async updateTask(taskId: string, updates: TaskUpdate): Promise<void> {
+  /**
+   * Queues the change (persisted before this returns), shows it in the cache, and tries to send it.
+   * scope.project_id picks the project when several of the caller's use the id; without it, the
+   * project of the task as cached or listed.
+   */
+  async updateTask(taskId: string, updates: TaskUpdate, scope: TaskScope = {}): Promise<void> {
     // The version the edit is based on: read it now if it can be, so the replay can send If-Match.
     // A task seen in a cached list is read from that list's project.
-    if (!this.cache.tasks[taskId]) await this.getTask(taskId, false, { project_id: this.fromLists(taskId)?.task.project_id }).catch((err: unknown) => {
+    const named = scope.project_id ?? this.cached(taskId)?.task.project_id ?? this.fromLists(taskId)?.task.project_id;
+    if (!this.cached(taskId, named)) await this.getTask(taskId, false, { project_id: named }).catch((err: unknown) => {
       if (!isOffline(err)) throw err;
     });
-    const known = this.cache.tasks[taskId] ?? this.fromLists(taskId);
+    const known = this.cached(taskId, named) ?? this.fromLists(taskId, named);
     const before = known?.task as Record<string, unknown> | undefined;
     const at = this.now();
     const fields = Object.keys(updates);
-    let op = this.queue.find((o) => o.task_id === taskId);
+    const projectId = known?.task.project_id ?? named;
+    let op = this.pendingFor(taskId, projectId);
     if (!op) {
-      const projectId = known?.task.project_id;
       op = {
         id: `${at.toString(36)}-${Math.random().toString(36).slice(2, 10)}`,
         type: 'update_task',
@@ -223,7 +248,7 @@ export class OfflineClient {
       op.edited_at[field] = at;
     }
     await this.saveQueue();
-    this.applyToCache(taskId, updates as Record<string, unknown>);
+    this.applyToCache(taskId, op.project_id, updates as Record<string, unknown>);
     await this.saveCache();
     try {
       await this.syncPendingOperations();
@@ -233,18 +258,17 @@ export class OfflineClient {
     }
   }
 
-  private fromLists(taskId: string): CachedTask | undefined {
-    for (const page of Object.values(this.cache.lists)) {
-      const task = page.items.find((t) => t.id === taskId);
-      if (task) return { task, etag: null };
-    }
-    return undefined;
+  /** The task as a cached list shows it: of `projectId`, or of the one project listing that id. */
+  private fromLists(taskId: string, projectId?: string): CachedTask | undefined {
+    const listed = Object.values(this.cache.lists).flatMap((page) => page.items.filter((t) => t.id === taskId && (!projectId || t.project_id === projectId)));
+    return listed.length > 0 && listed.every((t) => t.project_id === listed[0]!.project_id) ? { task: listed[0]!, etag: null } : undefined;
   }
 
-  private applyToCache(taskId: string, values: Record<string, unknown>, etag?: string | null): void {
-    const entry = this.cache.tasks[taskId];
-    if (entry) this.cache.tasks[taskId] = { task: { ...entry.task, ...values } as Task, etag: etag === undefined ? entry.etag : etag };
-    for (const page of Object.values(this.cache.lists)) page.items = page.items.map((t) => (t.id === taskId ? ({ ...t, ...values } as Task) : t));
+  /** Shows `values` on the task wherever it is cached: of `projectId`, or of any project when that is not known. */
+  private applyToCache(taskId: string, projectId: string | undefined, values: Record<string, unknown>): void {
+    const ofTask = (task: Task) => task.id === taskId && (!projectId || task.project_id === projectId);
+    for (const [key, entry] of Object.entries(this.cache.tasks)) if (ofTask(entry.task)) this.cache.tasks[key] = { task: { ...entry.task, ...values } as Task, etag: entry.etag };
+    for (const page of Object.values(this.cache.lists)) page.items = page.items.map((t) => (ofTask(t) ? ({ ...t, ...values } as Task) : t));
   }
 
   // --- sync -----------------------------------------------------------------------------------
@@ -281,9 +305,9 @@ export class OfflineClient {
       this.queue.shift();
       await this.saveQueue();
       if (outcome.task) {
-        const etag = this.cache.tasks[op.task_id]?.etag;
-        this.cache.tasks[op.task_id] = { task: outcome.task, etag: etag ?? null };
-        this.applyToCache(op.task_id, outcome.task as Record<string, unknown>);
+        const key = cacheKey(outcome.task.project_id, op.task_id);
+        this.cache.tasks[key] = { task: outcome.task, etag: this.cache.tasks[key]?.etag ?? null };
+        this.applyToCache(op.task_id, outcome.task.project_id, outcome.task as Record<string, unknown>);
         await this.saveCache();
       }
       outcomes.push(outcome);
@@ -296,7 +320,7 @@ export class OfflineClient {
     if (op.base_etag !== null) {
       try {
         const res = await this.api.updateTask(op.task_id, op.updates as TaskUpdate, { ifMatch: op.base_etag, project_id: op.project_id });
-        this.setEtag(op.task_id, res.etag);
+        this.setEtag(res.data, res.etag);
         return { operation: op, result: 'applied', task: res.data, decisions: [] };
       } catch (err) {
         if (!(err instanceof MontuApiError && err.status === 412)) throw err;
@@ -310,7 +334,7 @@ export class OfflineClient {
       if (!writes) return { operation: op, result, task: server, decisions };
       try {
         const res = await this.api.updateTask(op.task_id, writes as TaskUpdate, { ifMatch: etag, project_id: op.project_id });
-        this.setEtag(op.task_id, res.etag);
+        this.setEtag(res.data, res.etag);
         return { operation: op, result, task: res.data, decisions };
       } catch (err) {
         // Changed again while being settled: settle against the newer version.
@@ -319,8 +343,8 @@ export class OfflineClient {
     }
   }
 
-  private setEtag(taskId: string, etag: string | null): void {
-    const entry = this.cache.tasks[taskId];
+  private setEtag(task: Task, etag: string | null): void {
+    const entry = this.cache.tasks[cacheKey(task.project_id, task.id)];
     if (entry) entry.etag = etag;
   }
 

@@ -254,4 +254,42 @@ describe('a task id two of the caller’s projects use', () => {
     expect(await admin.getTask(id, { project_id: projectId })).not.toMatchObject({ priority: 'urgent' });
     expect(await admin.getTask(id, { project_id: projectId })).not.toMatchObject({ artist: 'alice' });
   });
+
+  it('the same id edited offline in both projects: each project keeps its own cache entry, queued change and version', async () => {
+    const other = (await admin.createProject({ id: unique('OFFLINE3'), name: 'Same ids again' })).id;
+    await admin.addProjectUsers(other, [{ email: members.alice!, permissions: ['read', 'write'] }]);
+    const shot = { episode: newEpisode(), sequence: 'sq0020', shot: 'sh0010', task: 'comp' };
+    const { id } = await admin.createTask({ project_id: projectId, ...shot, priority: 'low' });
+    await admin.createTask({ project_id: other, ...shot, priority: 'low' });
+
+    const storage = new FileStorage(path.join(dir, 'alice-two-projects.json'));
+    let alice = await member('alice', { storage });
+    await alice.offline.getTask(id, false, { project_id: projectId });
+    await alice.offline.getTask(id, false, { project_id: other });
+    alice.net.state.online = false;
+    await alice.offline.updateTask(id, { priority: 'urgent' }, { project_id: projectId });
+    await alice.offline.updateTask(id, { artist: 'alice' }, { project_id: other });
+    // Meanwhile someone else changes the task in the other project: its edit is settled against that version.
+    await admin.updateTask(id, { status: 'in_progress' }, { project_id: other });
+
+    expect(alice.offline.pending.map((op) => [op.project_id, op.updates])).toEqual([
+      [projectId, { priority: 'urgent' }],
+      [other, { artist: 'alice' }],
+    ]);
+    // After a restart, each project's task reads from the cache with its own change only.
+    alice = await member('alice', { storage });
+    alice.net.state.online = false;
+    expect(await alice.offline.getTask(id, true, { project_id: projectId })).toMatchObject({ project_id: projectId, priority: 'urgent', artist: 'Unassigned' });
+    expect(await alice.offline.getTask(id, true, { project_id: other })).toMatchObject({ project_id: other, priority: 'low', artist: 'alice' });
+
+    alice.net.state.online = true;
+    const outcomes = await alice.offline.syncPendingOperations();
+    expect(outcomes.map((o) => [o.operation.project_id, o.result])).toEqual([
+      [projectId, 'applied'],
+      [other, 'applied'],
+    ]);
+    expect(await admin.getTask(id, { project_id: projectId })).toMatchObject({ priority: 'urgent', artist: 'Unassigned', status: 'not_started' });
+    expect(await admin.getTask(id, { project_id: other })).toMatchObject({ priority: 'low', artist: 'alice', status: 'in_progress' });
+    expect(await alice.offline.getTask(id, true, { project_id: other })).toMatchObject({ artist: 'alice', status: 'in_progress' });
+  });
 });
