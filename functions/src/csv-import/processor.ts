@@ -6,6 +6,7 @@
 // next chunk is read and decided while up to four are written. Re-importing the same file changes
 // nothing. Memory holds five chunks plus the ids seen.
 import type { DocumentSnapshot, Firestore } from 'firebase-admin/firestore';
+import * as logger from 'firebase-functions/logger';
 import { notFound, payloadTooLarge, validationError } from '../http/errors.js';
 import { requireOpenProject } from '../lib/open-project.js';
 import { ProjectStore } from '../projects/store.js';
@@ -31,7 +32,8 @@ export interface ImportOptions {
   validateOnly: boolean;
   /**
    * The async job running this import. Its id is the import's bulk id, and the job's completion
-   * announces it (realtime/triggers.ts); without a job the import announces itself when done.
+   * announces it (realtime/triggers.ts); without a job the import announces itself when done, or
+   * when it stops after writing tasks.
    */
   jobId?: string;
   /** The request's naming pattern, when given. */
@@ -205,12 +207,13 @@ async function tallyChunk(run: ImportRun, plan: ChunkPlan, write: ChunkWrite, in
 }
 
 /**
- * The feed event announcing an import made without a job (a job's completion is announced by the
- * trigger on its document): `import_completed` with the counts, its id the import's bulk id.
+ * The feed event announcing an import made without a job (a job's end is announced by the trigger
+ * on its document, the same way): `import_completed` with the counts, its id the import's bulk id.
+ * `failed`: the import stopped after writing tasks, whose own events reach webhooks only through it.
  */
-async function announceImport(run: ImportRun, report: ImportReport): Promise<void> {
+async function announceImport(run: ImportRun, report: ImportReport, status: 'completed' | 'failed'): Promise<void> {
   const { total_rows, processed_rows, created_tasks, updated_tasks, skipped_tasks, invalid_tasks } = report;
-  const data = { job_id: null, status: 'completed', total_rows, processed_rows, created_tasks, updated_tasks, skipped_tasks, error_count: invalid_tasks };
+  const data = { job_id: null, status, total_rows, processed_rows, created_tasks, updated_tasks, skipped_tasks, error_count: invalid_tasks };
   await writeFeedEvent(run.db, run.options.projectId, feedEventDoc('import_completed', run.options.actor, data), { id: run.bulkId! });
 }
 
@@ -267,6 +270,8 @@ export async function runImport(db: Firestore, source: CsvSource, options: Impor
     underWay.push(tallied);
     if (underWay.length >= WRITES_IN_FLIGHT) await underWay.shift();
   };
+  const announces = run.bulkId !== null && options.jobId === undefined;
+  let written = false;
   try {
     const { rows } = await openCsv(source());
     let chunk: CsvRow[] = [];
@@ -280,10 +285,17 @@ export async function runImport(db: Firestore, source: CsvSource, options: Impor
     if (chunk.length > 0) await commit(chunk);
     await tallied;
     if (failure) throw failure.reason;
-    if (run.bulkId && options.jobId === undefined) await announceImport(run, report);
+    written = true;
+    if (announces) await announceImport(run, report, 'completed');
   } catch (err) {
     // The chunks under way still land or fail: the report says which once they have settled; the first failure is the reason.
     await tallied;
+    if (announces && !written && report.created_tasks + report.updated_tasks > 0) {
+      // Often Firestore itself is what failed: then this may fail too, and the log is what is left.
+      await announceImport(run, report, 'failed').catch((announceErr: unknown) =>
+        logger.error('An interrupted import could not announce the tasks it wrote', { projectId: options.projectId, bulkId: run.bulkId, created: report.created_tasks, updated: report.updated_tasks, error: String(announceErr) }),
+      );
+    }
     throw new ImportInterrupted(report, failure?.reason ?? err);
   }
 

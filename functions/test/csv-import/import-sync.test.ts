@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, expectEnvelope } from '../support/context.js';
-import { HEADER, countTasks, createTeam, csv, postImport, seedImportProject, taskIds, type Team } from './helpers.js';
+import { throughFirestoreProxy } from '../support/firestore-proxy.js';
+import { HEADER, countTasks, createTeam, csv, postImport, seedImportProject, shotRows, taskIds, type Team } from './helpers.js';
 
 const ctx = createTestContext('imports-sync');
 let team: Team;
@@ -323,6 +324,24 @@ describe('POST /tasks/import-csv', () => {
         },
       ]);
     });
+  });
+
+  it('stopped after writing tasks, answers 503 with what it wrote and announces them as a failed import', async () => {
+    await seedImportProject(ctx, team, 'HALF');
+    // 600 rows are two chunks (500 and 100); the second one's commit is refused, as Firestore would while unreachable.
+    const res = await throughFirestoreProxy(
+      (req) => (req.path.endsWith(':commit') && req.body.includes('"shot 20550"') ? { status: 503, grpcStatus: 'UNAVAILABLE', message: 'connection refused' } : undefined),
+      () => postImport(ctx, team.writer, 'import-csv', { project_id: 'HALF' }, csv(HEADER, ...shotRows(600, 20000))),
+    );
+    expect(res.status).toBe(503);
+    expect(expectEnvelope(res.body, 'UNAVAILABLE').message).toContain('The import stopped after 500 of 600 rows, having written 500 task(s)');
+    expect(await countTasks(ctx, 'HALF')).toBe(500);
+    // Its tasks' own events point at the import (their bulk id), so webhooks hear of them through this event.
+    const events = await ctx.db.collection('projects/HALF/events').where('type', '==', 'import_completed').get();
+    expect(events.docs.map((e) => e.data().data)).toEqual([
+      expect.objectContaining({ job_id: null, status: 'failed', total_rows: 600, processed_rows: 500, created_tasks: 500, updated_tasks: 0 }),
+    ]);
+    expect((await ctx.taskDoc('HALF', 'ep01_sq2010_sh0010_comp').get()).get('bulk_id')).toBe(events.docs[0]!.id);
   });
 
   it('needs write permission on a project that is not archived; outsiders are told it does not exist', async () => {
