@@ -3464,7 +3464,7 @@ export interface operations {
                             updated_at: string | null;
                             created_by: string | null;
                             updated_by: string | null;
-                            /** @description Feed event id of the bulk call that last wrote this task, else null */
+                            /** @description Feed event id of the bulk call or import that last wrote this task (task-keys-migration: moved by the key migration, unchanged since), else null */
                             bulk_id: string | null;
                             /** @description Derived: the tasks of depends_on still pending (not in one of the project's dependency_done_statuses, not archived) */
                             blocked_by: string[];
@@ -3646,7 +3646,7 @@ export interface operations {
                         updated_at: string | null;
                         created_by: string | null;
                         updated_by: string | null;
-                        /** @description Feed event id of the bulk call that last wrote this task, else null */
+                        /** @description Feed event id of the bulk call or import that last wrote this task (task-keys-migration: moved by the key migration, unchanged since), else null */
                         bulk_id: string | null;
                         /** @description Derived: the tasks of depends_on still pending (not in one of the project's dependency_done_statuses, not archived) */
                         blocked_by: string[];
@@ -4015,7 +4015,7 @@ export interface operations {
                         updated_at: string | null;
                         created_by: string | null;
                         updated_by: string | null;
-                        /** @description Feed event id of the bulk call that last wrote this task, else null */
+                        /** @description Feed event id of the bulk call or import that last wrote this task (task-keys-migration: moved by the key migration, unchanged since), else null */
                         bulk_id: string | null;
                         /** @description Derived: the tasks of depends_on still pending (not in one of the project's dependency_done_statuses, not archived) */
                         blocked_by: string[];
@@ -4151,7 +4151,7 @@ export interface operations {
                         updated_at: string | null;
                         created_by: string | null;
                         updated_by: string | null;
-                        /** @description Feed event id of the bulk call that last wrote this task, else null */
+                        /** @description Feed event id of the bulk call or import that last wrote this task (task-keys-migration: moved by the key migration, unchanged since), else null */
                         bulk_id: string | null;
                         /** @description Derived: the tasks of depends_on still pending (not in one of the project's dependency_done_statuses, not archived) */
                         blocked_by: string[];
@@ -4338,7 +4338,7 @@ export interface operations {
                         updated_at: string | null;
                         created_by: string | null;
                         updated_by: string | null;
-                        /** @description Feed event id of the bulk call that last wrote this task, else null */
+                        /** @description Feed event id of the bulk call or import that last wrote this task (task-keys-migration: moved by the key migration, unchanged since), else null */
                         bulk_id: string | null;
                         /** @description Derived: the tasks of depends_on still pending (not in one of the project's dependency_done_statuses, not archived) */
                         blocked_by: string[];
@@ -4604,7 +4604,7 @@ export interface operations {
                         updated_at: string | null;
                         created_by: string | null;
                         updated_by: string | null;
-                        /** @description Feed event id of the bulk call that last wrote this task, else null */
+                        /** @description Feed event id of the bulk call or import that last wrote this task (task-keys-migration: moved by the key migration, unchanged since), else null */
                         bulk_id: string | null;
                         /** @description Derived: the tasks of depends_on still pending (not in one of the project's dependency_done_statuses, not archived) */
                         blocked_by: string[];

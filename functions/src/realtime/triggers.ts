@@ -9,7 +9,8 @@ import { sameValue } from '../lib/same-value.js';
 import { docToJson, toJson } from '../lib/serialize.js';
 import { readinessEvent, withoutDependencyState } from '../tasks/dependencies.js';
 import { withoutIndexFields } from '../tasks/indexing.js';
-import { taskIdOfKey } from '../tasks/keys.js';
+import { isLegacyKey, KEY_MIGRATION, taskIdOfKey } from '../tasks/keys.js';
+import { taskRef } from '../tasks/store.js';
 import { feedEventDoc, writeFeedEvent } from './feed.js';
 import type { FeedEventType } from '@montu/client/messages';
 
@@ -73,16 +74,27 @@ async function publish(db: Firestore, event: DocumentWrittenEvent, planned: Plan
 const archiving = (before: DocumentData, after: DocumentData) => after.status === 'archived' && before.status !== 'archived';
 
 /**
+ * True when a deleted legacy task document was moved by the key migration: it deletes the legacy
+ * document in the batch that creates the task under its per-project key.
+ */
+async function movedByKeyMigration(db: Firestore, key: string, before: DocumentData): Promise<boolean> {
+  if (!isLegacyKey(key) || typeof before.project_id !== 'string') return false;
+  return (await taskRef(db, before.project_id, key).get()).exists;
+}
+
+/**
  * task_created / task_updated / task_archived / task_deleted, and task_ready / task_blocked when its
  * readiness changed; writes of a bulk call are marked `part_of` its `tasks_bulk_updated` event.
+ * The key migration's moves publish nothing.
  */
 export async function publishTaskWrite(db: Firestore, event: DocumentWrittenEvent): Promise<string[]> {
   const { before, after, ref } = versions(event);
   if (!ref) return [];
   // Events name the task by its bare id, as the API does (the document id is its key).
   const taskId = taskIdOfKey(ref.id);
-  if (!after) return before ? publish(db, event, [{ type: 'task_deleted', data: { task_id: taskId } }]) : [];
+  if (!after) return before && !(await movedByKeyMigration(db, ref.id, before)) ? publish(db, event, [{ type: 'task_deleted', data: { task_id: taskId } }]) : [];
   const bulkId = bulkIdOf(before, after);
+  if (!before && bulkId === KEY_MIGRATION) return [];
   const mark = bulkId ? { part_of: bulkId } : {};
   // Clients get the task as the API returns it, without its derived query fields.
   const task = withoutIndexFields(after);

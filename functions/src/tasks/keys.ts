@@ -14,3 +14,12 @@ export function taskKey(projectId: string, taskId: string): string {
 export function taskIdOfKey(key: string): string {
   return key.slice(key.indexOf(SEPARATOR) + 1);
 }
+
+/** A legacy document id: a bare task id, from before ids were per project (tasks/migrate-keys.ts). */
+export const isLegacyKey = (key: string) => !key.includes(SEPARATOR);
+
+/**
+ * The bulk id the key migration stamps on each task it moves. A move changes no task as the API
+ * shows it (its bare id stays), so the feed publishes nothing for it (realtime/triggers.ts).
+ */
+export const KEY_MIGRATION = 'task-keys-migration';

@@ -10,7 +10,7 @@ import { FieldPath } from 'firebase-admin/firestore';
 import { API_PREFIX } from '../lib/api-prefix.js';
 import { ANNOTATIONS, MEDIA } from '../lib/collections.js';
 import { MEDIA_PREFIX, THUMBNAILS_PREFIX, allThumbnailKeys, mediaIdFor } from '../media/files.js';
-import { taskKey } from './keys.js';
+import { KEY_MIGRATION, taskKey } from './keys.js';
 import { taskRef, tasksCollection } from './store.js';
 
 /** Documents read per page. */
@@ -45,8 +45,9 @@ async function moveTasks(db: Firestore): Promise<number> {
     const projectId = snap.get('project_id');
     if (typeof projectId !== 'string' || !legacyTask(snap)) continue;
     const batch = db.batch();
-    // Documents keep their bare id in `id` (what the API shows and resolves by).
-    batch.set(taskRef(db, projectId, snap.id), { ...snap.data(), id: snap.id });
+    // Documents keep their bare id in `id` (what the API shows and resolves by); the bulk id tells
+    // the feed that this create and this delete are one move, not a new task and a deleted one.
+    batch.set(taskRef(db, projectId, snap.id), { ...snap.data(), id: snap.id, bulk_id: KEY_MIGRATION });
     batch.delete(snap.ref);
     await batch.commit();
     moved++;

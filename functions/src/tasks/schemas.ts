@@ -230,7 +230,7 @@ export const taskResponse = z.looseObject({
   updated_at: z.string().nullable(),
   created_by: z.string().nullable(),
   updated_by: z.string().nullable(),
-  bulk_id: z.string().nullable().describe('Feed event id of the bulk call that last wrote this task, else null'),
+  bulk_id: z.string().nullable().describe('Feed event id of the bulk call or import that last wrote this task (task-keys-migration: moved by the key migration, unchanged since), else null'),
   blocked_by: z.array(z.string()).describe('Derived: the tasks of depends_on still pending (not in one of the project\'s dependency_done_statuses, not archived)'),
   blocked: z.boolean().describe('Derived: blocked_by is not empty'),
   ready: z.boolean().describe('Derived: status not_started and nothing blocking'),

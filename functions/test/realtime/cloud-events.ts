@@ -20,3 +20,16 @@ export async function writeEvent(ref: DocumentReference, write: (ref: DocumentRe
     data: new Change(before, after),
   };
 }
+
+/** `writeEvent` for a write that changes several documents at once (a batch): one event per ref, in order. */
+export async function writeEvents(refs: DocumentReference[], write: () => Promise<unknown>): Promise<DocumentWrittenEvent[]> {
+  const before = await Promise.all(refs.map((ref) => ref.get()));
+  await write();
+  const after = await Promise.all(refs.map((ref) => ref.get()));
+  return refs.map((_, i) => ({
+    id: randomUUID(),
+    time: (after[i]!.updateTime ?? before[i]!.readTime).toDate().toISOString(),
+    params: {},
+    data: new Change(before[i]!, after[i]!),
+  }));
+}

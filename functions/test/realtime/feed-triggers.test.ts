@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { eventsCollection } from '../../src/realtime/feed.js';
 import { deleteAs } from '../../src/lib/deletions.js';
 import { MAX_EVENT_BYTES, publishAnnotationWrite, publishImportJobWrite, publishMediaWrite, publishMemberWrite, publishTaskWrite } from '../../src/realtime/triggers.js';
+import { migrateTaskKeys } from '../../src/tasks/migrate-keys.js';
 import { createTestContext, uniqueName } from '../support/context.js';
-import { writeEvent } from './cloud-events.js';
+import { writeEvent, writeEvents } from './cloud-events.js';
 
 const ctx = createTestContext('feed-triggers');
 const db = ctx.db;
@@ -139,6 +140,24 @@ describe('task feed events', () => {
     const misfiled = db.collection('tasks').doc(uniqueName('t'));
     expect(await publishTaskWrite(db, await writeEvent(misfiled, (r) => r.create({ project_id: 'SWA/events/x', status: 'not_started' })))).toEqual([]);
     expect(await p.events()).toEqual([]);
+  });
+
+  it('publishes nothing for a task the key migration moves, and still announces a legacy task deleted otherwise', async () => {
+    const p = project();
+    const moved = uniqueName('ep00_sq0010_sh0030_comp');
+    const legacy = db.doc(`tasks/${moved}`);
+    await legacy.set(newTask(p.id, { id: moved }));
+    const [created, deleted] = await writeEvents([ctx.taskDoc(p.id, moved), legacy], () => migrateTaskKeys(db, ctx.deps.bucket));
+    expect((await ctx.taskDoc(p.id, moved).get()).get('bulk_id')).toBe('task-keys-migration');
+    expect(await publishTaskWrite(db, created!)).toEqual([]);
+    expect(await publishTaskWrite(db, deleted!)).toEqual([]);
+
+    const gone = uniqueName('ep00_sq0010_sh0040_comp');
+    const stray = db.doc(`tasks/${gone}`);
+    await stray.set(newTask(p.id, { id: gone }));
+    const deletion = await writeEvent(stray, deletedBy('admin-1'));
+    expect(await publishTaskWrite(db, deletion)).toEqual([`${deletion.id}_task_deleted`]);
+    expect((await p.events()).map((e) => [e.type, e.data.task_id])).toEqual([['task_deleted', gone]]);
   });
 
   it('keeps oversized messages small: ids and changed field names only', async () => {
