@@ -1,6 +1,7 @@
 // The one-off migration to per-project task ids (docs/task-ids.md), run by
 // functions/tools/migrate-task-keys.mjs: legacy `tasks/{task_id}` documents move to
-// `tasks/{project_id}~{task_id}`, and legacy media files `media/{task_id}/...` (and their
+// `tasks/{project_id}~{task_id}` (with their derived query and dependency fields written, which
+// documents from before those fields lack), and legacy media files `media/{task_id}/...` (and their
 // thumbnails) to `media/{project_id}/{task_id}/...`. A media record's id follows from its key, so a
 // moved record gets the new key's id and its annotations follow it. Idempotent: what is already in
 // the new layout is left alone, and a run cut short resumes where it stopped.
@@ -10,7 +11,12 @@ import { FieldPath } from 'firebase-admin/firestore';
 import { API_PREFIX } from '../lib/api-prefix.js';
 import { ANNOTATIONS, MEDIA } from '../lib/collections.js';
 import { MEDIA_PREFIX, THUMBNAILS_PREFIX, allThumbnailKeys, mediaIdFor } from '../media/files.js';
+import { ProjectStore } from '../projects/store.js';
+import { newTaskDependencyFields } from './dependencies.js';
+import { indexFieldsOf } from './indexing.js';
 import { KEY_MIGRATION, taskKey } from './keys.js';
+import { taskConfigOf, type ProjectTaskConfig } from './project-config.js';
+import type { TaskRecord } from './record.js';
 import { taskRef, tasksCollection } from './store.js';
 
 /** Documents read per page. */
@@ -39,15 +45,28 @@ async function* everyDocument(db: Firestore, collection: string): AsyncGenerator
 /** A task document still under its bare id: no project in its key. */
 const legacyTask = (snap: DocumentSnapshot) => snap.id !== taskKey(String(snap.get('project_id')), String(snap.get('id') ?? snap.id));
 
+/** Has every derived dependency field (documents older than task dependencies have none). */
+const hasDependencyFields = (data: DocumentData) => Array.isArray(data.depends_on) && Array.isArray(data.blocked_by) && typeof data.blocked === 'boolean' && typeof data.ready === 'boolean';
+
 async function moveTasks(db: Firestore): Promise<number> {
+  const projects = new ProjectStore(db);
+  const configs = new Map<string, Promise<ProjectTaskConfig>>();
+  const configOf = (projectId: string) => {
+    if (!configs.has(projectId)) configs.set(projectId, projects.get(projectId).then((project) => taskConfigOf(project?.data())));
+    return configs.get(projectId)!;
+  };
   let moved = 0;
   for await (const snap of everyDocument(db, tasksCollection(db).id)) {
     const projectId = snap.get('project_id');
     if (typeof projectId !== 'string' || !legacyTask(snap)) continue;
+    // Documents keep their bare id in `id` (what the API shows and resolves by).
+    const data = { ...snap.data(), id: snap.id };
+    // The derived query fields are written afresh (a document from before them would be in no list,
+    // filter or search); dependency fields where there are none yet (no dependencies, then).
+    const derived = { ...indexFieldsOf(data as unknown as TaskRecord, await configOf(projectId)), ...(hasDependencyFields(data) ? {} : newTaskDependencyFields(data)) };
     const batch = db.batch();
-    // Documents keep their bare id in `id` (what the API shows and resolves by); the bulk id tells
-    // the feed that this create and this delete are one move, not a new task and a deleted one.
-    batch.set(taskRef(db, projectId, snap.id), { ...snap.data(), id: snap.id, bulk_id: KEY_MIGRATION });
+    // The bulk id tells the feed that this create and this delete are one move, not a new task and a deleted one.
+    batch.set(taskRef(db, projectId, snap.id), { ...data, ...derived, bulk_id: KEY_MIGRATION });
     batch.delete(snap.ref);
     await batch.commit();
     moved++;

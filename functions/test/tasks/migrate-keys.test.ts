@@ -51,6 +51,15 @@ describe('migrate-task-keys', () => {
     // A legacy document without its id field gets it, as every task has.
     expect((await ctx.taskDoc('MIG', 'ep00_sq0010_sh0010_lighting').get()).get('id')).toBe('ep00_sq0010_sh0010_lighting');
     expect((await ctx.as(reader).get(`/tasks/${TASK}`).expect(200)).body).toMatchObject({ id: TASK, project_id: 'MIG', artist: 'ana' });
+    // The derived fields the legacy documents lacked are filled in: the tasks are listed, filtered and found like any other.
+    const listed = await ctx.as(reader).get('/tasks?project_id=MIG').expect(200);
+    expect(listed.body.items.map((t: { id: string }) => t.id).sort()).toEqual([TASK, 'ep00_sq0010_sh0010_lighting']);
+    expect(listed.body.items.find((t: { id: string }) => t.id === TASK)).toMatchObject({ depends_on: [], blocked_by: [], blocked: false, ready: false, bulk_id: 'task-keys-migration' });
+    expect(listed.body.items[0]).not.toHaveProperty('search_tokens');
+    const found = await ctx.as(reader).get('/tasks?project_id=MIG&search=sh0010_lighting&status=approved').expect(200);
+    expect(found.body.items.map((t: { id: string }) => t.id)).toEqual(['ep00_sq0010_sh0010_lighting']);
+    const sorted = await ctx.as(reader).get('/tasks?project_id=MIG&sort=deadline&blocked=false').expect(200);
+    expect(sorted.body.total).toBe(2);
 
     const newKey = `media/MIG/${TASK}/v001/comp_v001.png`;
     const newId = mediaIdFor(newKey);
