@@ -3,7 +3,7 @@
 // for a task created by an earlier row or a later row of the same chunk, and a cycle the file
 // closes is refused on the row that closes it. Accepted rows get their first `blocked_by`.
 import type { Firestore } from 'firebase-admin/firestore';
-import type { DependencyNode } from '../tasks/dependencies.js';
+import { notFoundProblem, type DependencyNode } from '../tasks/dependencies.js';
 import { checkDependencyChanges, type DependencyChange } from '../tasks/dependency-service.js';
 import type { TaskRecord } from '../tasks/record.js';
 
@@ -15,6 +15,16 @@ interface PlannedRow {
 }
 
 const dependsOnOf = (task: TaskRecord) => (task as unknown as { depends_on?: string[] }).depends_on;
+
+/**
+ * A refusal naming a task that no row read so far creates (`seen`): a later part of the file may
+ * create it, which a row cannot wait for (rows are checked a chunk at a time). Says what to do.
+ */
+export function withFileOrderHint(issue: string, task: TaskRecord, seen: ReadonlyMap<string, number>): string {
+  const unseen = (dependsOnOf(task) ?? []).filter((id) => !seen.has(id) && issue.includes(notFoundProblem(id)));
+  if (unseen.length === 0) return issue;
+  return `${issue} (if the file creates it further down, put that row before the rows that wait for it, or import the file again with existing=update)`;
+}
 
 /** A planned row that sets or changes the tasks it waits for. */
 export const setsDependencies = (p: PlannedRow) => (p.action === 'create' ? (dependsOnOf(p.task)?.length ?? 0) > 0 : p.action === 'update' && 'depends_on' in p.changes);

@@ -14,7 +14,7 @@ import { eventsCollection, feedEventDoc, writeFeedEvent } from '../realtime/feed
 import { taskConfigOf } from '../tasks/project-config.js';
 import { TaskStore, type TaskWriteResult } from '../tasks/store.js';
 import { FIELD_LABELS, openCsv, type CsvRow } from './csv.js';
-import { refusedDependencies, setsDependencies } from './dependencies.js';
+import { refusedDependencies, setsDependencies, withFileOrderHint } from './dependencies.js';
 import { parseNamingPattern, resolveStyle, SEGMENT_KINDS, StyleTally, type NamingStyle } from './padding.js';
 import { checkRows, comparedFields, planRows, twinCandidates, twinWarnings, type PlannedRow, type RejectedRow, type RowContext } from './planner.js';
 import { ReportTally } from './report.js';
@@ -143,7 +143,7 @@ async function planChunk(run: ImportRun, rows: CsvRow[], earlierWrites: Promise<
     await earlierWrites;
     for (const [p, issue] of await refusedDependencies(run.db, options.projectId, planned)) {
       planned.splice(planned.indexOf(p), 1);
-      rejected.push({ row: p.row.row, problems: [{ field: FIELD_LABELS.depends_on, issue }] });
+      rejected.push({ row: p.row.row, problems: [{ field: FIELD_LABELS.depends_on, issue: withFileOrderHint(issue, p.task, run.seen) }] });
     }
   }
   const warnings = options.existing === 'update' ? await paddingTwinWarnings(run, planned.filter((p) => p.action === 'create')) : [];

@@ -78,6 +78,9 @@ export function sameState(a: DependencyState, b: Partial<DependencyState>): bool
   return a.ready === b.ready && a.blocked === b.blocked && JSON.stringify(a.blocked_by) === JSON.stringify(b.blocked_by ?? null);
 }
 
+/** The refusal of a wait for a task the project does not have. */
+export const notFoundProblem = (upstreamId: string) => `Task ${upstreamId} not found`;
+
 /**
  * Why task `taskId` may not wait for `upstream` (undefined when it may): `upstream` is the task of
  * that id in the same project, undefined when it has none (ids are per project, so another
@@ -85,7 +88,7 @@ export function sameState(a: DependencyState, b: Partial<DependencyState>): bool
  */
 export function upstreamProblem(taskId: string, upstreamId: string, upstream: DependencyNode | undefined): string | undefined {
   if (upstreamId === taskId) return `Task ${taskId} cannot depend on itself`;
-  if (!upstream) return `Task ${upstreamId} not found`;
+  if (!upstream) return notFoundProblem(upstreamId);
   if (upstream.status === 'archived') return `Task ${upstreamId} is archived; an archived task cannot be waited for`;
   return undefined;
 }

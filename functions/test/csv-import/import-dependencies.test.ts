@@ -12,9 +12,10 @@ beforeAll(async () => {
 const HEADER = 'Episode,Sequence,Shot,Task,Status,Depends On';
 // Each project names its episodes after itself (dep01, cyc01), so an id starts with its project.
 const stored = async (id: string) => (await ctx.taskDoc(id.slice(0, 3).toUpperCase(), id).get()).data();
+const FURTHER_DOWN = '(if the file creates it further down, put that row before the rows that wait for it, or import the file again with existing=update)';
 
 describe('the Depends On column', () => {
-  it('links tasks of the file to each other and to stored tasks, in any row order', async () => {
+  it('links tasks of the file to each other (in any row order within a chunk) and to stored tasks', async () => {
     await seedImportProject(ctx, team, 'DEP');
     const first = csv(HEADER, 'dep01,sq0010,sh0010,modeling,approved,');
     expect((await postImport(ctx, team.writer, 'import-csv', { project_id: 'DEP' }, first)).status).toBe(200);
@@ -61,8 +62,8 @@ describe('the Depends On column', () => {
       {
         row: 5,
         // Ids resolve within the project: another project's task of that id is not looked at (docs/task-ids.md).
-        error: 'Depends On: Task oth01_sq0010_sh0010_comp not found; Task ghost_task not found',
-        problems: [{ field: 'Depends On', issue: 'Task oth01_sq0010_sh0010_comp not found; Task ghost_task not found' }],
+        error: `Depends On: Task oth01_sq0010_sh0010_comp not found; Task ghost_task not found ${FURTHER_DOWN}`,
+        problems: [{ field: 'Depends On', issue: `Task oth01_sq0010_sh0010_comp not found; Task ghost_task not found ${FURTHER_DOWN}` }],
       },
     ]);
     expect(await stored('cyc01_sq0010_sh0010_modeling')).toMatchObject({ depends_on: [] });
@@ -76,5 +77,20 @@ describe('the Depends On column', () => {
       { row: 3, error: expect.stringContaining('Dependency cycle: cyc01_sq0010_sh0020_fx → cyc01_sq0010_sh0020_comp → cyc01_sq0010_sh0020_fx'), problems: expect.any(Array) },
       { row: 2, error: 'Depends On: Task cyc01_sq0010_sh0020_fx is not imported: its own row was refused', problems: expect.any(Array) },
     ]);
+  });
+
+  it('a row waiting for a task a later chunk creates is refused with what to do, and importing again links it', async () => {
+    await seedImportProject(ctx, team, 'FAR');
+    // 600 rows are two chunks (500 and 100): row 2 waits for the task of the last row.
+    const rows = Array.from({ length: 600 }, (_, i) => `far01,sq${String(Math.floor(i / 100) * 10 + 10).padStart(4, '0')},sh${String((i % 100) * 10 + 10).padStart(4, '0')},comp,,`);
+    rows[0] += 'far01_sq0060_sh1000_comp';
+    const file = csv(HEADER, ...rows);
+    const first = await postImport(ctx, team.writer, 'import-csv', { project_id: 'FAR' }, file);
+    expect(first.body).toMatchObject({ created_tasks: 599, invalid_tasks: 1 });
+    expect(first.body.errors).toEqual([{ row: 2, error: `Depends On: Task far01_sq0060_sh1000_comp not found ${FURTHER_DOWN}`, problems: expect.any(Array) }]);
+
+    const again = await postImport(ctx, team.writer, 'import-csv', { project_id: 'FAR', existing: 'update' }, file);
+    expect(again.body).toMatchObject({ created_tasks: 1, updated_tasks: 0, invalid_tasks: 0 });
+    expect(await stored('far01_sq0010_sh0010_comp')).toMatchObject({ depends_on: ['far01_sq0060_sh1000_comp'], blocked_by: ['far01_sq0060_sh1000_comp'], ready: false });
   });
 });
