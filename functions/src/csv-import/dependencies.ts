@@ -21,8 +21,8 @@ const dependsOnOf = (task: TaskRecord) => (task as unknown as { depends_on?: str
  * create it, which a row cannot wait for (rows are checked a chunk at a time). Says what to do.
  */
 export function withFileOrderHint(issue: string, task: TaskRecord, seen: ReadonlyMap<string, number>): string {
-  const unseen = (dependsOnOf(task) ?? []).filter((id) => !seen.has(id) && issue.includes(notFoundProblem(id)));
-  if (unseen.length === 0) return issue;
+  const unseen = (dependsOnOf(task) ?? []).some((id) => !seen.has(id) && issue.includes(notFoundProblem(id)));
+  if (!unseen) return issue;
   return `${issue} (if the file creates it further down, put that row before the rows that wait for it, or import the file again with existing=update)`;
 }
 
