@@ -40,7 +40,8 @@ export interface PlannedRow extends ValidRow {
 
 /**
  * Checks each row; a row naming the same task as an earlier row of the file is refused. `seen`
- * (task id → first row) carries over from chunk to chunk: it is all the memory the file needs.
+ * (task id → first row) carries over from chunk to chunk: with the rows the dependency check defers,
+ * it is all the memory the file needs.
  */
 export function checkRows(rows: readonly CsvRow[], context: RowContext, seen: Map<string, number>): { valid: ValidRow[]; rejected: RejectedRow[] } {
   const valid: ValidRow[] = [];

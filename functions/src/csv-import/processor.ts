@@ -3,8 +3,10 @@
 // and refuses it before anything is written; the second goes chunk by chunk: the planner
 // (planner.ts, no I/O) decides each row from the stored tasks this file reads for it (reads in
 // proportion to the chunk), then the chunk is written (one commit) and the progress reported; the
-// next chunk is read and decided while up to four are written. Re-importing the same file changes
-// nothing. Memory holds five chunks plus the ids seen.
+// next chunk is read and decided while up to four are written. A row waiting for a task no row read
+// so far creates is deferred, and checked and written after the last chunk (dependencies.ts).
+// Re-importing the same file changes nothing. Memory holds five chunks plus the ids seen and the
+// deferred rows.
 import type { DocumentSnapshot, Firestore } from 'firebase-admin/firestore';
 import * as logger from 'firebase-functions/logger';
 import { notFound, payloadTooLarge, validationError } from '../http/errors.js';
@@ -14,7 +16,8 @@ import { eventsCollection, feedEventDoc, writeFeedEvent } from '../realtime/feed
 import { taskConfigOf } from '../tasks/project-config.js';
 import { TaskStore, type TaskWriteResult } from '../tasks/store.js';
 import { FIELD_LABELS, openCsv, type CsvRow } from './csv.js';
-import { refusedDependencies, setsDependencies, withFileOrderHint } from './dependencies.js';
+import { checkDependencies, pendingNode, setsDependencies } from './dependencies.js';
+import type { DependencyNode } from '../tasks/dependencies.js';
 import { parseNamingPattern, resolveStyle, SEGMENT_KINDS, StyleTally, type NamingStyle } from './padding.js';
 import { checkRows, comparedFields, planRows, twinCandidates, twinWarnings, type PlannedRow, type RejectedRow, type RowContext } from './planner.js';
 import { ReportTally } from './report.js';
@@ -63,6 +66,8 @@ export class ImportInterrupted extends Error {
 }
 
 export const MAX_CHUNK = 500;
+/** Rows deferred for a task further down the file, at most: past it they are refused (memory stays bounded). */
+export const MAX_DEFERRED = 5_000;
 /** Chunks written at once: Firestore takes their commits side by side, as the bare writers' 4 in flight (functions/bench/README.md). */
 const WRITES_IN_FLIGHT = 4;
 /** Tasks of the project read to infer its naming style. */
@@ -117,12 +122,17 @@ interface ImportRun {
   seen: Map<string, number>;
   /** Stamped on every task the import writes, so per-task feed events fold into the import's. */
   bulkId: string | null;
+  /** Rows waiting for tasks that rows further down may create: checked and written once the file is read. */
+  deferred: PlannedRow[];
+  /** The tasks a dry run would create so far, which its dependency checks cannot read (a real run has stored them). */
+  dryCreates: Map<string, DependencyNode> | null;
 }
 
 const dataOf = (snap: DocumentSnapshot) => (snap.exists ? (snap.data() ?? {}) : null);
 
 /** One chunk decided, not yet tallied or written: what `commitChunk` applies, in file order. */
 interface ChunkPlan {
+  /** The rows it counts as processed (a deferred row counts when it is settled). */
   rows: number;
   rejected: RejectedRow[];
   warnings: { row: number; warning: string }[];
@@ -138,18 +148,52 @@ async function planChunk(run: ImportRun, rows: CsvRow[], earlierWrites: Promise<
   // Only the cells the rows give (and the owner) are read to decide; a re-import reads little.
   const stored = await run.tasks.getMany(options.projectId, checked.valid.map((v) => v.task.id), comparedFields(checked.valid));
   const { planned, rejected } = planRows(checked.valid, stored.map(dataOf), options);
+  let deferred: PlannedRow[] = [];
   if (planned.some(setsDependencies)) {
     // Rows may wait for tasks earlier chunks create: those must be stored before the check reads them.
     await earlierWrites;
-    for (const [p, issue] of await refusedDependencies(run.db, options.projectId, planned)) {
-      planned.splice(planned.indexOf(p), 1);
-      rejected.push({ row: p.row.row, problems: [{ field: FIELD_LABELS.depends_on, issue: withFileOrderHint(issue, p.task, run.seen) }] });
-    }
+    const waiting = new Set(run.deferred.filter((p) => p.action === 'create').map((p) => p.task.id));
+    const outcome = await checkDependencies(run.db, options.projectId, planned, {
+      known: run.dryCreates ?? undefined,
+      mayComeLater: (id) => run.deferred.length < MAX_DEFERRED && (!run.seen.has(id) || waiting.has(id)),
+    });
+    for (const [p, issue] of outcome.refused) rejected.push(dependencyRefusal(p, issue));
+    deferred = outcome.deferred;
+    run.deferred.push(...deferred);
+    const settled = new Set([...outcome.refused.keys(), ...deferred]);
+    planned.splice(0, planned.length, ...planned.filter((p) => !settled.has(p)));
   }
+  if (run.dryCreates) for (const p of planned) if (p.action === 'create') run.dryCreates.set(p.task.id, pendingNode(options.projectId, p));
   const warnings = options.existing === 'update' ? await paddingTwinWarnings(run, planned.filter((p) => p.action === 'create')) : [];
-  const updates = options.validateOnly ? [] : planned.filter((p) => p.action === 'update');
-  const current = new Map((await run.tasks.getMany(options.projectId, updates.map((p) => p.task.id))).map((s, i) => [updates[i]!.task.id, s.data() ?? {}]));
-  return { rows: rows.length, rejected: [...checked.rejected, ...rejected], warnings, planned, current };
+  // Deferred rows count as processed once they are settled, after the file's last chunk.
+  return { rows: rows.length - deferred.length, rejected: [...checked.rejected, ...rejected], warnings, planned, current: await storedDataOf(run, planned) };
+}
+
+/** The stored data of the tasks `planned` updates (none for a dry run): an update rewrites the derived query fields from the whole task. */
+async function storedDataOf(run: ImportRun, planned: PlannedRow[]): Promise<Map<string, Record<string, unknown>>> {
+  const updates = run.options.validateOnly ? [] : planned.filter((p) => p.action === 'update');
+  const snaps = await run.tasks.getMany(run.options.projectId, updates.map((p) => p.task.id));
+  return new Map(snaps.map((snap, i) => [updates[i]!.task.id, snap.data() ?? {}]));
+}
+
+const dependencyRefusal = (p: PlannedRow, issue: string): RejectedRow => ({ row: p.row.row, problems: [{ field: FIELD_LABELS.depends_on, issue }] });
+
+/**
+ * The deferred rows, once the whole file is read and written: each checked again (a task no row
+ * created is now "not found"), then written in chunks and tallied like the others.
+ */
+async function settleDeferred(run: ImportRun): Promise<void> {
+  const { options } = run;
+  const { refused } = await checkDependencies(run.db, options.projectId, run.deferred, { known: run.dryCreates ?? undefined });
+  const planned = run.deferred.filter((p) => !refused.has(p));
+  const warnings = options.existing === 'update' ? await paddingTwinWarnings(run, planned.filter((p) => p.action === 'create')) : [];
+  for (let i = 0; i === 0 || i < planned.length; i += MAX_CHUNK) {
+    const part = planned.slice(i, i + MAX_CHUNK);
+    const first = i === 0;
+    const plan: ChunkPlan = { rows: first ? run.deferred.length : 0, rejected: first ? [...refused].map(([p, issue]) => dependencyRefusal(p, issue)) : [], warnings: first ? warnings : [], planned: part, current: await storedDataOf(run, part) };
+    await tallyChunk(run, plan, startWrite(run, plan), false);
+  }
+  run.tally.sortWritten();
 }
 
 async function paddingTwinWarnings(run: ImportRun, creates: PlannedRow[]): Promise<{ row: number; warning: string }[]> {
@@ -243,6 +287,8 @@ export async function runImport(db: Firestore, source: CsvSource, options: Impor
     tally: new ReportTally({ total, validateOnly: options.validateOnly, existing: options.existing, unknownColumns: header.unknownColumns, style, sources }, options.maxListed),
     seen: new Map(),
     bulkId: options.validateOnly ? null : (options.jobId ?? eventsCollection(db, options.projectId).doc().id),
+    deferred: [],
+    dryCreates: options.validateOnly ? new Map() : null,
   };
   const report = run.tally.report;
   await onProgress?.(report);
@@ -285,6 +331,10 @@ export async function runImport(db: Firestore, source: CsvSource, options: Impor
     if (chunk.length > 0) await commit(chunk);
     await tallied;
     if (failure) throw failure.reason;
+    if (run.deferred.length > 0) {
+      await settleDeferred(run);
+      await onProgress?.(report);
+    }
     written = true;
     if (announces) await announceImport(run, report, 'completed');
   } catch (err) {

@@ -73,6 +73,18 @@ export class ReportTally {
     else this.report.written_rows_truncated = true;
   }
 
+  /** Orders `written_rows` and joins adjacent ranges (rows written out of file order: deferred ones). */
+  sortWritten(): void {
+    const ranges = [...this.report.written_rows].sort((a, b) => a.from - b.from);
+    const joined: { from: number; to: number }[] = [];
+    for (const r of ranges) {
+      const last = joined.at(-1);
+      if (last && r.from <= last.to + 1) last.to = Math.max(last.to, r.to);
+      else joined.push({ ...r });
+    }
+    this.report.written_rows = joined;
+  }
+
   processed(rows: number): void {
     this.report.processed_rows += rows;
     this.report.valid_tasks = this.report.processed_rows - this.report.invalid_tasks;

@@ -315,6 +315,17 @@ describe('async CSV import', () => {
     expect(await countTasks(ctx, 'ASYNCLOST')).toBe(60);
   });
 
+  it('writes a row waiting for a task a later chunk creates after the last chunk', async () => {
+    await seedImportProject(ctx, team, 'ASYNCDEP');
+    // 60 rows are 20 chunks of 3 (the job's 5% steps): row 2 waits for the last row's task.
+    const rows = shotRows(60, 21000).map((r) => `${r},`);
+    rows[0] += 'ep01_sq2110_sh0600_comp';
+    const jobId = await startJob('ASYNCDEP', csv(`${HEADER},Depends On`, ...rows));
+    await runJob(jobId, stillClock);
+    expect((await ctx.db.doc(`import_jobs/${jobId}`).get()).data()).toMatchObject({ status: 'completed', progress_percent: 100, processed_rows: 60, created_tasks: 60, errors: [], written_rows: [{ from: 2, to: 61 }] });
+    expect((await taskRef(ctx.db, 'ASYNCDEP', 'ep01_sq2110_sh0010_comp').get()).data()).toMatchObject({ depends_on: ['ep01_sq2110_sh0600_comp'], blocked_by: ['ep01_sq2110_sh0600_comp'] });
+  });
+
   it('imports 10,000 rows', async () => {
     await seedImportProject(ctx, team, 'BIG');
     const jobId = await startJob('BIG', csv(HEADER, ...shotRows(10_000, 5000)));

@@ -12,10 +12,9 @@ beforeAll(async () => {
 const HEADER = 'Episode,Sequence,Shot,Task,Status,Depends On';
 // Each project names its episodes after itself (dep01, cyc01), so an id starts with its project.
 const stored = async (id: string) => (await ctx.taskDoc(id.slice(0, 3).toUpperCase(), id).get()).data();
-const FURTHER_DOWN = '(if the file creates it further down, put that row before the rows that wait for it, or import the file again with existing=update)';
 
 describe('the Depends On column', () => {
-  it('links tasks of the file to each other (in any row order within a chunk) and to stored tasks', async () => {
+  it('links tasks of the file to each other and to stored tasks, in any row order', async () => {
     await seedImportProject(ctx, team, 'DEP');
     const first = csv(HEADER, 'dep01,sq0010,sh0010,modeling,approved,');
     expect((await postImport(ctx, team.writer, 'import-csv', { project_id: 'DEP' }, first)).status).toBe(200);
@@ -62,8 +61,8 @@ describe('the Depends On column', () => {
       {
         row: 5,
         // Ids resolve within the project: another project's task of that id is not looked at (docs/task-ids.md).
-        error: `Depends On: Task oth01_sq0010_sh0010_comp not found; Task ghost_task not found ${FURTHER_DOWN}`,
-        problems: [{ field: 'Depends On', issue: `Task oth01_sq0010_sh0010_comp not found; Task ghost_task not found ${FURTHER_DOWN}` }],
+        error: 'Depends On: Task oth01_sq0010_sh0010_comp not found; Task ghost_task not found',
+        problems: [{ field: 'Depends On', issue: 'Task oth01_sq0010_sh0010_comp not found; Task ghost_task not found' }],
       },
     ]);
     expect(await stored('cyc01_sq0010_sh0010_modeling')).toMatchObject({ depends_on: [] });
@@ -79,18 +78,24 @@ describe('the Depends On column', () => {
     ]);
   });
 
-  it('a row waiting for a task a later chunk creates is refused with what to do, and importing again links it', async () => {
+  it('links a row to a task a later chunk of the file creates, and refuses what no row creates once the file is read', async () => {
     await seedImportProject(ctx, team, 'FAR');
-    // 600 rows are two chunks (500 and 100): row 2 waits for the task of the last row.
+    // 600 rows are two chunks (500 and 100).
     const rows = Array.from({ length: 600 }, (_, i) => `far01,sq${String(Math.floor(i / 100) * 10 + 10).padStart(4, '0')},sh${String((i % 100) * 10 + 10).padStart(4, '0')},comp,,`);
-    rows[0] += 'far01_sq0060_sh1000_comp';
+    rows[0] += 'far01_sq0060_sh1000_comp'; // row 2 waits for the last row's task
+    rows[1] += 'far01_sq0010_sh0010_comp'; // row 3 waits for row 2's task
+    rows[2] += 'far01_ghost_task'; // row 4 waits for a task no row creates
     const file = csv(HEADER, ...rows);
-    const first = await postImport(ctx, team.writer, 'import-csv', { project_id: 'FAR' }, file);
-    expect(first.body).toMatchObject({ created_tasks: 599, invalid_tasks: 1 });
-    expect(first.body.errors).toEqual([{ row: 2, error: `Depends On: Task far01_sq0060_sh1000_comp not found ${FURTHER_DOWN}`, problems: expect.any(Array) }]);
+    const ghost = [{ row: 4, error: 'Depends On: Task far01_ghost_task not found', problems: [{ field: 'Depends On', issue: 'Task far01_ghost_task not found' }] }];
 
-    const again = await postImport(ctx, team.writer, 'import-csv', { project_id: 'FAR', existing: 'update' }, file);
-    expect(again.body).toMatchObject({ created_tasks: 1, updated_tasks: 0, invalid_tasks: 0 });
+    // A dry run answers the same, though it stores none of the tasks the rows wait for.
+    const dry = await postImport(ctx, team.writer, 'import-csv', { project_id: 'FAR', validate_only: 'true' }, file);
+    expect(dry.body).toMatchObject({ processed_rows: 600, valid_tasks: 599, invalid_tasks: 1, actions: { create: 599 }, errors: ghost });
+
+    const res = await postImport(ctx, team.writer, 'import-csv', { project_id: 'FAR' }, file);
+    expect(res.body).toMatchObject({ processed_rows: 600, created_tasks: 599, valid_tasks: 599, invalid_tasks: 1, errors: ghost, written_rows: [{ from: 2, to: 3 }, { from: 5, to: 601 }] });
     expect(await stored('far01_sq0010_sh0010_comp')).toMatchObject({ depends_on: ['far01_sq0060_sh1000_comp'], blocked_by: ['far01_sq0060_sh1000_comp'], ready: false });
+    expect(await stored('far01_sq0010_sh0020_comp')).toMatchObject({ depends_on: ['far01_sq0010_sh0010_comp'], blocked_by: ['far01_sq0010_sh0010_comp'] });
+    expect(await stored('far01_sq0010_sh0030_comp')).toBeUndefined();
   });
 });
