@@ -10,6 +10,7 @@
 import type { DocumentSnapshot, Firestore } from 'firebase-admin/firestore';
 import * as logger from 'firebase-functions/logger';
 import { notFound, payloadTooLarge, validationError } from '../http/errors.js';
+import { chunked } from '../lib/chunked.js';
 import { requireOpenProject } from '../lib/open-project.js';
 import { ProjectStore } from '../projects/store.js';
 import { eventsCollection, feedEventDoc, writeFeedEvent } from '../realtime/feed.js';
@@ -187,8 +188,9 @@ async function settleDeferred(run: ImportRun): Promise<void> {
   const { refused } = await checkDependencies(run.db, options.projectId, run.deferred, { known: run.dryCreates ?? undefined });
   const planned = run.deferred.filter((p) => !refused.has(p));
   const warnings = options.existing === 'update' ? await paddingTwinWarnings(run, planned.filter((p) => p.action === 'create')) : [];
-  for (let i = 0; i === 0 || i < planned.length; i += MAX_CHUNK) {
-    const part = planned.slice(i, i + MAX_CHUNK);
+  // The first part also tallies the refusals, the warnings and the deferred rows as processed, even when nothing is left to write.
+  const parts = planned.length > 0 ? chunked(planned, MAX_CHUNK) : [[]];
+  for (const [i, part] of parts.entries()) {
     const first = i === 0;
     const plan: ChunkPlan = { rows: first ? run.deferred.length : 0, rejected: first ? [...refused].map(([p, issue]) => dependencyRefusal(p, issue)) : [], warnings: first ? warnings : [], planned: part, current: await storedDataOf(run, part) };
     await tallyChunk(run, plan, startWrite(run, plan), false);
